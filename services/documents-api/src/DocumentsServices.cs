@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Roomcast.DocumentsApi.Demo;
+using Roomcast.DocumentsApi.Documents;
+using Roomcast.DocumentsApi.Outbox;
+using Roomcast.Postgres;
+
+namespace Roomcast.DocumentsApi;
+
+internal static class DocumentsServices
+{
+    public static void AddDocumentsServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DocumentsOptions>()
+            .Bind(builder.Configuration.GetSection(DocumentsOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<OutboxOptions>()
+            .Bind(builder.Configuration.GetSection(OutboxOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<DemoSeedOptions>().Bind(builder.Configuration.GetSection(DemoSeedOptions.Section));
+        builder.Services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<DocumentsOptions>>((kestrel, documents) =>
+                kestrel.Limits.MaxRequestBodySize = documents.Value.MaxRequestBodyBytes);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OutboxEventTypes>();
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxWriter>();
+        builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.AddSingleton<DocumentUpdater>();
+        builder.Services.AddSingleton<DemoDataSeeder>();
+    }
+
+    /// <summary>Schema and demo data, before the first request is served.</summary>
+    public static async Task PrepareDocumentsAsync(this WebApplication app)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(typeof(DocumentsServices).Assembly, stopping);
+        await app.Services.GetRequiredService<DemoDataSeeder>().SeedAsync(stopping);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Roomcast.DocumentsApi.Outbox;
+
+/// <summary>
+/// Publishes committed outbox rows to RabbitMQ in order. One instance at a time holds the relay lock;
+/// it numbers new rows with the next global <c>seq</c> (in commit-visible order, so a client never
+/// sees a lower seq after a higher one), publishes them with broker confirms, and marks them
+/// published. Published rows stay as the event log. Wakes on commit (LISTEN/NOTIFY and an in-process
+/// signal); the poll interval is only the fallback.
+/// </summary>
+public sealed partial class OutboxRelay(
+    NpgsqlDataSource dataSource,
+    IBus bus,
+    OutboxSignal signal,
+    OutboxEventTypes eventTypes,
+    IOptions<OutboxOptions> options,
+    ILogger<OutboxRelay> logger) : BackgroundService
+{
+    private const string LockKey = "roomcast.outbox-relay";
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listening = ListenForCommitsAsync(stoppingToken);
+        var backoff = TimeSpan.Zero;
+        signal.Notify(); // rows left by a previous run go out at once
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
+                while (await RelayBatchAsync(stoppingToken))
+                {
+                }
+
+                backoff = TimeSpan.Zero;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                LogRelayFailed(exception, backoff);
+            }
+        }
+
+        await listening;
+    }
+
+    /// <summary>Relays one batch; returns whether there may be more.</summary>
+    private async Task<bool> RelayBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var isRelay = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT pg_try_advisory_xact_lock(hashtext(@LockKey))", new { LockKey }, transaction, cancellationToken: cancellationToken));
+        if (!isRelay)
+        {
+            return false; // another instance relays; it drains what we committed too
+        }
+
+        var lastSeq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT last_seq FROM outbox_state", transaction: transaction, cancellationToken: cancellationToken));
+        // Rows numbered by an earlier round whose publish failed come first, in seq order.
+        var rows = (await connection.QueryAsync<PendingRow>(new CommandDefinition(
+            """
+            SELECT id AS Id, seq AS Seq, event_id AS EventId, event_type AS EventType, payload::text AS Payload
+            FROM outbox WHERE published_at IS NULL
+            ORDER BY seq NULLS LAST, id
+            LIMIT @batch
+            """, new { batch = options.Value.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
+        if (rows.Count == 0)
+        {
+            return false;
+        }
+
+        var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
+        var published = 0;
+        Exception? failure = null;
+        try
+        {
+            for (; published < rows.Count; published++)
+            {
+                await PublishAsync(rows[published], seqs[published], cancellationToken);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            failure = exception;
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN now() END
+            FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
+            WHERE outbox.id = numbered.id;
+            UPDATE outbox_state SET last_seq = @lastSeq;
+            """,
+            new
+            {
+                ids = rows.Select(row => row.Id).ToArray(),
+                seqs,
+                flags = rows.Select((_, index) => index < published).ToArray(),
+                lastSeq,
+            },
+            transaction,
+            cancellationToken: CancellationToken.None));
+        await transaction.CommitAsync(CancellationToken.None);
+
+        if (published > 0)
+        {
+            LogPublished(published, seqs[0], seqs[published - 1]);
+        }
+
+        if (failure is not null)
+        {
+            throw new OutboxPublishException($"Published {published} of {rows.Count} events; event {rows[published].EventId} failed.", failure);
+        }
+
+        return rows.Count == options.Value.BatchSize;
+    }
+
+    private async Task PublishAsync(PendingRow row, long seq, CancellationToken cancellationToken)
+    {
+        var payload = JsonNode.Parse(row.Payload)!.AsObject();
+        payload["seq"] = seq;
+        var message = payload.Deserialize(eventTypes.TypeOf(row.EventType), OutboxEventTypes.Json)
+            ?? throw new InvalidOperationException($"Outbox row {row.Id} holds an empty payload.");
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.PublishTimeout);
+        await bus.Publish(message, message.GetType(), context => context.MessageId = row.EventId, timeout.Token);
+    }
+
+    private async Task ListenForCommitsAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) => signal.Notify();
+                await connection.ExecuteAsync($"LISTEN {OutboxChannel.Name}");
+                // Commits made while we were not listening are picked up now rather than at the next poll.
+                signal.Notify();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                LogListenFailed(exception);
+                try
+                {
+                    await Task.Delay(options.Value.PollInterval, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private sealed record PendingRow(long Id, long? Seq, Guid EventId, string EventType, string Payload);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
+    private partial void LogPublished(int count, long firstSeq, long lastSeq);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Outbox relay round failed; retrying in {Backoff}")]
+    private partial void LogRelayFailed(Exception exception, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
+    private partial void LogListenFailed(Exception exception);
+}
+
+public sealed class OutboxPublishException(string message, Exception inner) : Exception(message, inner);

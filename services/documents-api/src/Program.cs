@@ -1,0 +1,24 @@
+using Roomcast.DocumentsApi;
+using Roomcast.DocumentsApi.Documents;
+using Roomcast.Postgres;
+using Roomcast.ServiceDefaults;
+using Roomcast.ServiceDefaults.Messaging;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddRoomcastJwtValidation();
+builder.AddRoomcastPostgres();
+builder.AddRoomcastMessageBus();
+builder.AddDocumentsServices();
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapServiceDefaults();
+app.MapDocumentsApi();
+
+await app.PrepareDocumentsAsync();
+await app.RunAsync();

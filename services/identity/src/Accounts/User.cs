@@ -1,0 +1,3 @@
+namespace Roomcast.Identity.Accounts;
+
+public sealed record User(Guid Id, string Username, string PasswordHash, bool IsAdmin);

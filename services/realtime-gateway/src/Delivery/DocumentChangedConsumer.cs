@@ -1,0 +1,21 @@
+using MassTransit;
+using Roomcast.Contracts.Client;
+using Roomcast.Contracts.Events;
+
+namespace Roomcast.RealtimeGateway.Delivery;
+
+/// <summary>Turns <see cref="DocumentChanged"/> into <c>CHANGED_DOCUMENT</c> for its audience, skipping the origin connection unless the event asks for the echo.</summary>
+public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, ILogger<DocumentChangedConsumer> logger) : IConsumer<DocumentChanged>
+{
+    public async Task Consume(ConsumeContext<DocumentChanged> context)
+    {
+        var changed = context.Message;
+        var message = new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, changed.Seq);
+        var except = changed.ToSelf ? null : changed.OriginConnectionId;
+        var delivered = await delivery.SendAsync(changed.Audience, except, ClientEvents.ChangedDocument, message, context.CancellationToken);
+        LogConsumed(changed.EventId, changed.Seq, changed.DocumentId, delivered);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Event {EventId} (seq {Seq}, document {DocumentId}) reached {Connections} local connections")]
+    private partial void LogConsumed(Guid eventId, long seq, Guid documentId, int connections);
+}

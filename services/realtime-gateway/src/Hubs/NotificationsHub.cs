@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Roomcast.Contracts.Rooms;
+using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.ServiceDefaults.Auth;
+
+namespace Roomcast.RealtimeGateway.Hubs;
+
+/// <summary>
+/// The hub clients connect to. On connect a socket joins <c>user:{self}</c>, <c>all</c> and, for
+/// admins, <c>admin</c>; events then reach it through <see cref="Delivery.AudienceDelivery"/>.
+/// </summary>
+[Authorize]
+public sealed partial class NotificationsHub(LocalRooms rooms, ILogger<NotificationsHub> logger) : Hub
+{
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User;
+        if (user?.UserId() is not { } userId)
+        {
+            // A token without a usable subject cannot be placed in any room: refuse it outright.
+            LogRefused(Context.ConnectionId);
+            Context.Abort();
+            return;
+        }
+
+        var joined = new List<RoomName> { RoomName.User(userId), RoomName.All };
+        if (user.IsAdmin())
+        {
+            joined.Add(RoomName.Admin);
+        }
+
+        rooms.Join(Context.ConnectionId, joined);
+        LogConnected(Context.ConnectionId, userId, string.Join(",", joined));
+        await base.OnConnectedAsync();
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        rooms.Leave(Context.ConnectionId);
+        LogDisconnected(Context.ConnectionId, exception?.Message);
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} joined {Rooms}")]
+    private partial void LogConnected(string connectionId, Guid userId, string rooms);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Connection {ConnectionId} left ({Reason})")]
+    private partial void LogDisconnected(string connectionId, string? reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Connection {ConnectionId} refused: its token has no user id")]
+    private partial void LogRefused(string connectionId);
+}

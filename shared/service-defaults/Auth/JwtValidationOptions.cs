@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Roomcast.ServiceDefaults.Auth;
+
+/// <summary>How a service finds and trusts identity's signing keys (section <c>Jwt</c>).</summary>
+public sealed class JwtValidationOptions
+{
+    public const string Section = "Jwt";
+
+    /// <summary>identity's base URL; its <c>/.well-known/openid-configuration</c> names the JWKS.</summary>
+    [Required]
+    public string Authority { get; set; } = "";
+
+    [Required]
+    public string Audience { get; set; } = "roomcast";
+
+    /// <summary>False only for loopback development and tests over plain HTTP.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+}

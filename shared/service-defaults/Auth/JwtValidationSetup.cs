@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Roomcast.ServiceDefaults.Auth;
+
+internal static class JwtValidationSetup
+{
+    private const string HubPathPrefix = "/hubs";
+
+    public static void AddRoomcastJwtValidation(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JwtValidationOptions>()
+            .Bind(configuration.GetSection(JwtValidationOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<JwtValidationOptions>>((bearer, jwt) =>
+            {
+                bearer.Authority = jwt.Value.Authority;
+                bearer.Audience = jwt.Value.Audience;
+                bearer.RequireHttpsMetadata = jwt.Value.RequireHttpsMetadata;
+                // Keep claim names as issued (sub, name, role) instead of the legacy SOAP URIs.
+                bearer.MapInboundClaims = false;
+                bearer.TokenValidationParameters.NameClaimType = RoomcastClaims.Name;
+                bearer.TokenValidationParameters.RoleClaimType = RoomcastClaims.Role;
+                bearer.Events = new JwtBearerEvents
+                {
+                    // Browsers cannot set headers on a WebSocket, so SignalR sends the token in the query.
+                    OnMessageReceived = context =>
+                    {
+                        var token = context.Request.Query["access_token"];
+                        if (!string.IsNullOrEmpty(token) && context.HttpContext.Request.Path.StartsWithSegments(HubPathPrefix))
+                        {
+                            context.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        services.AddAuthorization();
+    }
+}

@@ -1,0 +1,18 @@
+using System.Security.Claims;
+
+namespace Roomcast.ServiceDefaults.Auth;
+
+/// <summary>The claims identity puts in an access token, and how services read them.</summary>
+public static class RoomcastClaims
+{
+    public const string Subject = "sub";
+    public const string Name = "name";
+    public const string Role = "role";
+    public const string AdminRole = "admin";
+
+    /// <summary>The signed-in user's id, or null when the token has no valid <c>sub</c>.</summary>
+    public static Guid? UserId(this ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.FindFirst(Subject)?.Value, out var id) ? id : null;
+
+    public static bool IsAdmin(this ClaimsPrincipal principal) => principal.IsInRole(AdminRole);
+}

@@ -1,0 +1,39 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Roomcast.ServiceDefaults.Messaging;
+
+public static class MessageBusSetup
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ with the settings from <see cref="RabbitMqOptions"/>. MassTransit adds
+    /// its own bus health check, tagged <c>ready</c>.
+    /// </summary>
+    public static IHostApplicationBuilder AddRoomcastMessageBus(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? registerConsumers = null,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureEndpoints = null)
+    {
+        builder.Services.AddOptions<RabbitMqOptions>()
+            .Bind(builder.Configuration.GetSection(RabbitMqOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddMassTransit(bus =>
+        {
+            registerConsumers?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                rabbit.Host(options.Host, (ushort)options.Port, options.VirtualHost, host =>
+                {
+                    host.Username(options.Username);
+                    host.Password(options.Password);
+                });
+                configureEndpoints?.Invoke(context, rabbit);
+            });
+        });
+        return builder;
+    }
+}

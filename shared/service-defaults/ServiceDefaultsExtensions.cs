@@ -1,0 +1,41 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Roomcast.ServiceDefaults.Auth;
+using Roomcast.ServiceDefaults.Health;
+using Roomcast.ServiceDefaults.Logging;
+using Roomcast.ServiceDefaults.Problems;
+
+namespace Roomcast.ServiceDefaults;
+
+/// <summary>What every Roomcast service does alike: logging, problem details, health endpoints.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.AddRoomcastLogging();
+        builder.Services.AddRoomcastProblemDetails();
+        builder.Services.AddHealthChecks();
+        return builder;
+    }
+
+    /// <summary>Validates access tokens issued by identity, fetched through its JWKS; no shared secret.</summary>
+    public static IHostApplicationBuilder AddRoomcastJwtValidation(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRoomcastJwtValidation(builder.Configuration);
+        return builder;
+    }
+
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        return app;
+    }
+}

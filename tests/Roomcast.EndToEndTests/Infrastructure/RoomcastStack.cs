@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using Roomcast.Contracts.Client;
+using Roomcast.EndToEndTests.SignalR;
+using Xunit;
+
+namespace Roomcast.EndToEndTests.Infrastructure;
+
+/// <summary>
+/// The three services as real processes against the real test stack, isolated by a database per
+/// service and a RabbitMQ virtual host of their own, seeded with a <see cref="DemoWorld"/>.
+/// </summary>
+public sealed class RoomcastStack : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private string? _seedFile;
+
+    public DemoWorld World { get; } = new();
+
+    public ServiceProcess Identity { get; private set; } = null!;
+
+    public ServiceProcess Documents { get; private set; } = null!;
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    public Uri HubUrl => new(Gateway.BaseAddress, ClientMethods.HubPath);
+
+    /// <summary>All three services' output, for the message of a failing assertion.</summary>
+    public string Logs => string.Join(Environment.NewLine, new[] { Identity, Documents, Gateway }.Where(s => s is not null).Select(s => s.Output));
+
+    public async Task InitializeAsync()
+    {
+        var stack = TestStackSettings.FromEnvironment();
+        _seedFile = World.WriteSeedFile();
+        var identityDb = Own(await IsolatedDatabase.CreateAsync(stack, "identity"));
+        var documentsDb = Own(await IsolatedDatabase.CreateAsync(stack, "documents"));
+        var vhost = Own(await IsolatedVirtualHost.CreateAsync(stack));
+
+        var bus = new Dictionary<string, string>
+        {
+            ["RabbitMq__Host"] = stack.RabbitMqHost,
+            ["RabbitMq__Port"] = stack.RabbitMqPort.ToString(),
+            ["RabbitMq__VirtualHost"] = vhost.Name,
+            ["RabbitMq__Username"] = stack.RabbitMqUser,
+            ["RabbitMq__Password"] = stack.RabbitMqPassword,
+        };
+
+        var identityPort = FreePort.Next();
+        Identity = Own(await ServiceProcess.StartAsync("identity", "Roomcast.Identity", identityPort, new Dictionary<string, string>
+        {
+            ["Postgres__ConnectionString"] = identityDb.ConnectionString,
+            ["Identity__Issuer"] = $"http://127.0.0.1:{identityPort}",
+            ["Demo__SeedFile"] = _seedFile,
+        }));
+
+        var trustIdentity = new Dictionary<string, string>
+        {
+            ["Jwt__Authority"] = Identity.BaseAddress.ToString().TrimEnd('/'),
+            ["Jwt__RequireHttpsMetadata"] = "false",
+        };
+        // The gateway's queue must exist before documents-api publishes the first event.
+        Gateway = Own(await ServiceProcess.StartAsync("realtime-gateway", "Roomcast.RealtimeGateway", FreePort.Next(),
+            Merge(bus, trustIdentity, new() { ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}" })));
+        Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", FreePort.Next(),
+            Merge(bus, trustIdentity, new()
+            {
+                ["Postgres__ConnectionString"] = documentsDb.ConnectionString,
+                ["Demo__SeedFile"] = _seedFile,
+            })));
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Processes first, then the databases and virtual host they were using. xunit disposes a
+        // fixture whose initialisation failed too, so this releases only what was started.
+        for (var index = _owned.Count - 1; index >= 0; index--)
+        {
+            await _owned[index].DisposeAsync();
+        }
+
+        _owned.Clear();
+
+        if (_seedFile is not null)
+        {
+            File.Delete(_seedFile);
+            _seedFile = null;
+        }
+    }
+
+    public async Task<string> LoginAsync(Guid user)
+    {
+        using var http = new HttpClient { BaseAddress = Identity.BaseAddress };
+        using var response = await http.PostAsJsonAsync("/api/v1/auth/login", new { username = World.UsernameOf(user), password = DemoWorld.Password });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<LoginBody>();
+        return body!.AccessToken;
+    }
+
+    public async Task<HubConnection> ConnectAsync(string? accessToken)
+    {
+        var connection = TestHubConnections.Build(HubUrl, accessToken);
+        await connection.StartAsync();
+        return connection;
+    }
+
+    public HttpClient DocumentsClient(string? accessToken)
+    {
+        var http = new HttpClient { BaseAddress = Documents.BaseAddress };
+        if (accessToken is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return http;
+    }
+
+    private T Own<T>(T resource) where T : IAsyncDisposable
+    {
+        _owned.Add(resource);
+        return resource;
+    }
+
+    private static Dictionary<string, string> Merge(params Dictionary<string, string>[] parts) =>
+        parts.SelectMany(part => part).ToDictionary(pair => pair.Key, pair => pair.Value);
+
+    private sealed record LoginBody(string AccessToken, int ExpiresIn);
+}

@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Roomcast.EndToEndTests.Infrastructure;
+
+/// <summary>
+/// One Roomcast service started as a real process (<c>dotnet Roomcast.X.dll</c>) on a loopback port,
+/// ready once its <c>/health/ready</c> answers 200, and killed with its children on dispose.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ServiceProcess(string name, Uri baseAddress, Process process)
+    {
+        Name = name;
+        BaseAddress = baseAddress;
+        _process = process;
+    }
+
+    public string Name { get; }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>Everything the process printed, for the failure message of a test.</summary>
+    public string Output => string.Join(Environment.NewLine, _output);
+
+    public static async Task<ServiceProcess> StartAsync(string name, string assemblyName, int port, IReadOnlyDictionary<string, string> settings)
+    {
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var start = new ProcessStartInfo("dotnet", [RepositoryLayout.ServiceAssembly(assemblyName)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString();
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name}.");
+        var service = new ServiceProcess(name, baseAddress, process);
+        process.OutputDataReceived += (_, line) => service.Record(line.Data);
+        process.ErrorDataReceived += (_, line) => service.Record(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await service.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+
+        return service;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.Dispose();
+    }
+
+    private void Record(string? line)
+    {
+        if (line is not null)
+        {
+            _output.Enqueue($"[{Name}] {line}");
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < ReadyTimeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready:{Environment.NewLine}{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync("/health/ready");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // A readiness check that hangs counts as not ready.
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        throw new TimeoutException($"{Name} was not ready within {ReadyTimeout.TotalSeconds} s:{Environment.NewLine}{Output}");
+    }
+}
