@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, starts an ephemeral test stack
+# (PostgreSQL, Redis, RabbitMQ on free loopback ports), builds, runs every test project,
+# and stops the stack whatever happens. Extra arguments go to `dotnet test`
+# (e.g. --filter DocumentChangeDeliveryTests).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+source scripts/lib/require-dotnet.sh
+
+started=$SECONDS
+stack_env="$(scripts/stack.sh start test)"
+eval "$stack_env"
+stop_stack() { scripts/stack.sh stop "$ROOMCAST_STACK_DIR" || echo "[test] warning: the test stack did not stop cleanly" >&2; }
+trap stop_stack EXIT
+
+echo "[test] building (Release)" >&2
+dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly
+
+results="$ROOMCAST_STACK_DIR/test-output.txt"
+set +e
+dotnet test Roomcast.slnx -c Release --no-build --nologo "$@" 2>&1 | tee "$results"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over all test projects, from dotnet test's per-project summaries.
+awk '
+  /(Passed|Failed)! +- +Failed:/ {
+    gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+    seen = 1
+  }
+  END { if (!seen) { print "tests: no test summary found"; exit 1 } printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
+' "$results" || status=1
+echo "[test] finished in $((SECONDS - started)) s" >&2
+exit "$status"
