@@ -60,7 +60,7 @@ for db in roomcast_identity roomcast_documents; do
 done
 
 log "building (Release)"
-dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly >&2
+dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
 
 pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
 export RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/ \

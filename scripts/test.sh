@@ -16,7 +16,7 @@ stop_stack() { scripts/stack.sh stop "$ROOMCAST_STACK_DIR" || echo "[test] warni
 trap stop_stack EXIT
 
 echo "[test] building (Release)" >&2
-dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly
+dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers
 
 results="$ROOMCAST_STACK_DIR/test-output.txt"
 set +e
