@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.Postgres;
 
@@ -10,10 +11,7 @@ public static class PostgresSetup
     /// <summary>Registers the service's <see cref="NpgsqlDataSource"/>, its readiness check and the migration runner.</summary>
     public static IHostApplicationBuilder AddRoomcastPostgres(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PostgresOptions>()
-            .Bind(builder.Configuration.GetSection(PostgresOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<PostgresOptions>(PostgresOptions.Section);
         builder.Services.AddSingleton(services =>
             NpgsqlDataSource.Create(services.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
         builder.Services.AddSingleton<MigrationRunner>();

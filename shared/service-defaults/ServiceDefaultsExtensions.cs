@@ -22,7 +22,7 @@ public static class ServiceDefaultsExtensions
     /// <summary>Validates access tokens issued by identity, fetched through its JWKS; no shared secret.</summary>
     public static IHostApplicationBuilder AddRoomcastJwtValidation(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddRoomcastJwtValidation(builder.Configuration);
+        JwtValidationSetup.AddRoomcastJwtValidation(builder);
         return builder;
     }
 

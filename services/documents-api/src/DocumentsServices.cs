@@ -4,6 +4,7 @@ using Roomcast.DocumentsApi.Demo;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Outbox;
 using Roomcast.Postgres;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.DocumentsApi;
 
@@ -11,14 +12,8 @@ internal static class DocumentsServices
 {
     public static void AddDocumentsServices(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DocumentsOptions>()
-            .Bind(builder.Configuration.GetSection(DocumentsOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddOptions<OutboxOptions>()
-            .Bind(builder.Configuration.GetSection(OutboxOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<DocumentsOptions>(DocumentsOptions.Section);
+        builder.AddValidatedOptions<OutboxOptions>(OutboxOptions.Section);
         builder.Services.AddOptions<DemoSeedOptions>().Bind(builder.Configuration.GetSection(DemoSeedOptions.Section));
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<DocumentsOptions>>((kestrel, documents) =>

@@ -3,6 +3,7 @@ using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Demo;
 using Roomcast.Identity.Tokens;
 using Roomcast.Postgres;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.Identity;
 
@@ -10,10 +11,7 @@ internal static class IdentityServices
 {
     public static void AddIdentityServices(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IdentityOptions>()
-            .Bind(builder.Configuration.GetSection(IdentityOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<IdentityOptions>(IdentityOptions.Section);
         builder.Services.AddOptions<DemoSeedOptions>().Bind(builder.Configuration.GetSection(DemoSeedOptions.Section));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.ServiceDefaults.Configuration;
 using Roomcast.ServiceDefaults.Messaging;
 
 namespace Roomcast.RealtimeGateway;
@@ -10,10 +11,7 @@ internal static class GatewayServices
 {
     public static void AddGatewayServices(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GatewayOptions>()
-            .Bind(builder.Configuration.GetSection(GatewayOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<LocalRooms>();
         builder.Services.AddSingleton<AudienceDelivery>();

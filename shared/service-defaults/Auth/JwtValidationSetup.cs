@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.ServiceDefaults.Auth;
 
@@ -9,13 +10,10 @@ internal static class JwtValidationSetup
 {
     private const string HubPathPrefix = "/hubs";
 
-    public static void AddRoomcastJwtValidation(this IServiceCollection services, IConfiguration configuration)
+    public static void AddRoomcastJwtValidation(this IHostApplicationBuilder builder)
     {
-        services.AddOptions<JwtValidationOptions>()
-            .Bind(configuration.GetSection(JwtValidationOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-
+        builder.AddValidatedOptions<JwtValidationOptions>(JwtValidationOptions.Section);
+        var services = builder.Services;
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<JwtValidationOptions>>((bearer, jwt) =>

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.ServiceDefaults.Messaging;
 
@@ -16,10 +17,7 @@ public static class MessageBusSetup
         Action<IBusRegistrationConfigurator>? registerConsumers = null,
         Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureEndpoints = null)
     {
-        builder.Services.AddOptions<RabbitMqOptions>()
-            .Bind(builder.Configuration.GetSection(RabbitMqOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.Section);
         builder.Services.AddMassTransit(bus =>
         {
             registerConsumers?.Invoke(bus);
