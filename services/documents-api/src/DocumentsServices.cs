@@ -1,7 +1,11 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Roomcast.DocumentsApi.Demo;
+using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
+using Roomcast.DocumentsApi.Events;
+using Roomcast.DocumentsApi.Permissions;
+using Roomcast.DocumentsApi.Roots;
 using Roomcast.DocumentsApi.Outbox;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
@@ -24,8 +28,22 @@ internal static class DocumentsServices
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<OutboxWriter>();
         builder.Services.AddHostedService<OutboxRelay>();
-        builder.Services.AddSingleton<DocumentUpdater>();
+        builder.Services.AddSingleton<ChangeScopes>();
+        builder.Services.AddSingleton<RootCommands>();
+        builder.Services.AddSingleton<PermissionCommands>();
+        builder.Services.AddSingleton<DocumentCommands>();
+        // Access levels are RW / RO / None on the wire, never numbers.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoDataSeeder>();
+    }
+
+    /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>
+    public static void MapDocumentsApi(this WebApplication app)
+    {
+        app.MapGroup("/api/v1").RequireAuthorization()
+            .MapRoots()
+            .MapPermissions()
+            .MapDocuments();
     }
 
     /// <summary>Schema and demo data, before the first request is served.</summary>

@@ -1,5 +1,4 @@
 using Roomcast.DocumentsApi;
-using Roomcast.DocumentsApi.Documents;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
 using Roomcast.ServiceDefaults.Messaging;

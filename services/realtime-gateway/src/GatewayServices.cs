@@ -19,7 +19,13 @@ internal static class GatewayServices
         // Until the Redis backplane lands (issue 5), every instance consumes every event from a queue
         // of its own and delivers to its local connections; the queue goes away with the instance.
         builder.AddRoomcastMessageBus(
-            bus => bus.AddConsumer<DocumentChangedConsumer>(),
+            bus =>
+            {
+                bus.AddConsumer<DocumentChangedConsumer>();
+                bus.AddConsumer<RecordCreatedConsumer>();
+                bus.AddConsumer<RecordChangedConsumer>();
+                bus.AddConsumer<RecordDeletedConsumer>();
+            },
             (context, rabbit) =>
             {
                 var instance = context.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId;
@@ -27,7 +33,13 @@ internal static class GatewayServices
                 {
                     endpoint.Durable = false;
                     endpoint.AutoDelete = true;
+                    // One message at a time: a connection receives events in publish (seq) order.
+                    endpoint.ConcurrentMessageLimit = 1;
+                    endpoint.PrefetchCount = 64;
                     endpoint.ConfigureConsumer<DocumentChangedConsumer>(context);
+                    endpoint.ConfigureConsumer<RecordCreatedConsumer>(context);
+                    endpoint.ConfigureConsumer<RecordChangedConsumer>(context);
+                    endpoint.ConfigureConsumer<RecordDeletedConsumer>(context);
                 });
             });
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MassTransit;
-using Roomcast.Contracts.Rooms;
 
 namespace Roomcast.Contracts.Events;
 
@@ -26,21 +25,10 @@ public sealed record DocumentChanged
         IReadOnlyList<string> audience,
         long seq = 0)
     {
-        if (eventId == Guid.Empty)
+        EventAudience.Validate(eventId, actorId, audience);
+        if (documentId == Guid.Empty || rootId == Guid.Empty)
         {
-            throw new ArgumentException("An event needs an id.", nameof(eventId));
-        }
-
-        if (documentId == Guid.Empty || rootId == Guid.Empty || actorId == Guid.Empty)
-        {
-            throw new ArgumentException("documentId, rootId and actorId must be set.");
-        }
-
-        ArgumentNullException.ThrowIfNull(audience);
-        foreach (var room in audience)
-        {
-            // Throws on anything outside the room grammar: an event never names a room nobody can join.
-            RoomName.Parse(room);
+            throw new ArgumentException("documentId and rootId must be set.");
         }
 
         EventId = eventId;

@@ -23,10 +23,29 @@ public sealed class AudienceCalculatorTests
             var readers = new RecordReaders(world.Access, world.Author);
             var rooms = AudienceCalculator.ForRecordChange(readers, readers, world.Actor);
 
-            var reached = world.Resolve(rooms);
-            var expected = world.Users.Where(world.CanRead).Append(world.Actor).ToHashSet();
+            var expected = world.Users.Where(user => world.CanRead(world.Access, user)).Append(world.Actor).ToHashSet();
             expected.UnionWith(world.Admins);
-            return reached.SetEquals(expected);
+            return world.Resolve(rooms).SetEquals(expected);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(500));
+    }
+
+    [Fact]
+    public void TheRoomsOfAGrantChangeResolveToExactlyTheReadersBeforeAndAfter()
+    {
+        Prop.ForAll<int>(seed =>
+        {
+            var random = new Random(seed);
+            var world = World.Generate(random);
+            var after = world.Mutate(random);
+            var rooms = AudienceCalculator.ForRecordChange(
+                new RecordReaders(world.Access, world.Author), new RecordReaders(after, world.Author), world.Actor);
+
+            var expected = world.Users
+                .Where(user => world.CanRead(world.Access, user) || world.CanRead(after, user))
+                .Append(world.Actor)
+                .ToHashSet();
+            expected.UnionWith(world.Admins);
+            return world.Resolve(rooms).SetEquals(expected);
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(500));
     }
 
@@ -37,7 +56,7 @@ public sealed class AudienceCalculatorTests
         var author = Guid.NewGuid();
         var reader = Guid.NewGuid();
         var outsider = Guid.NewGuid();
-        var access = new RootAccess(root, AccessLevel.None,
+        var access = new RootAccess(root, author, AccessLevel.None,
             new Dictionary<Guid, AccessLevel> { [reader] = AccessLevel.RO, [outsider] = AccessLevel.None }, []);
         var readers = new RecordReaders(access, author);
 
@@ -55,7 +74,7 @@ public sealed class AudienceCalculatorTests
     [Fact]
     public void ASharedRootReachesEveryone()
     {
-        var access = new RootAccess(Guid.NewGuid(), AccessLevel.RO, new Dictionary<Guid, AccessLevel>(), []);
+        var access = new RootAccess(Guid.NewGuid(), Guid.NewGuid(), AccessLevel.RO, new Dictionary<Guid, AccessLevel>(), []);
         var readers = new RecordReaders(access, Guid.NewGuid());
         AudienceCalculator.ForRecordChange(readers, readers, Guid.NewGuid()).ShouldContain(RoomName.All.ToString());
     }
@@ -82,17 +101,57 @@ public sealed class AudienceCalculatorTests
             var groupGrants = groups.Where(_ => random.Next(2) == 0)
                 .Select(group => new GroupGrant(group.Key, Levels[random.Next(3)], group.Value))
                 .ToList();
-            var access = new RootAccess(Guid.NewGuid(), Levels[random.Next(3)], userGrants, groupGrants);
+            var owner = users[random.Next(users.Count)];
+            var access = new RootAccess(Guid.NewGuid(), owner, Levels[random.Next(3)], userGrants, groupGrants);
             var author = users[random.Next(users.Count)];
             var actor = users[random.Next(users.Count)];
             return new World(users, admins, groups, access, author, actor);
         }
 
-        public bool CanRead(Guid user) =>
+        public bool CanRead(RootAccess access, Guid user) =>
             user == Author
-            || Access.SharedAccess != AccessLevel.None
-            || (Access.UserGrants.TryGetValue(user, out var level) && level != AccessLevel.None)
-            || Access.GroupGrants.Any(grant => grant.Access != AccessLevel.None && Groups[grant.GroupId].Contains(user));
+            || user == access.OwnerId
+            || access.SharedAccess != AccessLevel.None
+            || (access.UserGrants.TryGetValue(user, out var level) && level != AccessLevel.None)
+            || access.GroupGrants.Any(grant => grant.Access != AccessLevel.None && Groups[grant.GroupId].Contains(user));
+
+        /// <summary>One change of the kinds documents-api makes to a root: sharedAccess, or a user or group grant set or revoked.</summary>
+        public RootAccess Mutate(Random random)
+        {
+            var user = Users[random.Next(Users.Count)];
+            var level = Levels[random.Next(3)];
+            switch (random.Next(3))
+            {
+                case 0:
+                    return Access with { SharedAccess = level };
+                case 1:
+                    var users = new Dictionary<Guid, AccessLevel>(Access.UserGrants);
+                    if (random.Next(2) == 0)
+                    {
+                        users.Remove(user);
+                    }
+                    else
+                    {
+                        users[user] = level;
+                    }
+
+                    return Access with { UserGrants = users };
+                default:
+                    if (Groups.Count == 0)
+                    {
+                        return Access;
+                    }
+
+                    var group = Groups.Keys.ElementAt(random.Next(Groups.Count));
+                    var groups = Access.GroupGrants.Where(grant => grant.GroupId != group).ToList();
+                    if (random.Next(2) == 0)
+                    {
+                        groups.Add(new GroupGrant(group, level, Groups[group]));
+                    }
+
+                    return Access with { GroupGrants = groups };
+            }
+        }
 
         /// <summary>The users whose connections are in at least one of the rooms (nobody joined a root: room).</summary>
         public HashSet<Guid> Resolve(IEnumerable<string> rooms)

@@ -6,14 +6,19 @@ public sealed record GroupGrant(Guid GroupId, AccessLevel Access, IReadOnlyList<
 /// <summary>Everything that decides who may read or write a root's records, at one moment.</summary>
 public sealed record RootAccess(
     Guid RootId,
+    Guid OwnerId,
     AccessLevel SharedAccess,
     IReadOnlyDictionary<Guid, AccessLevel> UserGrants,
     IReadOnlyList<GroupGrant> GroupGrants)
 {
-    /// <summary>The access a non-admin user has to a record of this root written by <paramref name="authorId"/>.</summary>
+    /// <summary>
+    /// The access a user has through grants (not through being an admin) to a record of this root
+    /// written by <paramref name="authorId"/>: the strongest of sharedAccess, their grant, their
+    /// groups' grants, and RW for the root's creator and the record's author.
+    /// </summary>
     public AccessLevel For(Guid userId, Guid? authorId = null)
     {
-        if (userId == authorId)
+        if (userId == authorId || userId == OwnerId)
         {
             return AccessLevel.RW;
         }

@@ -26,6 +26,7 @@ public static class AudienceCalculator
     {
         var access = readers.Access;
         rooms.Add(RoomName.Root(access.RootId).ToString());
+        rooms.Add(RoomName.User(access.OwnerId).ToString());
         if (readers.AuthorId is { } author)
         {
             rooms.Add(RoomName.User(author).ToString());
@@ -58,4 +59,4 @@ public static class AudienceCalculator
 }
 
 /// <summary>Who can read one record: its root's grants and, for documents, its author.</summary>
-public sealed record RecordReaders(RootAccess Access, Guid? AuthorId);
+public sealed record RecordReaders(RootAccess Access, Guid? AuthorId = null);

@@ -1,57 +1,121 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Roomcast.Contracts.Client;
-using Roomcast.ServiceDefaults.Auth;
-using Roomcast.ServiceDefaults.Problems;
+using Roomcast.DocumentsApi.Http;
 
 namespace Roomcast.DocumentsApi.Documents;
 
 public static class DocumentEndpoints
 {
-    private const int MaxOriginConnectionIdLength = 128;
-
-    public static IEndpointRouteBuilder MapDocumentsApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapDocuments(this RouteGroupBuilder api)
     {
-        var documents = endpoints.MapGroup("/api/v1/documents").RequireAuthorization();
+        api.MapPost("/roots/{rootId:guid}/documents", CreateAsync);
+        api.MapGet("/roots/{rootId:guid}/documents", ListAsync);
+        var documents = api.MapGroup("/documents");
+        documents.MapGet("/{id:guid}", GetAsync);
         documents.MapPut("/{id:guid}", UpdateAsync);
-        return endpoints;
+        documents.MapDelete("/{id:guid}", DeleteAsync);
+        return api;
     }
 
-    private static async Task<Results<Ok<DocumentResponse>, ProblemHttpResult>> UpdateAsync(
-        Guid id, HttpRequest request, ClaimsPrincipal user, DocumentUpdater updater, CancellationToken cancellationToken)
+    private static async Task<Results<Created<DocumentRecord>, ProblemHttpResult>> CreateAsync(
+        Guid rootId, HttpRequest request, ClaimsPrincipal user, DocumentCommands documents, CancellationToken cancellationToken, bool? onBehalfOf = null)
     {
-        if (user.UserId() is not { } userId)
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf);
+        var (origin, originProblem) = RequestContext.OriginOf(request);
+        var (body, bodyProblem) = await JsonBody.ReadAsync<CreateDocumentRequest>(request, cancellationToken);
+        if ((problem ?? originProblem ?? bodyProblem) is { } failure)
         {
-            return Problem(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "The access token names no user.");
+            return failure;
         }
 
-        var body = await RequestBody.ReadUpdateAsync(request, cancellationToken);
-        if (body.Problem is not null)
+        var errors = new Dictionary<string, string[]>();
+        if (DocumentRules.TypeProblem(body!.Type) is { } typeProblem)
         {
-            return body.Problem;
+            errors["type"] = [typeProblem];
         }
 
-        var origin = request.Headers[ClientMethods.OriginConnectionHeader].ToString();
-        if (origin.Length > MaxOriginConnectionIdLength)
+        if (DocumentRules.DataProblem(body.Data) is { } dataProblem)
         {
-            return Problem(StatusCodes.Status422UnprocessableEntity, ProblemTypes.InvalidValues, $"{ClientMethods.OriginConnectionHeader} is longer than {MaxOriginConnectionIdLength} characters.");
+            errors["data"] = [dataProblem];
         }
 
-        var outcome = await updater.UpdateDataAsync(new Caller(userId, user.IsAdmin()), id, body.Data, origin.Length == 0 ? null : origin, cancellationToken);
-        return outcome switch
+        if (errors.Count > 0)
         {
-            UpdateOutcome.Updated updated => TypedResults.Ok(DocumentResponse.From(updated.Document)),
-            UpdateOutcome.Forbidden => Problem(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "You may read this document but not change it."),
-            _ => Problem(StatusCodes.Status404NotFound, ProblemTypes.NotFound, $"No document {id}."),
-        };
+            return Problems.Invalid(errors);
+        }
+
+        var outcome = await documents.CreateAsync(caller!, rootId, body, origin, cancellationToken);
+        return outcome is Outcome<DocumentRecord>.Done done ? TypedResults.Created($"/api/v1/documents/{done.Value.Id}", done.Value) : Problems.For(outcome);
     }
 
-    internal static ProblemHttpResult Problem(int status, string type, string detail) =>
-        TypedResults.Problem(statusCode: status, type: type, detail: detail);
-}
+    private static async Task<Results<Ok<DocumentPage>, ProblemHttpResult>> ListAsync(
+        Guid rootId, ClaimsPrincipal user, DocumentCommands documents, CancellationToken cancellationToken,
+        string? type = null, Guid? parentId = null, int page = 1, int pageSize = 50)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf: null);
+        if (problem is not null)
+        {
+            return problem;
+        }
 
-public sealed record DocumentResponse(Guid Id, Guid RootId, Guid AuthorId, string Type, Guid? ParentId, JsonElement Data, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long Version)
-{
-    public static DocumentResponse From(Document d) => new(d.Id, d.RootId, d.AuthorId, d.Type, d.ParentId, d.Data, d.CreatedAt, d.UpdatedAt, d.Version);
+        if (DocumentRules.PagingProblem(page, pageSize) is { } pagingProblem)
+        {
+            return Problems.Invalid(page < 1 ? "page" : "pageSize", pagingProblem);
+        }
+
+        if (type is not null && DocumentRules.TypeProblem(type) is { } typeProblem)
+        {
+            return Problems.Invalid("type", typeProblem);
+        }
+
+        var outcome = await documents.ListAsync(caller!, rootId, new DocumentQuery(type, parentId, page, pageSize), cancellationToken);
+        return outcome is Outcome<DocumentPage>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<Ok<DocumentRecord>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, DocumentCommands documents, CancellationToken cancellationToken)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf: null);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var outcome = await documents.GetAsync(caller!, id, cancellationToken);
+        return outcome is Outcome<DocumentRecord>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<Ok<DocumentRecord>, ProblemHttpResult>> UpdateAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal user, DocumentCommands documents, CancellationToken cancellationToken, bool? onBehalfOf = null)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf);
+        var (origin, originProblem) = RequestContext.OriginOf(request);
+        var (body, bodyProblem) = await JsonBody.ReadAsync<UpdateDocumentRequest>(request, cancellationToken);
+        if ((problem ?? originProblem ?? bodyProblem) is { } failure)
+        {
+            return failure;
+        }
+
+        if (DocumentRules.DataProblem(body!.Data) is { } dataProblem)
+        {
+            return Problems.Invalid("data", dataProblem);
+        }
+
+        var outcome = await documents.UpdateDataAsync(caller!, id, body.Data, body.ExpectedVersion, origin, cancellationToken);
+        return outcome is Outcome<DocumentRecord>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal user, DocumentCommands documents, CancellationToken cancellationToken, bool? onBehalfOf = null)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf);
+        var (origin, originProblem) = RequestContext.OriginOf(request);
+        if ((problem ?? originProblem) is { } failure)
+        {
+            return failure;
+        }
+
+        var outcome = await documents.DeleteAsync(caller!, id, origin, cancellationToken);
+        return outcome is Outcome<DocumentRecord>.Done ? TypedResults.NoContent() : Problems.For(outcome);
+    }
 }

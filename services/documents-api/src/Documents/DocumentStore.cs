@@ -1,67 +1,80 @@
 using System.Text.Json;
 using Dapper;
 using Npgsql;
-using Roomcast.DocumentsApi.Access;
+using Roomcast.Contracts.Events;
 
 namespace Roomcast.DocumentsApi.Documents;
 
-/// <summary>Every SQL statement about documents and the grants that guard them.</summary>
+/// <summary>Every SQL statement about documents.</summary>
 public static class DocumentStore
 {
-    /// <summary>Loads a document and locks its row until the transaction ends, so concurrent writers take turns.</summary>
-    public static async Task<Document?> LockAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    private const string Columns =
+        "id AS Id, root_id AS RootId, author_id AS AuthorId, type AS Type, parent_id AS ParentId, data::text AS Data, created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version";
+
+    /// <summary>The document; with a transaction, locked until it ends so concurrent writers take turns.</summary>
+    public static async Task<DocumentRecord?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleOrDefaultAsync<DocumentRow>(new CommandDefinition(
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM documents WHERE id = @id {(transaction is null ? "" : "FOR UPDATE")}",
+            new { id }, transaction, cancellationToken: cancellationToken));
+        return row?.ToRecord();
+    }
+
+    public static async Task<DocumentRecord> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, Guid authorId, string type, Guid? parentId, JsonElement data, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+            $"""
+            INSERT INTO documents (id, root_id, author_id, type, parent_id, data)
+            VALUES (@id, @rootId, @authorId, @type, @parentId, @data::jsonb)
+            RETURNING {Columns}
+            """, new { id = Guid.NewGuid(), rootId, authorId, type, parentId, data = data.GetRawText() }, transaction, cancellationToken: cancellationToken));
+        return row.ToRecord();
+    }
+
+    public static async Task<DocumentRecord> UpdateDataAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, JsonElement data, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
+            $"UPDATE documents SET data = @data::jsonb, version = version + 1, updated_at = now() WHERE id = @id RETURNING {Columns}",
+            new { id, data = data.GetRawText() }, transaction, cancellationToken: cancellationToken));
+        return row.ToRecord();
+    }
+
+    /// <summary>Deletes the document and its descendants; returns the descendants.</summary>
+    public static async Task<IReadOnlyList<RecordRef>> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        var descendants = await connection.QueryAsync<Guid>(new CommandDefinition(
             """
-            SELECT id AS Id, root_id AS RootId, author_id AS AuthorId, type AS Type, parent_id AS ParentId,
-                   data::text AS Data, created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version
-            FROM documents WHERE id = @id FOR UPDATE
+            WITH RECURSIVE tree AS (
+                SELECT id FROM documents WHERE parent_id = @id
+                UNION ALL
+                SELECT d.id FROM documents d JOIN tree t ON d.parent_id = t.id
+            )
+            SELECT id FROM tree;
+            DELETE FROM documents WHERE id = @id;
             """, new { id }, transaction, cancellationToken: cancellationToken));
-        return row?.ToDocument();
+        return descendants.Select(child => new RecordRef(RecordTypes.Document, child)).ToList();
     }
 
-    public static async Task<Document> UpdateDataAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, JsonElement data, CancellationToken cancellationToken)
+    public static async Task<DocumentPage> ListAsync(NpgsqlConnection connection, Guid rootId, DocumentQuery query, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleAsync<DocumentRow>(new CommandDefinition(
-            """
-            UPDATE documents SET data = @data::jsonb, version = version + 1, updated_at = now()
-            WHERE id = @id
-            RETURNING id AS Id, root_id AS RootId, author_id AS AuthorId, type AS Type, parent_id AS ParentId,
-                      data::text AS Data, created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version
-            """, new { id, data = data.GetRawText() }, transaction, cancellationToken: cancellationToken));
-        return row.ToDocument();
-    }
-
-    /// <summary>The root's shared access and every user and group grant on it, with the groups' members.</summary>
-    public static async Task<RootAccess> LoadRootAccessAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
-    {
+        const string Filter = "root_id = @rootId AND (@type::text IS NULL OR type = @type) AND (@parentId::uuid IS NULL OR parent_id = @parentId)";
+        var parameters = new { rootId, type = query.Type, parentId = query.ParentId, limit = query.PageSize, offset = (query.Page - 1) * query.PageSize };
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            """
-            SELECT shared_access FROM roots WHERE id = @rootId;
-            SELECT user_id AS UserId, access AS Access FROM user_permissions WHERE root_id = @rootId;
-            SELECT p.group_id AS GroupId, p.access AS Access, m.user_id AS MemberId
-            FROM group_permissions p LEFT JOIN group_members m ON m.group_id = p.group_id
-            WHERE p.root_id = @rootId;
-            """, new { rootId }, transaction, cancellationToken: cancellationToken));
-        var shared = AccessLevels.Parse(await results.ReadSingleAsync<string>());
-        var users = (await results.ReadAsync<(Guid UserId, string Access)>())
-            .ToDictionary(grant => grant.UserId, grant => AccessLevels.Parse(grant.Access));
-        var groups = (await results.ReadAsync<(Guid GroupId, string Access, Guid? MemberId)>())
-            .GroupBy(row => (row.GroupId, row.Access))
-            .Select(group => new GroupGrant(
-                group.Key.GroupId,
-                AccessLevels.Parse(group.Key.Access),
-                group.Where(row => row.MemberId is not null).Select(row => row.MemberId!.Value).ToList()))
-            .ToList();
-        return new RootAccess(rootId, shared, users, groups);
+            $"""
+            SELECT count(*) FROM documents WHERE {Filter};
+            SELECT {Columns} FROM documents WHERE {Filter} ORDER BY created_at, id LIMIT @limit OFFSET @offset;
+            """, parameters, cancellationToken: cancellationToken));
+        var total = await results.ReadSingleAsync<long>();
+        var items = (await results.ReadAsync<Row>()).Select(row => row.ToRecord()).ToList();
+        return new DocumentPage(items, query.Page, query.PageSize, total);
     }
 
-    private sealed record DocumentRow(Guid Id, Guid RootId, Guid AuthorId, string Type, Guid? ParentId, string Data, DateTime CreatedAt, DateTime UpdatedAt, long Version)
+    private sealed record Row(Guid Id, Guid RootId, Guid AuthorId, string Type, Guid? ParentId, string Data, DateTime CreatedAt, DateTime UpdatedAt, long Version)
     {
-        public Document ToDocument()
+        public DocumentRecord ToRecord()
         {
             using var data = JsonDocument.Parse(Data);
-            return new Document(Id, RootId, AuthorId, Type, ParentId, data.RootElement.Clone(),
+            return new DocumentRecord(Id, RootId, AuthorId, Type, ParentId, data.RootElement.Clone(),
                 new DateTimeOffset(CreatedAt, TimeSpan.Zero), new DateTimeOffset(UpdatedAt, TimeSpan.Zero), Version);
         }
     }

@@ -11,6 +11,9 @@ public sealed class OutboxEventTypes
     private readonly Dictionary<string, Type> _byName = new(StringComparer.Ordinal)
     {
         [nameof(DocumentChanged)] = typeof(DocumentChanged),
+        [nameof(RecordCreated)] = typeof(RecordCreated),
+        [nameof(RecordChanged)] = typeof(RecordChanged),
+        [nameof(RecordDeleted)] = typeof(RecordDeleted),
     };
 
     public string NameOf(Type eventType) =>

@@ -1,0 +1,94 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Roomcast.DocumentsApi.Access;
+using Roomcast.DocumentsApi.Http;
+
+namespace Roomcast.DocumentsApi.Roots;
+
+public static class RootEndpoints
+{
+    public static RouteGroupBuilder MapRoots(this RouteGroupBuilder api)
+    {
+        var roots = api.MapGroup("/roots");
+        roots.MapPost("/", CreateAsync);
+        roots.MapGet("/", ListAsync);
+        roots.MapGet("/{id:guid}", GetAsync);
+        roots.MapPatch("/{id:guid}", PatchAsync);
+        roots.MapDelete("/{id:guid}", DeleteAsync);
+        return api;
+    }
+
+    private static async Task<Results<Created<RootRecord>, ProblemHttpResult>> CreateAsync(
+        HttpRequest request, ClaimsPrincipal user, RootCommands roots, CancellationToken cancellationToken, bool? onBehalfOf = null)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf);
+        var (origin, originProblem) = RequestContext.OriginOf(request);
+        var (body, bodyProblem) = await JsonBody.ReadAsync<CreateRootRequest>(request, cancellationToken);
+        if ((problem ?? originProblem ?? bodyProblem) is { } failure)
+        {
+            return failure;
+        }
+
+        if (RootRules.NameProblem(body!.Name) is { } nameProblem)
+        {
+            return Problems.Invalid("name", nameProblem);
+        }
+
+        var outcome = await roots.CreateAsync(caller!, body.Name!.Trim(), body.SharedAccess ?? AccessLevel.None, origin, cancellationToken);
+        return outcome is Outcome<RootRecord>.Done done ? TypedResults.Created($"/api/v1/roots/{done.Value.Id}", done.Value) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<RootRecord>>, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal user, RootCommands roots, CancellationToken cancellationToken)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf: null);
+        return problem ?? (Results<Ok<IReadOnlyList<RootRecord>>, ProblemHttpResult>)TypedResults.Ok(await roots.ListAsync(caller!, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<RootRecord>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, RootCommands roots, CancellationToken cancellationToken)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf: null);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var outcome = await roots.GetAsync(caller!, id, cancellationToken);
+        return outcome is Outcome<RootRecord>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<Ok<RootRecord>, ProblemHttpResult>> PatchAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal user, RootCommands roots, CancellationToken cancellationToken, bool? onBehalfOf = null)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf);
+        var (origin, originProblem) = RequestContext.OriginOf(request);
+        var (body, bodyProblem) = await JsonBody.ReadAsync<PatchRootRequest>(request, cancellationToken);
+        if ((problem ?? originProblem ?? bodyProblem) is { } failure)
+        {
+            return failure;
+        }
+
+        if (body!.Name is not null && RootRules.NameProblem(body.Name) is { } nameProblem)
+        {
+            return Problems.Invalid("name", nameProblem);
+        }
+
+        var outcome = await roots.PatchAsync(caller!, id, body with { Name = body.Name?.Trim() }, origin, cancellationToken);
+        return outcome is Outcome<RootRecord>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal user, RootCommands roots, CancellationToken cancellationToken, bool? onBehalfOf = null)
+    {
+        var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf);
+        var (origin, originProblem) = RequestContext.OriginOf(request);
+        if ((problem ?? originProblem) is { } failure)
+        {
+            return failure;
+        }
+
+        var outcome = await roots.DeleteAsync(caller!, id, origin, cancellationToken);
+        return outcome is Outcome<RootRecord>.Done ? TypedResults.NoContent() : Problems.For(outcome);
+    }
+}
