@@ -46,7 +46,7 @@ public sealed class ChangeScope : IAsyncDisposable
     public Task RecordCreatedAsync(string type, Guid id, object record, long version, RecordReaders readers, RecordReaders? readersBefore = null)
     {
         var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, new RecordCreated(
+        return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordCreated(
             eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, toSelf: true,
             AudienceCalculator.ForRecordChange(readersBefore ?? readers, readers, Caller.UserId)), _cancellationToken);
     }
@@ -54,7 +54,7 @@ public sealed class ChangeScope : IAsyncDisposable
     public Task RecordChangedAsync(string type, Guid id, object record, long version, RecordReaders before, RecordReaders after)
     {
         var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, new RecordChanged(
+        return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordChanged(
             eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, toSelf: true,
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)), _cancellationToken);
     }
@@ -62,7 +62,7 @@ public sealed class ChangeScope : IAsyncDisposable
     public Task RecordDeletedAsync(string type, Guid id, IReadOnlyList<RecordRef> cascade, long version, RecordReaders before, RecordReaders after)
     {
         var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, new RecordDeleted(
+        return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordDeleted(
             eventId, _clock.GetUtcNow(), type, id, cascade, version, Caller.UserId, OriginConnectionId, toSelf: true,
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)), _cancellationToken);
     }
@@ -71,7 +71,7 @@ public sealed class ChangeScope : IAsyncDisposable
     public Task DocumentChangedAsync(DocumentRecord document, RecordReaders readers)
     {
         var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, new DocumentChanged(
+        return _outbox.AddAsync(Connection, Transaction, eventId, document.Id, new DocumentChanged(
             eventId, _clock.GetUtcNow(), document.Id, document.RootId, document.Data, document.Version, document.UpdatedAt,
             Caller.UserId, OriginConnectionId, toSelf: false,
             AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)), _cancellationToken);

@@ -72,7 +72,7 @@ public sealed partial class OutboxRelay(
         // Rows numbered by an earlier round whose publish failed come first, in seq order.
         var rows = (await connection.QueryAsync<PendingRow>(new CommandDefinition(
             """
-            SELECT id AS Id, seq AS Seq, event_id AS EventId, event_type AS EventType, payload::text AS Payload
+            SELECT id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload
             FROM outbox WHERE published_at IS NULL
             ORDER BY seq NULLS LAST, id
             LIMIT @batch
@@ -83,23 +83,25 @@ public sealed partial class OutboxRelay(
         }
 
         var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
-        var published = 0;
-        Exception? failure = null;
+        var publishes = PublishBatch(rows, seqs, cancellationToken);
         try
         {
-            for (; published < rows.Count; published++)
-            {
-                await PublishAsync(rows[published], seqs[published], cancellationToken);
-            }
+            await Task.WhenAll(publishes);
         }
-        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch when (!cancellationToken.IsCancellationRequested)
         {
-            failure = exception;
+            // Inspected below, publish by publish.
         }
+
+        // Only an unbroken run of confirmed events counts as published; the rest keep their seq and
+        // go out again first next round (a duplicate on the bus is dropped by event id downstream).
+        var published = publishes.TakeWhile(publish => publish.IsCompletedSuccessfully).Count();
+        var failure = publishes.Skip(published).FirstOrDefault(publish => publish.IsFaulted || publish.IsCanceled)?.Exception?.GetBaseException()
+            ?? (published < rows.Count ? new TimeoutException("A publish did not complete.") : null);
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN now() END
+            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN clock_timestamp() END
             FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
             WHERE outbox.id = numbered.id;
             UPDATE outbox_state SET last_seq = @lastSeq;
@@ -122,10 +124,39 @@ public sealed partial class OutboxRelay(
 
         if (failure is not null)
         {
-            throw new OutboxPublishException($"Published {published} of {rows.Count} events; event {rows[published].EventId} failed.", failure);
+            throw new OutboxPublishException($"Published {published} of {rows.Count} events; event {rows[published].EventId} was not confirmed.", failure);
         }
 
         return rows.Count == options.Value.BatchSize;
+    }
+
+    /// <summary>
+    /// Publishes a batch with broker confirms, concurrently across records and in seq order within
+    /// one record (a later change of a record never overtakes an earlier one).
+    /// </summary>
+    private Task[] PublishBatch(IReadOnlyList<PendingRow> rows, long[] seqs, CancellationToken cancellationToken)
+    {
+        var lastOfRecord = new Dictionary<Guid, Task>();
+        var publishes = new Task[rows.Count];
+        for (var index = 0; index < rows.Count; index++)
+        {
+            var row = rows[index];
+            var seq = seqs[index];
+            var previous = row.RecordId is { } recordId && lastOfRecord.TryGetValue(recordId, out var earlier) ? earlier : null;
+            publishes[index] = previous is null ? PublishAsync(row, seq, cancellationToken) : PublishAfterAsync(previous, row, seq, cancellationToken);
+            if (row.RecordId is { } id)
+            {
+                lastOfRecord[id] = publishes[index];
+            }
+        }
+
+        return publishes;
+    }
+
+    private async Task PublishAfterAsync(Task previous, PendingRow row, long seq, CancellationToken cancellationToken)
+    {
+        await previous;
+        await PublishAsync(row, seq, cancellationToken);
     }
 
     private async Task PublishAsync(PendingRow row, long seq, CancellationToken cancellationToken)
@@ -175,7 +206,7 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private sealed record PendingRow(long Id, long? Seq, Guid EventId, string EventType, string Payload);
+    private sealed record PendingRow(long Id, long? Seq, Guid EventId, Guid? RecordId, string EventType, string Payload);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
     private partial void LogPublished(int count, long firstSeq, long lastSeq);

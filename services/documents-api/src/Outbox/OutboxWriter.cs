@@ -10,17 +10,18 @@ namespace Roomcast.DocumentsApi.Outbox;
 /// </summary>
 public sealed class OutboxWriter(OutboxEventTypes eventTypes)
 {
-    public async Task AddAsync<TEvent>(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid eventId, TEvent integrationEvent, CancellationToken cancellationToken)
+    public async Task AddAsync<TEvent>(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid eventId, Guid recordId, TEvent integrationEvent, CancellationToken cancellationToken)
         where TEvent : class
     {
         await connection.ExecuteAsync(new CommandDefinition(
             $"""
-            INSERT INTO outbox (event_id, event_type, payload) VALUES (@eventId, @eventType, @payload::jsonb);
+            INSERT INTO outbox (event_id, record_id, event_type, payload, created_at) VALUES (@eventId, @recordId, @eventType, @payload::jsonb, clock_timestamp());
             SELECT pg_notify('{OutboxChannel.Name}', '');
             """,
             new
             {
                 eventId,
+                recordId,
                 eventType = eventTypes.NameOf(typeof(TEvent)),
                 payload = JsonSerializer.Serialize(integrationEvent, OutboxEventTypes.Json),
             },
