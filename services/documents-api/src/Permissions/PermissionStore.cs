@@ -22,7 +22,7 @@ public static class PermissionStore
     {
         var (table, column, _) = Shape(subject);
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-            $"SELECT id AS Id, root_id AS RootId, {column} AS SubjectId, access AS Access, version AS Version FROM {table} WHERE root_id = @rootId AND {column} = @subjectId",
+            $"SELECT id AS Id, root_id AS RootId, {column} AS SubjectId, access AS Access, version AS Version, false AS Created FROM {table} WHERE root_id = @rootId AND {column} = @subjectId",
             new { rootId, subjectId }, transaction, cancellationToken: cancellationToken));
         return row?.ToGrant(subject);
     }
