@@ -122,6 +122,16 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
         await ShouldBeProblemAsync(response, status, type);
     }
 
+    [Theory]
+    [InlineData("/api/v1/documents/not-a-uuid")]
+    [InlineData("/api/v1/documents/12345")]
+    public async Task AMalformedIdIsAnInvalidValue(string path)
+    {
+        using var bobHttp = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
+        using var response = await bobHttp.PutAsJsonAsync(path, new { data = new { text = "x" } });
+        await ShouldBeProblemAsync(response, HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+    }
+
     [Fact]
     public async Task ABodyOverTheSizeLimitIsRefused()
     {

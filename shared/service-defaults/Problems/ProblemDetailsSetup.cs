@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Roomcast.ServiceDefaults.Problems;
@@ -14,23 +15,18 @@ internal static class ProblemDetailsSetup
         {
             var problem = context.ProblemDetails;
             var status = problem.Status ?? context.HttpContext.Response.StatusCode;
-            // The framework's own answers (401 from auth, 400 from a JSON body it could not read,
-            // 413 from Kestrel) carry RFC links as type; replace them with our stable types.
+            // The framework's own answers (401 from auth, 404 for an unknown route) carry RFC links
+            // as type; replace them with our stable types.
             if (problem.Type is null || problem.Type.StartsWith(FrameworkTypePrefix, StringComparison.Ordinal))
             {
                 problem.Type = ProblemTypes.ForStatus(status);
             }
 
-            if (context.Exception is BadHttpRequestException badRequest)
-            {
-                problem.Status = badRequest.StatusCode;
-                problem.Type = ProblemTypes.ForStatus(badRequest.StatusCode);
-                context.HttpContext.Response.StatusCode = badRequest.StatusCode;
-                problem.Detail = badRequest.Message;
-            }
-
             problem.Instance ??= context.HttpContext.Request.Path;
             problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
         });
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // Binding failures throw, so BadRequestExceptionHandler answers them with problem details.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
     }
 }

@@ -8,12 +8,12 @@ public static class DocumentEndpoints
 {
     public static RouteGroupBuilder MapDocuments(this RouteGroupBuilder api)
     {
-        api.MapPost("/roots/{rootId:guid}/documents", CreateAsync);
-        api.MapGet("/roots/{rootId:guid}/documents", ListAsync);
+        api.MapPost("/roots/{rootId}/documents", CreateAsync);
+        api.MapGet("/roots/{rootId}/documents", ListAsync);
         var documents = api.MapGroup("/documents");
-        documents.MapGet("/{id:guid}", GetAsync);
-        documents.MapPut("/{id:guid}", UpdateAsync);
-        documents.MapDelete("/{id:guid}", DeleteAsync);
+        documents.MapGet("/{id}", GetAsync);
+        documents.MapPut("/{id}", UpdateAsync);
+        documents.MapDelete("/{id}", DeleteAsync);
         return api;
     }
 

@@ -8,15 +8,15 @@ public static class PermissionEndpoints
 {
     public static RouteGroupBuilder MapPermissions(this RouteGroupBuilder api)
     {
-        var permissions = api.MapGroup("/roots/{rootId:guid}/permissions");
+        var permissions = api.MapGroup("/roots/{rootId}/permissions");
         permissions.MapGet("/", ListAsync);
-        permissions.MapPut("/users/{subjectId:guid}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
+        permissions.MapPut("/users/{subjectId}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
             PutAsync(GrantSubject.User, rootId, subjectId, request, user, commands, onBehalfOf, cancellationToken));
-        permissions.MapPut("/groups/{subjectId:guid}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
+        permissions.MapPut("/groups/{subjectId}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
             PutAsync(GrantSubject.Group, rootId, subjectId, request, user, commands, onBehalfOf, cancellationToken));
-        permissions.MapDelete("/users/{subjectId:guid}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
+        permissions.MapDelete("/users/{subjectId}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
             DeleteAsync(GrantSubject.User, rootId, subjectId, request, user, commands, onBehalfOf, cancellationToken));
-        permissions.MapDelete("/groups/{subjectId:guid}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
+        permissions.MapDelete("/groups/{subjectId}", (Guid rootId, Guid subjectId, HttpRequest request, ClaimsPrincipal user, PermissionCommands commands, CancellationToken cancellationToken, bool? onBehalfOf) =>
             DeleteAsync(GrantSubject.Group, rootId, subjectId, request, user, commands, onBehalfOf, cancellationToken));
         return api;
     }

@@ -12,9 +12,9 @@ public static class RootEndpoints
         var roots = api.MapGroup("/roots");
         roots.MapPost("/", CreateAsync);
         roots.MapGet("/", ListAsync);
-        roots.MapGet("/{id:guid}", GetAsync);
-        roots.MapPatch("/{id:guid}", PatchAsync);
-        roots.MapDelete("/{id:guid}", DeleteAsync);
+        roots.MapGet("/{id}", GetAsync);
+        roots.MapPatch("/{id}", PatchAsync);
+        roots.MapDelete("/{id}", DeleteAsync);
         return api;
     }
 
