@@ -15,6 +15,8 @@ public sealed class DemoWorld
     public Guid Carol { get; } = Guid.NewGuid();   // RO on the plan
     public Guid Dave { get; } = Guid.NewGuid();    // no grant on the plan
 
+    public Guid StudyGroup { get; } = Guid.NewGuid();  // members: dave; no grant anywhere at start
+
     public Guid PlanRoot { get; } = Guid.NewGuid();
     public Guid PlanDocument { get; } = Guid.NewGuid();
     public Guid NoticeRoot { get; } = Guid.NewGuid();   // sharedAccess RO: everyone reads
@@ -28,7 +30,7 @@ public sealed class DemoWorld
         var seed = new
         {
             users = new[] { Alice, Bob, Carol, Dave }.Select(id => new { id, username = UsernameOf(id), password = Password, isAdmin = id == Alice }),
-            groups = Array.Empty<object>(),
+            groups = new[] { new { id = StudyGroup, name = "Study group", members = new[] { Dave } } },
             roots = new object[]
             {
                 new

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.ServiceDefaults.Problems;
 
@@ -10,13 +11,29 @@ namespace Roomcast.DocumentsApi.Http;
 /// 422 for well-formed JSON of the wrong shape (unknown fields and wrong types are refused). Bodies
 /// over the size limit are refused by Kestrel with 413 before they get here.
 /// </summary>
-public static class JsonBody
+public static partial class JsonBody
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         Converters = { new JsonStringEnumConverter(allowIntegerValues: false) },
     };
+
+    /// <summary>The field and a message a client can act on, without our type names or byte offsets.</summary>
+    private static (string Field, string Message) Describe(JsonException exception)
+    {
+        var unknown = UnknownField().Match(exception.Message);
+        if (unknown.Success)
+        {
+            return (unknown.Groups[1].Value, "Unknown field.");
+        }
+
+        var field = exception.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "$";
+        return (field, "Has the wrong type or format.");
+    }
+
+    [GeneratedRegex("The JSON property '([^']+)' could not be mapped")]
+    private static partial Regex UnknownField();
 
     public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
@@ -50,7 +67,8 @@ public static class JsonBody
             }
             catch (JsonException exception)
             {
-                return (null, Problems.Invalid(exception.Path ?? "$", exception.Message));
+                var (field, message) = Describe(exception);
+                return (null, Problems.Invalid(field, message));
             }
         }
     }

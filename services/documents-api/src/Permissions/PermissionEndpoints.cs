@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Http;
 
 namespace Roomcast.DocumentsApi.Permissions;
@@ -45,9 +46,9 @@ public static class PermissionEndpoints
             return failure;
         }
 
-        if (body!.Access is not { } access)
+        if (!AccessLevels.TryParse(body!.Access, out var access))
         {
-            return Problems.Invalid("access", "access is required: RW, RO or None.");
+            return Problems.Invalid("access", $"access is required and {AccessLevels.Expected}.");
         }
 
         var outcome = await commands.PutAsync(caller!, subject, rootId, subjectId, access, origin, cancellationToken);

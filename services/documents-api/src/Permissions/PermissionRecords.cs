@@ -16,7 +16,7 @@ public sealed record GroupPermissionRecord(Guid Id, Guid RootId, Guid GroupId, A
 
 public sealed record RootPermissions(IReadOnlyList<UserPermissionRecord> Users, IReadOnlyList<GroupPermissionRecord> Groups);
 
-public sealed record PutPermissionRequest(AccessLevel? Access);
+public sealed record PutPermissionRequest(string? Access);
 
 /// <summary>A grant as stored, whichever its subject.</summary>
 public sealed record Grant(GrantSubject Subject, Guid Id, Guid RootId, Guid SubjectId, AccessLevel Access, long Version)

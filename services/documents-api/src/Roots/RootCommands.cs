@@ -50,7 +50,7 @@ public sealed class RootCommands(NpgsqlDataSource dataSource, ChangeScopes scope
             return new Outcome<RootRecord>.Conflict($"The root is at version {current.Version}, not {expected}.", current.Version);
         }
 
-        var updated = await RootStore.UpdateAsync(scope.Connection, scope.Transaction, id, patch.Name ?? current!.Name, patch.SharedAccess ?? current!.SharedAccess, cancellationToken);
+        var updated = await RootStore.UpdateAsync(scope.Connection, scope.Transaction, id, patch.Name ?? current!.Name, patch.SharedAccess is null ? current!.SharedAccess : AccessLevels.Parse(patch.SharedAccess), cancellationToken);
         var after = await RootAccessStore.LoadAsync(scope.Connection, scope.Transaction, id, cancellationToken);
         await scope.RecordChangedAsync(RecordTypes.DocumentRoot, id, updated, updated.Version, new RecordReaders(before!), new RecordReaders(after!));
         await scope.CommitAsync();

@@ -29,12 +29,13 @@ public static class RootEndpoints
             return failure;
         }
 
-        if (RootRules.NameProblem(body!.Name) is { } nameProblem)
+        if (RootRules.Problems(body!.Name, nameRequired: true, body.SharedAccess) is { Count: > 0 } errors)
         {
-            return Problems.Invalid("name", nameProblem);
+            return Problems.Invalid(errors);
         }
 
-        var outcome = await roots.CreateAsync(caller!, body.Name!.Trim(), body.SharedAccess ?? AccessLevel.None, origin, cancellationToken);
+        var shared = body.SharedAccess is null ? AccessLevel.None : AccessLevels.Parse(body.SharedAccess);
+        var outcome = await roots.CreateAsync(caller!, body.Name!.Trim(), shared, origin, cancellationToken);
         return outcome is Outcome<RootRecord>.Done done ? TypedResults.Created($"/api/v1/roots/{done.Value.Id}", done.Value) : Problems.For(outcome);
     }
 
@@ -69,9 +70,9 @@ public static class RootEndpoints
             return failure;
         }
 
-        if (body!.Name is not null && RootRules.NameProblem(body.Name) is { } nameProblem)
+        if (RootRules.Problems(body!.Name, nameRequired: false, body.SharedAccess) is { Count: > 0 } errors)
         {
-            return Problems.Invalid("name", nameProblem);
+            return Problems.Invalid(errors);
         }
 
         var outcome = await roots.PatchAsync(caller!, id, body with { Name = body.Name?.Trim() }, origin, cancellationToken);
