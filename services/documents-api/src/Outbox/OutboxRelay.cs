@@ -83,26 +83,30 @@ public sealed partial class OutboxRelay(
         }
 
         var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
-        var publishes = PublishBatch(rows, seqs, cancellationToken);
+        // One at a time, each confirmed before the next: the bus sees events in seq order
+        // (ARCHITECTURE.md), which concurrent publishes on one channel would not promise.
+        var published = 0;
+        // Npgsql writes timestamptz only from UTC values, so unconfirmed slots hold a UTC placeholder.
+        var confirmedAt = Enumerable.Repeat(DateTime.UnixEpoch, rows.Count).ToArray();
+        Exception? failure = null;
         try
         {
-            await Task.WhenAll(publishes);
+            for (; published < rows.Count; published++)
+            {
+                await PublishAsync(rows[published], seqs[published], cancellationToken);
+                confirmedAt[published] = DateTime.UtcNow;
+            }
         }
-        catch when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // Inspected below, publish by publish.
+            // The unpublished rest keep their seq and go out first next round.
+            failure = exception;
         }
-
-        // Only an unbroken run of confirmed events counts as published; the rest keep their seq and
-        // go out again first next round (a duplicate on the bus is dropped by event id downstream).
-        var published = publishes.TakeWhile(publish => publish.IsCompletedSuccessfully).Count();
-        var failure = publishes.Skip(published).FirstOrDefault(publish => publish.IsFaulted || publish.IsCanceled)?.Exception?.GetBaseException()
-            ?? (published < rows.Count ? new TimeoutException("A publish did not complete.") : null);
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN clock_timestamp() END
-            FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
+            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN numbered.confirmed_at END
+            FROM unnest(@ids, @seqs, @flags, @confirmedAt) AS numbered(id, seq, published, confirmed_at)
             WHERE outbox.id = numbered.id;
             UPDATE outbox_state SET last_seq = @lastSeq;
             """,
@@ -111,6 +115,7 @@ public sealed partial class OutboxRelay(
                 ids = rows.Select(row => row.Id).ToArray(),
                 seqs,
                 flags = rows.Select((_, index) => index < published).ToArray(),
+                confirmedAt,
                 lastSeq,
             },
             transaction,
@@ -128,35 +133,6 @@ public sealed partial class OutboxRelay(
         }
 
         return rows.Count == options.Value.BatchSize;
-    }
-
-    /// <summary>
-    /// Publishes a batch with broker confirms, concurrently across records and in seq order within
-    /// one record (a later change of a record never overtakes an earlier one).
-    /// </summary>
-    private Task[] PublishBatch(IReadOnlyList<PendingRow> rows, long[] seqs, CancellationToken cancellationToken)
-    {
-        var lastOfRecord = new Dictionary<Guid, Task>();
-        var publishes = new Task[rows.Count];
-        for (var index = 0; index < rows.Count; index++)
-        {
-            var row = rows[index];
-            var seq = seqs[index];
-            var previous = row.RecordId is { } recordId && lastOfRecord.TryGetValue(recordId, out var earlier) ? earlier : null;
-            publishes[index] = previous is null ? PublishAsync(row, seq, cancellationToken) : PublishAfterAsync(previous, row, seq, cancellationToken);
-            if (row.RecordId is { } id)
-            {
-                lastOfRecord[id] = publishes[index];
-            }
-        }
-
-        return publishes;
-    }
-
-    private async Task PublishAfterAsync(Task previous, PendingRow row, long seq, CancellationToken cancellationToken)
-    {
-        await previous;
-        await PublishAsync(row, seq, cancellationToken);
     }
 
     private async Task PublishAsync(PendingRow row, long seq, CancellationToken cancellationToken)
