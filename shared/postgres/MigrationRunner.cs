@@ -6,19 +6,20 @@ using Npgsql;
 namespace Roomcast.Postgres;
 
 /// <summary>
-/// Applies the versioned SQL scripts embedded in a service (<c>Migrations/NNNN_name.sql</c>) in
-/// name order, each once. A transaction-scoped advisory lock makes two instances starting at once
+/// Applies the versioned SQL scripts embedded in a service and the libraries it uses
+/// (<c>Migrations/NNNN_name.sql</c>) in name order, each once. A transaction-scoped advisory lock makes two instances starting at once
 /// take turns: the second finds the work done.
 /// </summary>
 public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger<MigrationRunner> logger)
 {
     private const string LockKey = "roomcast.migrations";
 
-    public async Task ApplyAsync(Assembly assembly, CancellationToken cancellationToken = default)
+    public async Task ApplyAsync(IReadOnlyList<Assembly> assemblies, CancellationToken cancellationToken = default)
     {
-        var scripts = assembly.GetManifestResourceNames()
-            .Where(name => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(name => (Version: VersionOf(name), Resource: name))
+        var scripts = assemblies
+            .SelectMany(assembly => assembly.GetManifestResourceNames()
+                .Where(name => name.Contains(".Migrations.", StringComparison.Ordinal) && name.EndsWith(".sql", StringComparison.Ordinal))
+                .Select(name => (Version: VersionOf(name), Assembly: assembly, Resource: name)))
             .OrderBy(script => script.Version, StringComparer.Ordinal)
             .ToList();
 
@@ -36,7 +37,7 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
         var applied = (await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT version FROM schema_migrations", transaction: transaction, cancellationToken: cancellationToken))).ToHashSet();
 
-        foreach (var (version, resource) in scripts.Where(script => !applied.Contains(script.Version)))
+        foreach (var (version, assembly, resource) in scripts.Where(script => !applied.Contains(script.Version)))
         {
             await connection.ExecuteAsync(new CommandDefinition(await ReadAsync(assembly, resource), transaction: transaction, cancellationToken: cancellationToken));
             await connection.ExecuteAsync(new CommandDefinition(

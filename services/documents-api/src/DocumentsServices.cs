@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Roomcast.Contracts.Events;
 using Roomcast.DocumentsApi.Demo;
 using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Events;
 using Roomcast.DocumentsApi.Permissions;
 using Roomcast.DocumentsApi.Roots;
-using Roomcast.DocumentsApi.Outbox;
+using Roomcast.Outbox;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
 
@@ -17,17 +18,17 @@ internal static class DocumentsServices
     public static void AddDocumentsServices(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<DocumentsOptions>(DocumentsOptions.Section);
-        builder.AddValidatedOptions<OutboxOptions>(OutboxOptions.Section);
         builder.Services.AddOptions<DemoSeedOptions>().Bind(builder.Configuration.GetSection(DemoSeedOptions.Section));
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<DocumentsOptions>>((kestrel, documents) =>
                 kestrel.Limits.MaxRequestBodySize = documents.Value.MaxRequestBodyBytes);
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<OutboxEventTypes>();
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<OutboxWriter>();
-        builder.Services.AddHostedService<OutboxRelay>();
+        builder.AddRoomcastOutbox(events => events
+            .Add<DocumentChanged>()
+            .Add<RecordCreated>()
+            .Add<RecordChanged>()
+            .Add<RecordDeleted>());
         builder.Services.AddSingleton<ChangeScopes>();
         builder.Services.AddSingleton<RootCommands>();
         builder.Services.AddSingleton<PermissionCommands>();
@@ -50,7 +51,7 @@ internal static class DocumentsServices
     public static async Task PrepareDocumentsAsync(this WebApplication app)
     {
         var stopping = app.Lifetime.ApplicationStopping;
-        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(typeof(DocumentsServices).Assembly, stopping);
+        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync([typeof(DocumentsServices).Assembly, typeof(OutboxRelay).Assembly], stopping);
         await app.Services.GetRequiredService<DemoDataSeeder>().SeedAsync(stopping);
     }
 }

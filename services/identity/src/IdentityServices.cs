@@ -26,7 +26,7 @@ internal static class IdentityServices
     public static async Task PrepareIdentityAsync(this WebApplication app)
     {
         var stopping = app.Lifetime.ApplicationStopping;
-        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(typeof(IdentityServices).Assembly, stopping);
+        await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync([typeof(IdentityServices).Assembly], stopping);
         await app.Services.GetRequiredService<SigningKeyStore>().LoadAsync(stopping);
         await app.Services.GetRequiredService<DemoUserSeeder>().SeedAsync(stopping);
     }

@@ -5,7 +5,7 @@ using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Http;
-using Roomcast.DocumentsApi.Outbox;
+using Roomcast.Outbox;
 
 namespace Roomcast.DocumentsApi.Events;
 

@@ -1,4 +1,4 @@
-namespace Roomcast.DocumentsApi.Outbox;
+namespace Roomcast.Outbox;
 
 /// <summary>Wakes the relay: set by this instance's commits and by NOTIFYs from every instance's.</summary>
 public sealed class OutboxSignal

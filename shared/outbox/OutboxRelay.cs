@@ -2,10 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Roomcast.DocumentsApi.Outbox;
+namespace Roomcast.Outbox;
 
 /// <summary>
 /// Publishes committed outbox rows to RabbitMQ in order. One instance at a time holds the relay lock;

@@ -1,4 +1,4 @@
-namespace Roomcast.DocumentsApi.Outbox;
+namespace Roomcast.Outbox;
 
 /// <summary>The PostgreSQL NOTIFY channel a commit with new outbox rows signals on.</summary>
 internal static class OutboxChannel

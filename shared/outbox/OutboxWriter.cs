@@ -2,7 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 
-namespace Roomcast.DocumentsApi.Outbox;
+namespace Roomcast.Outbox;
 
 /// <summary>
 /// Writes an integration event into the outbox inside the caller's transaction, so the event exists

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Roomcast.DocumentsApi.Outbox;
+namespace Roomcast.Outbox;
 
 /// <summary>Section <c>Outbox</c>.</summary>
 public sealed class OutboxOptions
