@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Events;
 using Roomcast.DocumentsApi.Permissions;
+using Roomcast.DocumentsApi.Projection;
 using Roomcast.DocumentsApi.Roots;
 using Roomcast.Outbox;
 using Roomcast.Postgres;
@@ -36,6 +37,7 @@ internal static class DocumentsServices
         // Access levels are RW / RO / None on the wire, never numbers.
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoDataSeeder>();
+        builder.Services.AddSingleton<MembershipProjectionStore>();
     }
 
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>

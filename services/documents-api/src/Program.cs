@@ -1,4 +1,5 @@
 using Roomcast.DocumentsApi;
+using Roomcast.DocumentsApi.Projection;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
 using Roomcast.ServiceDefaults.Messaging;
@@ -8,7 +9,9 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddRoomcastJwtValidation();
 builder.AddRoomcastPostgres();
-builder.AddRoomcastMessageBus();
+builder.AddRoomcastMessageBus(
+    bus => bus.AddProjectionConsumers(),
+    (context, rabbit) => rabbit.ConfigureProjectionEndpoint(context));
 builder.AddDocumentsServices();
 
 var app = builder.Build();

@@ -1,21 +1,25 @@
 using Roomcast.Identity;
-using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Tokens;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
+using Roomcast.ServiceDefaults.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddRoomcastPostgres();
+builder.AddRoomcastMessageBus();
 builder.AddIdentityServices();
 
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapServiceDefaults();
 app.MapDiscovery();
-app.MapAuthApi();
+app.MapIdentityApi();
 
 await app.PrepareIdentityAsync();
 await app.RunAsync();

@@ -5,6 +5,13 @@ namespace Roomcast.Contracts.Events;
 /// <summary>Validation shared by every event that carries an audience.</summary>
 internal static class EventAudience
 {
+    /// <summary>Validates and returns the audience, for events written as positional records.</summary>
+    public static IReadOnlyList<string> Checked(Guid eventId, Guid actorId, IReadOnlyList<string> audience)
+    {
+        Validate(eventId, actorId, audience);
+        return audience;
+    }
+
     public static void Validate(Guid eventId, Guid actorId, IReadOnlyList<string> audience)
     {
         if (eventId == Guid.Empty)

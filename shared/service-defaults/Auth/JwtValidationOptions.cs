@@ -14,6 +14,13 @@ public sealed class JwtValidationOptions
     [Required]
     public string Audience { get; set; } = "roomcast";
 
+    /// <summary>
+    /// How often the JWKS is fetched again. identity publishes a new key for longer than this before
+    /// it signs with it (<c>Identity__SigningKeyPrepublication</c>), so no valid token meets an unknown key.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>False only for loopback development and tests over plain HTTP.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 }

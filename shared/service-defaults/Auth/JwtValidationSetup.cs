@@ -21,6 +21,8 @@ internal static class JwtValidationSetup
                 bearer.Authority = jwt.Value.Authority;
                 bearer.Audience = jwt.Value.Audience;
                 bearer.RequireHttpsMetadata = jwt.Value.RequireHttpsMetadata;
+                bearer.AutomaticRefreshInterval = jwt.Value.KeyRefreshInterval;
+                bearer.RefreshInterval = TimeSpan.FromSeconds(Math.Min(30, jwt.Value.KeyRefreshInterval.TotalSeconds));
                 // Keep claim names as issued (sub, name, role) instead of the legacy SOAP URIs.
                 bearer.MapInboundClaims = false;
                 bearer.TokenValidationParameters.NameClaimType = RoomcastClaims.Name;

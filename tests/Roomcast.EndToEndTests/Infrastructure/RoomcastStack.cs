@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -11,9 +12,10 @@ namespace Roomcast.EndToEndTests.Infrastructure;
 /// The three services as real processes against the real test stack, isolated by a database per
 /// service and a RabbitMQ virtual host of their own, seeded with a <see cref="DemoWorld"/>.
 /// </summary>
-public sealed class RoomcastStack : IAsyncLifetime
+public class RoomcastStack : IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private readonly ConcurrentDictionary<Guid, Task<string>> _tokens = new();
     private string? _seedFile;
 
     public DemoWorld World { get; } = new();
@@ -47,12 +49,12 @@ public sealed class RoomcastStack : IAsyncLifetime
         };
 
         var identityPort = FreePort.Next();
-        Identity = Own(await ServiceProcess.StartAsync("identity", "Roomcast.Identity", identityPort, new Dictionary<string, string>
+        Identity = Own(await ServiceProcess.StartAsync("identity", "Roomcast.Identity", identityPort, Merge(bus, new()
         {
             ["Postgres__ConnectionString"] = identityDb.ConnectionString,
             ["Identity__Issuer"] = $"http://127.0.0.1:{identityPort}",
             ["Demo__SeedFile"] = _seedFile,
-        }));
+        }, IdentitySettings)));
 
         var trustIdentity = new Dictionary<string, string>
         {
@@ -88,7 +90,16 @@ public sealed class RoomcastStack : IAsyncLifetime
         }
     }
 
-    public async Task<string> LoginAsync(Guid user)
+    /// <summary>An access token of a demo user, logged in once per stack (tokens outlive any test).</summary>
+    public Task<string> LoginAsync(Guid user) => _tokens.GetOrAdd(user, LoginAnewAsync);
+
+    /// <summary>
+    /// identity settings a test class changes; by default the per-client login limit is lifted,
+    /// since every test logs in from the same address.
+    /// </summary>
+    protected virtual Dictionary<string, string> IdentitySettings => new() { ["Identity__LoginRateLimit"] = "100000" };
+
+    private async Task<string> LoginAnewAsync(Guid user)
     {
         using var http = new HttpClient { BaseAddress = Identity.BaseAddress };
         using var response = await http.PostAsJsonAsync("/api/v1/auth/login", new { username = World.UsernameOf(user), password = DemoWorld.Password });

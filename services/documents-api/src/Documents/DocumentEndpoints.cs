@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.DocumentsApi.Documents;
 

@@ -5,6 +5,7 @@ using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.ServiceDefaults.Http;
 using Roomcast.Outbox;
 
 namespace Roomcast.DocumentsApi.Events;

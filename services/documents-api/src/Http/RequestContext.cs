@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.Contracts.Client;
 using Roomcast.DocumentsApi.Access;
+using Roomcast.ServiceDefaults.Http;
+using Roomcast.ServiceDefaults.Problems;
 
 namespace Roomcast.DocumentsApi.Http;
 
@@ -19,7 +21,9 @@ public static class RequestContext
             return (null, Problems.NoUser());
         }
 
-        return caller.OnBehalfOf && !caller.IsAdmin ? (null, Problems.OnBehalfOfNeedsAdmin()) : (caller, null);
+        return caller.OnBehalfOf && !caller.IsAdmin
+            ? (null, Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Only admins may act on behalf of others (onBehalfOf=true)."))
+            : (caller, null);
     }
 
     /// <summary>The SignalR connection the request comes from (<c>x-metadata-socketid</c>), or a problem when it is not a plausible id.</summary>

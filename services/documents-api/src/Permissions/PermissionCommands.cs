@@ -3,6 +3,7 @@ using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Events;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.ServiceDefaults.Http;
 using Roomcast.DocumentsApi.Roots;
 
 namespace Roomcast.DocumentsApi.Permissions;

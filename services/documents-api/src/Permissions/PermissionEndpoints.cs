@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.DocumentsApi.Permissions;
 

@@ -4,6 +4,7 @@ using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Events;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.DocumentsApi.Roots;
 

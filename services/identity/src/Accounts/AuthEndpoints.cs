@@ -1,56 +1,98 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Roomcast.Identity.Tokens;
+using Roomcast.ServiceDefaults.Http;
 using Roomcast.ServiceDefaults.Problems;
 
 namespace Roomcast.Identity.Accounts;
 
 public static class AuthEndpoints
 {
-    private const int MaxUsernameLength = 64;
-    private const int MaxPasswordLength = 256;
+    /// <summary>The rate-limiting policy of the endpoints that take a secret: per client address.</summary>
+    public const string CredentialsRatePolicy = "credentials";
 
-    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapAuth(this RouteGroupBuilder api)
     {
-        var auth = endpoints.MapGroup("/api/v1/auth");
+        var auth = api.MapGroup("/auth").RequireRateLimiting(CredentialsRatePolicy);
         auth.MapPost("/login", LoginAsync);
-        return endpoints;
+        auth.MapPost("/refresh", RefreshAsync);
+        auth.MapPost("/logout", LogoutAsync);
+        return api;
     }
 
-    private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, CredentialsVerifier verifier, AccessTokenIssuer issuer, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
+        HttpRequest request, CredentialsVerifier verifier, SessionIssuer sessions, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (string.IsNullOrWhiteSpace(request.Username) || request.Username.Length > MaxUsernameLength)
+        var (body, problem) = await JsonBody.ReadAsync<LoginRequest>(request, cancellationToken);
+        if (problem is not null)
         {
-            errors["username"] = [$"A username of 1 to {MaxUsernameLength} characters is required."];
+            return problem;
         }
 
-        if (string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPasswordLength)
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(body!.Username) || body.Username.Length > 64)
         {
-            errors["password"] = [$"A password of 1 to {MaxPasswordLength} characters is required."];
+            errors["username"] = ["A username of 1 to 64 characters is required."];
+        }
+
+        if (string.IsNullOrEmpty(body.Password) || body.Password.Length > AccountRules.MaxPasswordLength)
+        {
+            errors["password"] = [$"A password of 1 to {AccountRules.MaxPasswordLength} characters is required."];
         }
 
         if (errors.Count > 0)
         {
-            return TypedResults.Problem(new HttpValidationProblemDetails(errors)
-            {
-                Status = StatusCodes.Status422UnprocessableEntity,
-                Type = ProblemTypes.InvalidValues,
-                Title = "The login request has invalid values.",
-            });
+            return Problems.Invalid(errors);
         }
 
-        var user = await verifier.VerifyAsync(request.Username!, request.Password!, cancellationToken);
-        if (user is null)
-        {
-            // One answer for an unknown user and a wrong password: nothing tells which names exist.
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status401Unauthorized,
-                type: ProblemTypes.InvalidCredentials,
-                title: "Unknown username or wrong password.");
-        }
-
-        var token = await issuer.IssueAsync(user, cancellationToken);
-        return TypedResults.Ok(new LoginResponse(token.Value, (int)token.Lifetime.TotalSeconds));
+        var user = await verifier.VerifyAsync(body.Username!, body.Password!, cancellationToken);
+        // One answer for an unknown user, a wrong password and a locked account: nothing tells which names exist.
+        return user is null ? InvalidCredentials() : TypedResults.Ok(await sessions.StartAsync(user, cancellationToken));
     }
+
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
+        HttpRequest request, RefreshTokenStore refreshTokens, UserStore users, SessionIssuer sessions, IOptions<IdentityOptions> options, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<RefreshRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(body!.RefreshToken) || body.RefreshToken.Length > 256)
+        {
+            return Problems.Invalid("refreshToken", "refreshToken is required.");
+        }
+
+        var rotation = await refreshTokens.RotateAsync(body.RefreshToken, options.Value.RefreshTokenLifetime, cancellationToken);
+        if (rotation is not RefreshTokenStore.Rotation.Rotated rotated || await users.FindAsync(rotated.UserId, cancellationToken) is not { } user)
+        {
+            var reason = rotation is RefreshTokenStore.Rotation.Refused refused ? refused.Reason : "the account is gone";
+            return Problems.Of(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidCredentials, $"The refresh token is not valid: {reason}.");
+        }
+
+        return TypedResults.Ok(await sessions.ContinueAsync(user, rotated.RefreshToken, cancellationToken));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> LogoutAsync(
+        HttpRequest request, RefreshTokenStore refreshTokens, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<RefreshRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(body!.RefreshToken) || body.RefreshToken.Length > 256)
+        {
+            return Problems.Invalid("refreshToken", "refreshToken is required.");
+        }
+
+        // Idempotent and silent about unknown tokens: logging out twice is not an error.
+        await refreshTokens.RevokeAsync(body.RefreshToken, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult InvalidCredentials() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, type: ProblemTypes.InvalidCredentials, title: "Unknown username or wrong password.");
 }

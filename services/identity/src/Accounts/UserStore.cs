@@ -6,22 +6,39 @@ namespace Roomcast.Identity.Accounts;
 /// <summary>The users table: every SQL statement about accounts lives here.</summary>
 public sealed class UserStore(NpgsqlDataSource dataSource)
 {
+    private const string Columns =
+        "id AS Id, username AS Username, password_hash AS PasswordHash, is_admin AS IsAdmin, version AS Version, failed_logins AS FailedLogins, locked_until AS LockedUntil";
+
+    public static string Normalize(string username) => username.Trim().ToLowerInvariant();
+
     public async Task<User?> FindByUsernameAsync(string username, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<User>(new CommandDefinition(
-            """
-            SELECT id AS Id, username AS Username, password_hash AS PasswordHash, is_admin AS IsAdmin
-            FROM users WHERE normalized_username = @normalized
-            """,
-            new { normalized = Normalize(username) },
-            cancellationToken: cancellationToken));
+            $"SELECT {Columns} FROM users WHERE normalized_username = @normalized",
+            new { normalized = Normalize(username) }, cancellationToken: cancellationToken));
+    }
+
+    public static Task<User?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid id, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<User>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE id = @id {(transaction is null ? "" : "FOR UPDATE")}", new { id }, transaction, cancellationToken: cancellationToken));
+
+    public async Task<User?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindAsync(connection, null, id, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<User>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<User>(new CommandDefinition(
+            $"SELECT {Columns} FROM users ORDER BY normalized_username", cancellationToken: cancellationToken))).ToList();
     }
 
     /// <summary>Creates the user unless one with that id or name exists; returns whether it was created.</summary>
-    public async Task<bool> InsertIfAbsentAsync(User user, CancellationToken cancellationToken)
+    public static async Task<bool> InsertIfAbsentAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, User user, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO users (id, username, normalized_username, password_hash, is_admin)
@@ -29,9 +46,42 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             ON CONFLICT DO NOTHING
             """,
             new { user.Id, user.Username, normalized = Normalize(user.Username), user.PasswordHash, user.IsAdmin },
-            cancellationToken: cancellationToken));
+            transaction, cancellationToken: cancellationToken));
         return inserted == 1;
     }
 
-    private static string Normalize(string username) => username.Trim().ToLowerInvariant();
+    public static Task<User> SetPasswordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, string passwordHash, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<User>(new CommandDefinition(
+            $"UPDATE users SET password_hash = @passwordHash, version = version + 1 WHERE id = @id RETURNING {Columns}",
+            new { id, passwordHash }, transaction, cancellationToken: cancellationToken));
+
+    public static Task<User> SetAdminAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, bool isAdmin, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<User>(new CommandDefinition(
+            $"UPDATE users SET is_admin = @isAdmin, version = version + 1 WHERE id = @id RETURNING {Columns}",
+            new { id, isAdmin }, transaction, cancellationToken: cancellationToken));
+
+    public static Task<long> CountAdminsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM users WHERE is_admin", transaction: transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Counts a failed login; the one that reaches the threshold locks the account for the lockout duration.</summary>
+    public async Task RecordFailedLoginAsync(Guid id, int threshold, TimeSpan lockout, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE users SET
+                locked_until  = CASE WHEN failed_logins + 1 >= @threshold THEN now() + @lockout ELSE locked_until END,
+                failed_logins = CASE WHEN failed_logins + 1 >= @threshold THEN 0 ELSE failed_logins + 1 END
+            WHERE id = @id
+            """, new { id, threshold, lockout }, cancellationToken: cancellationToken));
+    }
+
+    public async Task RecordSuccessfulLoginAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
+            new { id }, cancellationToken: cancellationToken));
+    }
 }

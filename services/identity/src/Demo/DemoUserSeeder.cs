@@ -1,16 +1,15 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Roomcast.Identity.Accounts;
+using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.Identity.Demo;
 
 /// <summary>
 /// Creates the accounts listed in the demo seed file (the same file documents-api reads), skipping
-/// those that exist, so the stack can be demonstrated before registration has an API.
+/// those that exist; each new one is announced with <c>UserRegistered</c> like any registration.
 /// </summary>
-public sealed partial class DemoUserSeeder(
-    IOptions<DemoSeedOptions> options, UserStore users, IPasswordHasher<User> hasher, ILogger<DemoUserSeeder> logger)
+public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, AccountCommands accounts, ILogger<DemoUserSeeder> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -27,8 +26,8 @@ public sealed partial class DemoUserSeeder(
         var created = 0;
         foreach (var account in seed.Users)
         {
-            var user = new User(account.Id, account.Username, "", account.IsAdmin);
-            if (await users.InsertIfAbsentAsync(user with { PasswordHash = hasher.HashPassword(user, account.Password) }, cancellationToken))
+            var outcome = await accounts.RegisterAsync(account.Id, account.Id, account.Username, account.Password, account.IsAdmin, cancellationToken, ifAbsent: true);
+            if (outcome is Outcome<User>.Done { Created: true })
             {
                 created++;
             }

@@ -3,14 +3,17 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Roomcast.Identity.Tokens;
 
-/// <summary>An RSA key that signs access tokens, named by its <c>kid</c>.</summary>
-public sealed class SigningKey(string kid, RSA rsa, DateTimeOffset createdAt)
+/// <summary>An RSA key that signs access tokens, named by its <c>kid</c>, signing from <see cref="ActivatesAt"/>.</summary>
+public sealed class SigningKey(string kid, RSA rsa, DateTimeOffset activatesAt, DateTimeOffset? retiredAt)
 {
     public const string Algorithm = SecurityAlgorithms.RsaSha256;
 
     public string Kid { get; } = kid;
 
-    public DateTimeOffset CreatedAt { get; } = createdAt;
+    public DateTimeOffset ActivatesAt { get; } = activatesAt;
+
+    /// <summary>When a newer key took over signing; tokens signed before stay valid until they expire.</summary>
+    public DateTimeOffset? RetiredAt { get; } = retiredAt;
 
     public SigningCredentials Credentials { get; } = new(new RsaSecurityKey(rsa) { KeyId = kid }, Algorithm);
 

@@ -1,62 +1,105 @@
 using System.Security.Cryptography;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Roomcast.Identity.Tokens;
 
 /// <summary>
 /// Keeps the signing keys in identity's database so every instance signs with the same key and a
-/// restart does not invalidate issued tokens. The first instance to start creates the key.
+/// restart invalidates nothing. Rotation: a new key is published (in the JWKS) for
+/// <see cref="IdentityOptions.SigningKeyPrepublication"/> before it signs; the key it replaces keeps
+/// validating until the last token it signed has expired, then leaves the JWKS.
 /// </summary>
-public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, ILogger<SigningKeyStore> logger)
+public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, IOptions<IdentityOptions> options, TimeProvider clock, ILogger<SigningKeyStore> logger)
 {
     private const string LockKey = "roomcast.identity.signing-keys";
     private const int KeySizeBits = 2048;
-    private IReadOnlyList<SigningKey>? _keys;
+    private volatile IReadOnlyList<SigningKey>? _keys;
 
-    /// <summary>The key new tokens are signed with.</summary>
-    public SigningKey Current => Keys[0];
+    /// <summary>The key new tokens are signed with: the newest active one.</summary>
+    public SigningKey Current
+    {
+        get
+        {
+            var now = clock.GetUtcNow();
+            return Keys.FirstOrDefault(key => key.ActivatesAt <= now && key.RetiredAt is null)
+                ?? Keys.Where(key => key.ActivatesAt <= now).MaxBy(key => key.ActivatesAt)
+                ?? throw new InvalidOperationException("No signing key is active yet.");
+        }
+    }
 
-    /// <summary>Every key whose tokens may still be valid, newest first.</summary>
+    /// <summary>Every published key, newest first: pending, signing, and retired ones whose tokens may be valid.</summary>
     public IReadOnlyList<SigningKey> Keys => _keys ?? throw new InvalidOperationException("Signing keys are not loaded yet.");
 
-    public async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>Rotates when due (or when <paramref name="force"/>), retires replaced keys, drops expired ones, and reloads.</summary>
+    public async Task RefreshAsync(bool force, CancellationToken cancellationToken)
     {
+        var settings = options.Value;
+        var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "SELECT pg_advisory_xact_lock(hashtext(@LockKey))", new { LockKey }, transaction, cancellationToken: cancellationToken));
+
         var rows = (await connection.QueryAsync<StoredKey>(new CommandDefinition(
             """
-            SELECT kid AS Kid, private_key_pem AS PrivateKeyPem, created_at AS CreatedAt
-            FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC
+            SELECT kid AS Kid, private_key_pem AS PrivateKeyPem, activates_at AS ActivatesAt, retired_at AS RetiredAt
+            FROM signing_keys ORDER BY activates_at DESC
             """, transaction: transaction, cancellationToken: cancellationToken))).ToList();
 
+        var newestActivation = rows.Count == 0 ? (DateTimeOffset?)null : Utc(rows[0].ActivatesAt);
+        var pendingExists = newestActivation > now;
+        var signingSince = rows.Where(row => Utc(row.ActivatesAt) <= now).Select(row => (DateTimeOffset?)Utc(row.ActivatesAt)).FirstOrDefault();
         if (rows.Count == 0)
         {
-            using var rsa = RSA.Create(KeySizeBits);
-            var created = new StoredKey(Guid.NewGuid().ToString("N"), rsa.ExportPkcs8PrivateKeyPem(), DateTime.UtcNow);
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO signing_keys (kid, private_key_pem, created_at) VALUES (@Kid, @PrivateKeyPem, @CreatedAt)",
-                created, transaction, cancellationToken: cancellationToken));
-            rows.Add(created);
-            LogKeyCreated(created.Kid);
+            await InsertKeyAsync(connection, transaction, activatesAt: now, cancellationToken);
+        }
+        else if (!pendingExists && (force || signingSince is null || now - signingSince >= settings.SigningKeyLifetime - settings.SigningKeyPrepublication))
+        {
+            await InsertKeyAsync(connection, transaction, activatesAt: now + settings.SigningKeyPrepublication, cancellationToken);
         }
 
+        // A key stops signing when a newer one activates; it is dropped once its last token has expired.
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE signing_keys k SET retired_at = newer.activates_at
+            FROM (SELECT max(activates_at) AS activates_at FROM signing_keys WHERE activates_at <= @now) newer
+            WHERE k.retired_at IS NULL AND k.activates_at < newer.activates_at;
+            DELETE FROM signing_keys WHERE retired_at < @now - @tokenLifetime;
+            """, new { now, tokenLifetime = settings.AccessTokenLifetime }, transaction, cancellationToken: cancellationToken));
+
+        var current = await connection.QueryAsync<StoredKey>(new CommandDefinition(
+            """
+            SELECT kid AS Kid, private_key_pem AS PrivateKeyPem, activates_at AS ActivatesAt, retired_at AS RetiredAt
+            FROM signing_keys ORDER BY activates_at DESC
+            """, transaction: transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        _keys = rows.Select(ToSigningKey).ToList();
+        _keys = current.Select(ToSigningKey).ToList();
+    }
+
+    private async Task InsertKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset activatesAt, CancellationToken cancellationToken)
+    {
+        using var rsa = RSA.Create(KeySizeBits);
+        var kid = Guid.NewGuid().ToString("N");
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO signing_keys (kid, private_key_pem, activates_at) VALUES (@kid, @pem, @activatesAt)",
+            new { kid, pem = rsa.ExportPkcs8PrivateKeyPem(), activatesAt }, transaction, cancellationToken: cancellationToken));
+        LogKeyCreated(kid, activatesAt);
     }
 
     private static SigningKey ToSigningKey(StoredKey stored)
     {
         var rsa = RSA.Create();
         rsa.ImportFromPem(stored.PrivateKeyPem);
-        return new SigningKey(stored.Kid, rsa, new DateTimeOffset(stored.CreatedAt, TimeSpan.Zero));
+        return new SigningKey(stored.Kid, rsa, Utc(stored.ActivatesAt), stored.RetiredAt is { } retired ? Utc(retired) : null);
     }
 
-    // Npgsql reads timestamptz as a UTC DateTime.
-    private sealed record StoredKey(string Kid, string PrivateKeyPem, DateTime CreatedAt);
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created signing key {Kid}")]
-    private partial void LogKeyCreated(string kid);
+    // Npgsql reads timestamptz as a UTC DateTime.
+    private sealed record StoredKey(string Kid, string PrivateKeyPem, DateTime ActivatesAt, DateTime? RetiredAt);
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created signing key {Kid}, signing from {ActivatesAt:o}")]
+    private partial void LogKeyCreated(string kid, DateTimeOffset activatesAt);
 }

@@ -1,7 +1,8 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.ServiceDefaults.Problems;
 
-namespace Roomcast.DocumentsApi.Http;
+namespace Roomcast.ServiceDefaults.Http;
 
 /// <summary>Problem details with the stable types of <see cref="ProblemTypes"/>.</summary>
 public static class Problems
@@ -22,9 +23,6 @@ public static class Problems
 
     public static ProblemHttpResult NoUser() =>
         Of(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "The access token names no user.");
-
-    public static ProblemHttpResult OnBehalfOfNeedsAdmin() =>
-        Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Only admins may act on behalf of others (onBehalfOf=true).");
 
     /// <summary>The problem for any outcome but <see cref="Outcome{T}.Done"/>.</summary>
     public static ProblemHttpResult For<T>(Outcome<T> outcome) => outcome switch

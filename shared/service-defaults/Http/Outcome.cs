@@ -1,4 +1,4 @@
-namespace Roomcast.DocumentsApi.Http;
+namespace Roomcast.ServiceDefaults.Http;
 
 /// <summary>What a command did, in the terms an HTTP answer needs.</summary>
 public abstract record Outcome<T>

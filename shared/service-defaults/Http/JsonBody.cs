@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.ServiceDefaults.Problems;
 
-namespace Roomcast.DocumentsApi.Http;
+namespace Roomcast.ServiceDefaults.Http;
 
 /// <summary>
 /// Reads a JSON body at the boundary: 415 for another media type, 400 for JSON that does not parse,

@@ -1,0 +1,74 @@
+using Dapper;
+using Npgsql;
+
+namespace Roomcast.DocumentsApi.Projection;
+
+/// <summary>
+/// The SQL of the local projection of identity's users, groups and memberships. Every statement is
+/// an upsert guarded by a version, so applying an event twice, or an older one after a newer one,
+/// leaves the projection as it was.
+/// </summary>
+public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
+{
+    public async Task UpsertUserAsync(Guid id, string username, bool isAdmin, long version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO users (id, username, is_admin, version) VALUES (@id, @username, @isAdmin, @version)
+            ON CONFLICT (id) DO UPDATE SET username = excluded.username, is_admin = excluded.is_admin, version = excluded.version
+            WHERE users.version < excluded.version
+            """, new { id, username, isAdmin, version }, cancellationToken: cancellationToken));
+    }
+
+    public async Task UpsertGroupAsync(Guid id, string name, long version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO student_groups (id, name, version) VALUES (@id, @name, @version)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version
+            WHERE student_groups.version < excluded.version AND NOT student_groups.deleted
+            """, new { id, name, version }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A deleted group loses its members (its grants stay, granting nobody); it stays as a tombstone so a replayed creation cannot revive it.</summary>
+    public async Task DeleteGroupAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO student_groups (id, name, deleted) VALUES (@id, '', true)
+            ON CONFLICT (id) DO UPDATE SET deleted = true;
+            DELETE FROM group_members WHERE group_id = @id;
+            """, new { id }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task ApplyMembershipAsync(Guid groupId, Guid userId, bool isMember, long version, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var applied = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO membership_versions (group_id, user_id, version, is_member) VALUES (@groupId, @userId, @version, @isMember)
+            ON CONFLICT (group_id, user_id) DO UPDATE SET version = excluded.version, is_member = excluded.is_member
+            WHERE membership_versions.version < excluded.version
+            """, new { groupId, userId, version, isMember }, transaction, cancellationToken: cancellationToken));
+        if (applied == 1)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                isMember
+                    ? """
+                      INSERT INTO group_members (group_id, user_id)
+                      SELECT @groupId, @userId WHERE NOT EXISTS (SELECT 1 FROM student_groups WHERE id = @groupId AND deleted)
+                      ON CONFLICT DO NOTHING
+                      """
+                    : "DELETE FROM group_members WHERE group_id = @groupId AND user_id = @userId",
+                new { groupId, userId }, transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Roomcast.Identity.Groups;
+using Roomcast.ServiceDefaults.Auth;
+using Roomcast.ServiceDefaults.Http;
+using Roomcast.ServiceDefaults.Problems;
+
+namespace Roomcast.Identity.Accounts;
+
+public static class UserEndpoints
+{
+    public static RouteGroupBuilder MapUsers(this RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users");
+        // Open registration lets anonymous callers in; otherwise the handler asks for an admin.
+        users.MapPost("/", RegisterAsync).AllowAnonymous();
+        users.MapGet("/me", MeAsync).RequireAuthorization();
+        users.MapPut("/me/password", ChangePasswordAsync).RequireAuthorization();
+        users.MapGet("/me/groups", (ClaimsPrincipal user, GroupCommands groups, CancellationToken cancellationToken) =>
+            GroupEndpoints.ListOfAsync(user.UserId(), groups, cancellationToken)).RequireAuthorization();
+        users.MapGet("/", ListAsync).RequireAuthorization(IdentityPolicies.Admin);
+        users.MapPut("/{id}/admin", SetAdminAsync).RequireAuthorization(IdentityPolicies.Admin);
+        users.MapGet("/{id}/groups", (Guid id, GroupCommands groups, CancellationToken cancellationToken) =>
+            GroupEndpoints.ListOfAsync(id, groups, cancellationToken)).RequireAuthorization(IdentityPolicies.Admin);
+        return api;
+    }
+
+    private static async Task<Results<Created<UserResponse>, ProblemHttpResult>> RegisterAsync(
+        HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, IOptions<IdentityOptions> options, CancellationToken cancellationToken)
+    {
+        var isAdmin = user.Identity?.IsAuthenticated == true && user.IsAdmin();
+        if (!options.Value.OpenRegistration && !isAdmin)
+        {
+            return user.Identity?.IsAuthenticated == true
+                ? Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Only admins create accounts.")
+                : Problems.Of(StatusCodes.Status401Unauthorized, ProblemTypes.Unauthenticated, "Sign in as an admin to create accounts.");
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<RegisterRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (AccountRules.UsernameProblem(body!.Username) is { } usernameProblem)
+        {
+            errors["username"] = [usernameProblem];
+        }
+
+        if (AccountRules.PasswordProblem(body.Password) is { } passwordProblem)
+        {
+            errors["password"] = [passwordProblem];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid(errors);
+        }
+
+        if (body.IsAdmin == true && !isAdmin)
+        {
+            return Problems.Of(StatusCodes.Status403Forbidden, ProblemTypes.Forbidden, "Only admins create admins.");
+        }
+
+        var actor = user.UserId() ?? Guid.Empty;
+        var outcome = await accounts.RegisterAsync(actor, Guid.NewGuid(), body.Username!, body.Password!, body.IsAdmin == true, cancellationToken);
+        return outcome is Outcome<User>.Done done
+            ? TypedResults.Created($"/api/v1/users/{done.Value.Id}", UserResponse.From(done.Value))
+            : Problems.For(outcome);
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> MeAsync(ClaimsPrincipal user, UserStore users, CancellationToken cancellationToken) =>
+        user.UserId() is { } id && await users.FindAsync(id, cancellationToken) is { } found
+            ? TypedResults.Ok(UserResponse.From(found))
+            : Problems.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Your account no longer exists.");
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
+        HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<ChangePasswordRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrEmpty(body!.CurrentPassword))
+        {
+            return Problems.Invalid("currentPassword", "currentPassword is required.");
+        }
+
+        if (AccountRules.PasswordProblem(body.NewPassword) is { } passwordProblem)
+        {
+            return Problems.Invalid("newPassword", passwordProblem);
+        }
+
+        var outcome = await accounts.ChangePasswordAsync(user.UserId()!.Value, body.CurrentPassword, body.NewPassword!, cancellationToken);
+        return outcome is Outcome<User>.Done ? TypedResults.NoContent() : Problems.For(outcome);
+    }
+
+    private static async Task<Ok<IEnumerable<UserResponse>>> ListAsync(UserStore users, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await users.ListAsync(cancellationToken)).Select(UserResponse.From));
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> SetAdminAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<SetAdminRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.IsAdmin is not { } isAdmin)
+        {
+            return Problems.Invalid("isAdmin", "isAdmin is required: true or false.");
+        }
+
+        var outcome = await accounts.SetAdminAsync(user.UserId()!.Value, id, isAdmin, cancellationToken);
+        return outcome is Outcome<User>.Done done ? TypedResults.Ok(UserResponse.From(done.Value)) : Problems.For(outcome);
+    }
+}

@@ -1,0 +1,12 @@
+using MassTransit;
+using Roomcast.Contracts.Events;
+
+namespace Roomcast.Contracts.Events.Identity;
+
+/// <summary>A user was added to or removed from a group. <see cref="MembershipVersion"/> counts the group's membership changes, so a replayed older change is recognised.</summary>
+[MessageUrn("roomcast:events:group-membership-changed")]
+[EntityName("roomcast.group-membership-changed")]
+public sealed record GroupMembershipChanged(Guid EventId, DateTimeOffset OccurredAt, Guid GroupId, Guid UserId, MembershipChange Change, long MembershipVersion, Guid ActorId, IReadOnlyList<string> Audience, long Seq = 0)
+{
+    public IReadOnlyList<string> Audience { get; } = EventAudience.Checked(EventId, ActorId, Audience);
+}

@@ -1,0 +1,7 @@
+namespace Roomcast.Contracts.Events.Identity;
+
+public enum MembershipChange
+{
+    Added,
+    Removed,
+}

@@ -1,0 +1,12 @@
+using MassTransit;
+using Roomcast.Contracts.Events;
+
+namespace Roomcast.Contracts.Events.Identity;
+
+/// <summary>A user account was created. <see cref="Version"/> is the account's version, so a projection can ignore a replayed older event.</summary>
+[MessageUrn("roomcast:events:user-registered")]
+[EntityName("roomcast.user-registered")]
+public sealed record UserRegistered(Guid EventId, DateTimeOffset OccurredAt, Guid UserId, string Username, bool IsAdmin, long Version, Guid ActorId, IReadOnlyList<string> Audience, long Seq = 0)
+{
+    public IReadOnlyList<string> Audience { get; } = EventAudience.Checked(EventId, ActorId, Audience);
+}
