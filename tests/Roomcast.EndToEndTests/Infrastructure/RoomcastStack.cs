@@ -56,11 +56,11 @@ public class RoomcastStack : IAsyncLifetime
             ["Demo__SeedFile"] = _seedFile,
         }, IdentitySettings)));
 
-        var trustIdentity = new Dictionary<string, string>
+        var trustIdentity = Merge(new Dictionary<string, string>
         {
             ["Jwt__Authority"] = Identity.BaseAddress.ToString().TrimEnd('/'),
             ["Jwt__RequireHttpsMetadata"] = "false",
-        };
+        }, ValidatorSettings);
         // The gateway's queue must exist before documents-api publishes the first event.
         Gateway = Own(await ServiceProcess.StartAsync("realtime-gateway", "Roomcast.RealtimeGateway", FreePort.Next(),
             Merge(bus, trustIdentity, new() { ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}" })));
@@ -98,6 +98,9 @@ public class RoomcastStack : IAsyncLifetime
     /// since every test logs in from the same address.
     /// </summary>
     protected virtual Dictionary<string, string> IdentitySettings => new() { ["Identity__LoginRateLimit"] = "100000" };
+
+    /// <summary>Settings of documents-api and the gateway, the services that validate identity's tokens.</summary>
+    protected virtual Dictionary<string, string> ValidatorSettings => [];
 
     private async Task<string> LoginAnewAsync(Guid user)
     {
