@@ -1,0 +1,147 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Roomcast.Redis.Tests.Infrastructure;
+
+/// <summary>
+/// A redis-server of the test's own on a free loopback port, for tests that stall, stop or restart the
+/// server and so must not share it. Stopped by its pid (SIGKILL, like a crash); started again on the same port.
+/// </summary>
+internal sealed class RedisServerProcess : IAsyncDisposable
+{
+    private readonly string? _password;
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    private RedisServerProcess(int port, string? password)
+    {
+        Port = port;
+        _password = password;
+    }
+
+    public int Port { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServerProcess> StartAsync(string? password = null)
+    {
+        var server = new RedisServerProcess(FreePort(), password);
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server (again) and returns once it logs that it accepts connections.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_process is not null)
+        {
+            throw new InvalidOperationException("The server is running already.");
+        }
+        var start = new ProcessStartInfo("redis-server")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        if (_password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(_password);
+        }
+
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        DataReceivedEventHandler collect = (_, line) =>
+        {
+            if (line.Data is null)
+            {
+                return;
+            }
+            lock (_output)
+            {
+                _output.AppendLine(line.Data);
+            }
+            if (line.Data.Contains("Ready to accept connections", StringComparison.Ordinal))
+            {
+                ready.TrySetResult();
+            }
+        };
+        process.OutputDataReceived += collect;
+        process.ErrorDataReceived += collect;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"redis-server exited during startup:\n{Output}"));
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception exception)
+        {
+            throw new InvalidOperationException("redis-server is not installed; scripts/test.sh (scripts/stack.sh) installs it.", exception);
+        }
+        _process = process;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(TestRedis.Patience);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"redis-server on port {Port} was not ready within {TestRedis.Patience.TotalSeconds} s:\n{Output}");
+        }
+    }
+
+    /// <summary>SIGKILL by pid, and waits until the process is gone.</summary>
+    public async Task KillAsync()
+    {
+        var process = _process ?? throw new InvalidOperationException("The server is not running.");
+        _process = null;
+        process.Kill();
+        await process.WaitForExitAsync().WaitAsync(TestRedis.Patience);
+        process.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await KillAsync();
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>A free port below the kernel's ephemeral range, so no outgoing connection takes it before the server binds it again.</summary>
+    private static int FreePort()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                probe.Stop();
+                return port;
+            }
+            catch (SocketException) when (attempt < 100)
+            {
+            }
+        }
+    }
+}
