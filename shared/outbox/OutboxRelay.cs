@@ -85,30 +85,36 @@ public sealed partial class OutboxRelay(
         }
 
         var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
-        // One at a time, each confirmed before the next: the bus sees events in seq order
-        // (ARCHITECTURE.md), which concurrent publishes on one channel would not promise.
-        var published = 0;
-        // Npgsql writes timestamptz only from UTC values, so unconfirmed slots hold a UTC placeholder.
-        var confirmedAt = Enumerable.Repeat(DateTime.UnixEpoch, rows.Count).ToArray();
-        Exception? failure = null;
+        // Started one after another in seq order, confirmed together: the transport writes them to its
+        // one channel in the order they start, so the broker sees seq order without a round trip per
+        // event (awaiting each confirm before the next made the relay fall ten times behind under load).
+        var publishes = new Task[rows.Count];
+        for (var index = 0; index < rows.Count; index++)
+        {
+            publishes[index] = PublishAsync(rows[index], seqs[index], cancellationToken);
+        }
+
         try
         {
-            for (; published < rows.Count; published++)
-            {
-                await PublishAsync(rows[published], seqs[published], cancellationToken);
-                confirmedAt[published] = DateTime.UtcNow;
-            }
+            await Task.WhenAll(publishes);
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch when (!cancellationToken.IsCancellationRequested)
         {
-            // The unpublished rest keep their seq and go out first next round.
-            failure = exception;
+            // Inspected below, publish by publish.
         }
+
+        var confirmedAt = DateTime.UtcNow;
+        // Only an unbroken run of confirmed events counts as published; the rest keep their seq and
+        // go out again first next round (a duplicate on the bus is dropped by event id downstream).
+        var published = publishes.TakeWhile(publish => publish.IsCompletedSuccessfully).Count();
+        var failure = published < rows.Count
+            ? publishes[published].Exception?.GetBaseException() ?? new TimeoutException("A publish did not complete.")
+            : null;
 
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN numbered.confirmed_at END
-            FROM unnest(@ids, @seqs, @flags, @confirmedAt) AS numbered(id, seq, published, confirmed_at)
+            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN @confirmedAt END
+            FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
             WHERE outbox.id = numbered.id;
             UPDATE outbox_state SET last_seq = @lastSeq;
             """,

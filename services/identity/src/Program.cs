@@ -4,7 +4,8 @@ using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
 using Roomcast.ServiceDefaults.Messaging;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read beside the assembly, whatever the working directory the service is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
 builder.AddRoomcastPostgres();

@@ -21,8 +21,9 @@ internal static class JwtValidationSetup
                 bearer.Authority = jwt.Value.Authority;
                 bearer.Audience = jwt.Value.Audience;
                 bearer.RequireHttpsMetadata = jwt.Value.RequireHttpsMetadata;
-                bearer.AutomaticRefreshInterval = jwt.Value.KeyRefreshInterval;
-                bearer.RefreshInterval = TimeSpan.FromSeconds(Math.Min(30, jwt.Value.KeyRefreshInterval.TotalSeconds));
+                // The handler refuses automatic refreshes under five minutes; JwksRefresher keeps to ours.
+                bearer.AutomaticRefreshInterval = TimeSpan.FromMinutes(Math.Max(5, jwt.Value.KeyRefreshInterval.TotalMinutes));
+                bearer.RefreshInterval = TimeSpan.FromSeconds(1);
                 // Keep claim names as issued (sub, name, role) instead of the legacy SOAP URIs.
                 bearer.MapInboundClaims = false;
                 bearer.TokenValidationParameters.NameClaimType = RoomcastClaims.Name;
@@ -43,5 +44,6 @@ internal static class JwtValidationSetup
                 };
             });
         services.AddAuthorization();
+        services.AddHostedService<JwksRefresher>();
     }
 }

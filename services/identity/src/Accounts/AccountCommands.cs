@@ -63,7 +63,8 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
             return user;
         }
 
-        if (!isAdmin && await UserStore.CountAdminsAsync(change.Connection, change.Transaction, cancellationToken) <= 1)
+        // Demotions take turns, so two at once cannot both see "another admin is left".
+        if (!isAdmin && await UserStore.CountAdminsForDemotionAsync(change.Connection, change.Transaction, cancellationToken) <= 1)
         {
             return new Outcome<User>.Conflict("The last admin cannot be demoted.", user.Version);
         }

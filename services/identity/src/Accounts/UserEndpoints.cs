@@ -20,6 +20,7 @@ public static class UserEndpoints
         users.MapGet("/me/groups", (ClaimsPrincipal user, GroupCommands groups, CancellationToken cancellationToken) =>
             GroupEndpoints.ListOfAsync(user.UserId(), groups, cancellationToken)).RequireAuthorization();
         users.MapGet("/", ListAsync).RequireAuthorization(IdentityPolicies.Admin);
+        users.MapGet("/{id}", GetAsync).RequireAuthorization(IdentityPolicies.Admin);
         users.MapPut("/{id}/admin", SetAdminAsync).RequireAuthorization(IdentityPolicies.Admin);
         users.MapGet("/{id}/groups", (Guid id, GroupCommands groups, CancellationToken cancellationToken) =>
             GroupEndpoints.ListOfAsync(id, groups, cancellationToken)).RequireAuthorization(IdentityPolicies.Admin);
@@ -98,6 +99,11 @@ public static class UserEndpoints
         var outcome = await accounts.ChangePasswordAsync(user.UserId()!.Value, body.CurrentPassword, body.NewPassword!, cancellationToken);
         return outcome is Outcome<User>.Done ? TypedResults.NoContent() : Problems.For(outcome);
     }
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetAsync(Guid id, UserStore users, CancellationToken cancellationToken) =>
+        await users.FindAsync(id, cancellationToken) is { } found
+            ? TypedResults.Ok(UserResponse.From(found))
+            : Problems.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, $"No user {id}.");
 
     private static async Task<Ok<IEnumerable<UserResponse>>> ListAsync(UserStore users, CancellationToken cancellationToken) =>
         TypedResults.Ok((await users.ListAsync(cancellationToken)).Select(UserResponse.From));

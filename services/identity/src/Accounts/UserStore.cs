@@ -60,9 +60,14 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             $"UPDATE users SET is_admin = @isAdmin, version = version + 1 WHERE id = @id RETURNING {Columns}",
             new { id, isAdmin }, transaction, cancellationToken: cancellationToken));
 
-    public static Task<long> CountAdminsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+    /// <summary>Counts the admins under a lock held until the transaction ends: concurrent demotions are serialised.</summary>
+    public static async Task<long> CountAdminsForDemotionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtext('roomcast.identity.admins'))", transaction: transaction, cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM users WHERE is_admin", transaction: transaction, cancellationToken: cancellationToken));
+    }
 
     /// <summary>Counts a failed login; the one that reaches the threshold locks the account for the lockout duration.</summary>
     public async Task RecordFailedLoginAsync(Guid id, int threshold, TimeSpan lockout, CancellationToken cancellationToken)

@@ -1,15 +1,17 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Roomcast.Identity.Accounts;
+using Roomcast.Identity.Groups;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.Identity.Demo;
 
 /// <summary>
-/// Creates the accounts listed in the demo seed file (the same file documents-api reads), skipping
-/// those that exist; each new one is announced with <c>UserRegistered</c> like any registration.
+/// Creates the accounts, student groups and memberships listed in the demo seed file (the same file
+/// documents-api reads), skipping those that exist; each new one is announced with its event like
+/// any registration or group change.
 /// </summary>
-public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, AccountCommands accounts, ILogger<DemoUserSeeder> logger)
+public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, AccountCommands accounts, GroupCommands groups, ILogger<DemoUserSeeder> logger)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -33,13 +35,26 @@ public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, Ac
             }
         }
 
-        LogSeeded(created, seed.Users.Count, options.Value.SeedFile);
+        // The first admin of the seed acts for the groups, as an admin would through the API.
+        var actor = seed.Users.FirstOrDefault(user => user.IsAdmin)?.Id ?? Guid.Empty;
+        foreach (var group in seed.Groups ?? [])
+        {
+            await groups.CreateAsync(actor, group.Name, cancellationToken, group.Id);
+            foreach (var member in group.Members)
+            {
+                await groups.SetMemberAsync(actor, group.Id, member, member: true, cancellationToken);
+            }
+        }
+
+        LogSeeded(created, seed.Users.Count, seed.Groups?.Count ?? 0, options.Value.SeedFile);
     }
 
-    private sealed record DemoSeed(IReadOnlyList<DemoAccount> Users);
+    private sealed record DemoSeed(IReadOnlyList<DemoAccount> Users, IReadOnlyList<DemoGroup>? Groups);
+
+    private sealed record DemoGroup(Guid Id, string Name, IReadOnlyList<Guid> Members);
 
     private sealed record DemoAccount(Guid Id, string Username, string Password, bool IsAdmin);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Demo seed: created {Created} of {Total} accounts from {SeedFile}")]
-    private partial void LogSeeded(int created, int total, string seedFile);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Demo seed: created {Created} of {Total} accounts, ensured {Groups} groups from {SeedFile}")]
+    private partial void LogSeeded(int created, int total, int groups, string seedFile);
 }

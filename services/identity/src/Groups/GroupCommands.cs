@@ -9,14 +9,20 @@ namespace Roomcast.Identity.Groups;
 /// <summary>Student groups and their members (admins change them); each change with its integration event.</summary>
 public sealed class GroupCommands(NpgsqlDataSource dataSource, IdentityChanges changes)
 {
-    public async Task<GroupResponse> CreateAsync(Guid actorId, string name, CancellationToken cancellationToken)
+    /// <summary>Creates a group; with an <paramref name="id"/> that exists (demo seeding), returns that group unchanged.</summary>
+    public async Task<GroupResponse> CreateAsync(Guid actorId, string name, CancellationToken cancellationToken, Guid? id = null)
     {
         await using var change = await changes.BeginAsync(actorId, cancellationToken);
-        var id = Guid.NewGuid();
-        await GroupStore.InsertAsync(change.Connection, change.Transaction, id, name, cancellationToken);
-        await change.PublishAsync(id, eventId => new StudentGroupCreated(eventId, change.Now, id, name, 1, actorId, IdentityAudiences.ForGroup(id, [])));
+        if (id is { } given && await GroupStore.FindAsync(change.Connection, change.Transaction, given, cancellationToken) is { } existing)
+        {
+            return existing;
+        }
+
+        var newId = id ?? Guid.NewGuid();
+        await GroupStore.InsertAsync(change.Connection, change.Transaction, newId, name, cancellationToken);
+        await change.PublishAsync(newId, eventId => new StudentGroupCreated(eventId, change.Now, newId, name, 1, actorId, IdentityAudiences.ForGroup(newId, [])));
         await change.CommitAsync();
-        return new GroupResponse(id, name, 1, []);
+        return new GroupResponse(newId, name, 1, []);
     }
 
     public async Task<Outcome<GroupResponse>> GetAsync(Guid id, CancellationToken cancellationToken)
