@@ -10,7 +10,7 @@ public sealed class DocumentChangedTests
 {
     private static DocumentChanged Create(IReadOnlyList<string> audience, Guid? eventId = null) => new(
         eventId ?? Guid.NewGuid(), DateTimeOffset.UtcNow, Guid.NewGuid(), Guid.NewGuid(), JsonDocument.Parse("{}").RootElement,
-        2, DateTimeOffset.UtcNow, Guid.NewGuid(), "connection-1", toSelf: false, audience);
+        2, DateTimeOffset.UtcNow, Guid.NewGuid(), "connection-1", ToSelf: false, audience);
 
     [Fact]
     public void AnEventNamingARoomOutsideTheGrammarCannotBeBuilt()

@@ -48,7 +48,7 @@ public sealed class ChangeScope : IAsyncDisposable
     {
         var eventId = Guid.NewGuid();
         return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordCreated(
-            eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, toSelf: true,
+            eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, ToSelf: true,
             AudienceCalculator.ForRecordChange(readersBefore ?? readers, readers, Caller.UserId)), _cancellationToken);
     }
 
@@ -56,7 +56,7 @@ public sealed class ChangeScope : IAsyncDisposable
     {
         var eventId = Guid.NewGuid();
         return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordChanged(
-            eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, toSelf: true,
+            eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, ToSelf: true,
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)), _cancellationToken);
     }
 
@@ -64,7 +64,7 @@ public sealed class ChangeScope : IAsyncDisposable
     {
         var eventId = Guid.NewGuid();
         return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordDeleted(
-            eventId, _clock.GetUtcNow(), type, id, cascade, version, Caller.UserId, OriginConnectionId, toSelf: true,
+            eventId, _clock.GetUtcNow(), type, id, cascade, version, Caller.UserId, OriginConnectionId, ToSelf: true,
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)), _cancellationToken);
     }
 
@@ -74,7 +74,7 @@ public sealed class ChangeScope : IAsyncDisposable
         var eventId = Guid.NewGuid();
         return _outbox.AddAsync(Connection, Transaction, eventId, document.Id, new DocumentChanged(
             eventId, _clock.GetUtcNow(), document.Id, document.RootId, document.Data, document.Version, document.UpdatedAt,
-            Caller.UserId, OriginConnectionId, toSelf: false,
+            Caller.UserId, OriginConnectionId, ToSelf: false,
             AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)), _cancellationToken);
     }
 
