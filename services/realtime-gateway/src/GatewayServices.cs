@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
+using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Configuration;
@@ -9,15 +10,30 @@ namespace Roomcast.RealtimeGateway;
 
 internal static class GatewayServices
 {
+    /// <summary>The queue every instance with the backplane consumes from (competing consumers).</summary>
+    public const string SharedEventQueue = "realtime-gateway.events";
+
     public static void AddGatewayServices(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSignalR();
         builder.Services.AddSingleton<LocalRooms>();
+        builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<AudienceDelivery>();
 
-        // Until the Redis backplane lands (issue 5), every instance consumes every event from a queue
-        // of its own and delivers to its local connections; the queue goes away with the instance.
+        // With the backplane, one instance consumes each event and the backplane carries it to the
+        // others. Without it, every instance consumes every event from a queue of its own and
+        // delivers to its local connections; that queue goes away with the instance.
+        var backplane = builder.HasBackplane();
+        if (backplane)
+        {
+            builder.AddRedisBackplane();
+        }
+        else
+        {
+            builder.AddNoBackplaneNotice();
+        }
+
         builder.AddRoomcastMessageBus(
             bus =>
             {
@@ -29,13 +45,17 @@ internal static class GatewayServices
             (context, rabbit) =>
             {
                 var instance = context.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId;
-                rabbit.ReceiveEndpoint($"realtime-gateway.{instance}", endpoint =>
+                rabbit.ReceiveEndpoint(backplane ? SharedEventQueue : $"realtime-gateway.{instance}", endpoint =>
                 {
-                    endpoint.Durable = false;
-                    endpoint.AutoDelete = true;
+                    endpoint.Durable = backplane;
+                    endpoint.AutoDelete = !backplane;
                     // One message at a time: a connection receives events in publish (seq) order.
                     endpoint.ConcurrentMessageLimit = 1;
                     endpoint.PrefetchCount = 64;
+                    // Delivery to the other instances failed (Redis away): try again; local clients
+                    // are not sent the event twice (RecentEvents).
+                    endpoint.UseMessageRetry(retry => retry.Exponential(
+                        8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400)));
                     endpoint.ConfigureConsumer<DocumentChangedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordCreatedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordChangedConsumer>(context);

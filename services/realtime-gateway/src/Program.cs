@@ -3,7 +3,8 @@ using Roomcast.RealtimeGateway;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.ServiceDefaults;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read beside the assembly, whatever the working directory the service is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults();
 builder.AddRoomcastJwtValidation();

@@ -24,12 +24,17 @@ public class RoomcastStack : IAsyncLifetime
 
     public ServiceProcess Documents { get; private set; } = null!;
 
-    public ServiceProcess Gateway { get; private set; } = null!;
+    public ServiceProcess Gateway => Gateways[0];
 
-    public Uri HubUrl => new(Gateway.BaseAddress, ClientMethods.HubPath);
+    /// <summary>Every gateway instance; <see cref="GatewayCount"/> of them.</summary>
+    public List<ServiceProcess> Gateways { get; } = [];
+
+    public Uri HubUrl => HubUrlOf(0);
+
+    public Uri HubUrlOf(int gateway) => new(Gateways[gateway].BaseAddress, ClientMethods.HubPath);
 
     /// <summary>All three services' output, for the message of a failing assertion.</summary>
-    public string Logs => string.Join(Environment.NewLine, new[] { Identity, Documents, Gateway }.Where(s => s is not null).Select(s => s.Output));
+    public string Logs => string.Join(Environment.NewLine, new[] { Identity, Documents }.Concat(Gateways).Where(s => s is not null).Select(s => s.Output));
 
     public async Task InitializeAsync()
     {
@@ -62,8 +67,11 @@ public class RoomcastStack : IAsyncLifetime
             ["Jwt__RequireHttpsMetadata"] = "false",
         }, ValidatorSettings);
         // The gateway's queue must exist before documents-api publishes the first event.
-        Gateway = Own(await ServiceProcess.StartAsync("realtime-gateway", "Roomcast.RealtimeGateway", FreePort.Next(),
-            Merge(bus, trustIdentity, new() { ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}" })));
+        for (var instance = 0; instance < GatewayCount; instance++)
+        {
+            Gateways.Add(Own(await ServiceProcess.StartAsync($"realtime-gateway-{instance}", "Roomcast.RealtimeGateway", FreePort.Next(),
+                Merge(bus, trustIdentity, new() { ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}" }, GatewaySettings))));
+        }
         Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", FreePort.Next(),
             Merge(bus, trustIdentity, new()
             {
@@ -99,6 +107,12 @@ public class RoomcastStack : IAsyncLifetime
     /// </summary>
     protected virtual Dictionary<string, string> IdentitySettings => new() { ["Identity__LoginRateLimit"] = "100000" };
 
+    /// <summary>How many gateway instances the stack runs.</summary>
+    protected virtual int GatewayCount => 1;
+
+    /// <summary>Settings of every gateway instance (e.g. the Redis backplane).</summary>
+    protected virtual Dictionary<string, string> GatewaySettings => [];
+
     /// <summary>Settings of documents-api and the gateway, the services that validate identity's tokens.</summary>
     protected virtual Dictionary<string, string> ValidatorSettings => [];
 
@@ -111,9 +125,9 @@ public class RoomcastStack : IAsyncLifetime
         return body!.AccessToken;
     }
 
-    public async Task<HubConnection> ConnectAsync(string? accessToken)
+    public async Task<HubConnection> ConnectAsync(string? accessToken, int gateway = 0)
     {
-        var connection = TestHubConnections.Build(HubUrl, accessToken);
+        var connection = TestHubConnections.Build(HubUrlOf(gateway), accessToken);
         await connection.StartAsync();
         return connection;
     }

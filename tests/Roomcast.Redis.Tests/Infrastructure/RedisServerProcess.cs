@@ -12,6 +12,9 @@ namespace Roomcast.Redis.Tests.Infrastructure;
 /// </summary>
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
+    // Used by the Redis client and the gateway suites alike, so it carries its own patience.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
     private readonly string? _password;
     private readonly StringBuilder _output = new();
     private Process? _process;
@@ -89,11 +92,11 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await ready.Task.WaitAsync(TestRedis.Patience);
+            await ready.Task.WaitAsync(Patience);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"redis-server on port {Port} was not ready within {TestRedis.Patience.TotalSeconds} s:\n{Output}");
+            throw new TimeoutException($"redis-server on port {Port} was not ready within {Patience.TotalSeconds} s:\n{Output}");
         }
     }
 
@@ -103,7 +106,7 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         var process = _process ?? throw new InvalidOperationException("The server is not running.");
         _process = null;
         process.Kill();
-        await process.WaitForExitAsync().WaitAsync(TestRedis.Patience);
+        await process.WaitForExitAsync().WaitAsync(Patience);
         process.Dispose();
     }
 

@@ -12,10 +12,10 @@ public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, I
         var changed = context.Message;
         var message = new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, changed.Seq);
         var except = changed.ToSelf ? null : changed.OriginConnectionId;
-        var delivered = await delivery.SendAsync(changed.Audience, except, ClientEvents.ChangedDocument, message, context.CancellationToken);
+        var delivered = await delivery.SendAsync(changed.EventId, changed.Audience, except, ClientEvents.ChangedDocument, message, context.CancellationToken);
         LogConsumed(changed.EventId, changed.Seq, changed.DocumentId, delivered);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Event {EventId} (seq {Seq}, document {DocumentId}) reached {Connections} local connections")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}, document {DocumentId}) reached {Connections} local connections")]
     private partial void LogConsumed(Guid eventId, long seq, Guid documentId, int connections);
 }

@@ -10,7 +10,7 @@ public sealed class RecordCreatedConsumer(AudienceDelivery delivery) : IConsumer
     public Task Consume(ConsumeContext<RecordCreated> context)
     {
         var created = context.Message;
-        return delivery.SendAsync(created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
+        return delivery.SendAsync(created.EventId, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
             new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, created.Seq), context.CancellationToken);
     }
 }
@@ -21,7 +21,7 @@ public sealed class RecordChangedConsumer(AudienceDelivery delivery) : IConsumer
     public Task Consume(ConsumeContext<RecordChanged> context)
     {
         var changed = context.Message;
-        return delivery.SendAsync(changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
+        return delivery.SendAsync(changed.EventId, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
             new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, changed.Seq), context.CancellationToken);
     }
 }
@@ -32,7 +32,7 @@ public sealed class RecordDeletedConsumer(AudienceDelivery delivery) : IConsumer
     public Task Consume(ConsumeContext<RecordDeleted> context)
     {
         var deleted = context.Message;
-        return delivery.SendAsync(deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
+        return delivery.SendAsync(deleted.EventId, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
             new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, deleted.Seq), context.CancellationToken);
     }
 }

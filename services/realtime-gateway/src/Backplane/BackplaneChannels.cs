@@ -1,0 +1,25 @@
+namespace Roomcast.RealtimeGateway.Backplane;
+
+/// <summary>Every Redis channel the backplane uses, named in this one place, all under <see cref="BackplaneOptions.ChannelPrefix"/>.</summary>
+public sealed class BackplaneChannels(string prefix)
+{
+    /// <summary>Every connection of the hub, on every instance.</summary>
+    public string All { get; } = $"{prefix}:all";
+
+    /// <summary>Group add / remove commands for a connection that lives on another instance.</summary>
+    public string GroupCommands { get; } = $"{prefix}:internal:groups";
+
+    /// <summary>Roomcast audiences: a list of rooms that each instance resolves against its own connections.</summary>
+    public string Audience { get; } = $"{prefix}:audience";
+
+    public string Prefix { get; } = prefix;
+
+    public string Connection(string connectionId) => $"{Prefix}:connection:{connectionId}";
+
+    public string Group(string groupName) => $"{Prefix}:group:{groupName}";
+
+    public string User(string userId) => $"{Prefix}:user:{userId}";
+
+    /// <summary>Acknowledgements of group commands sent by <paramref name="serverName"/>.</summary>
+    public string Ack(string serverName) => $"{Prefix}:internal:ack:{serverName}";
+}

@@ -1,0 +1,149 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+
+namespace Roomcast.RealtimeGateway.Backplane;
+
+public enum GroupAction : byte
+{
+    Add = 1,
+    Remove = 2,
+}
+
+/// <summary>An invocation as it travels between instances: serialized once per hub protocol, with the sender and the connections to skip.</summary>
+public sealed record BackplaneInvocation(string Origin, IReadOnlyList<string> Excluded, SerializedHubMessage Message);
+
+/// <summary>Add or remove a connection that lives on another instance to or from a group; answered by an ack to <see cref="Origin"/>.</summary>
+public sealed record GroupCommand(int Id, string Origin, GroupAction Action, string Group, string ConnectionId);
+
+/// <summary>A Roomcast event for an audience of rooms, resolved by each instance against its own connections.</summary>
+public sealed record AudienceEnvelope(string Origin, Guid EventId, IReadOnlyList<string> Rooms, string? ExceptConnectionId, SerializedHubMessage Message);
+
+/// <summary>
+/// The wire format of every backplane message: a compact binary envelope (version byte, then
+/// length-prefixed UTF-8 strings and 7-bit-encoded counts) carrying the invocation already serialized
+/// by each hub protocol, so a receiving instance writes the bytes to its connections as they are.
+/// </summary>
+public static class BackplaneFraming
+{
+    private const byte Version = 1;
+
+    public static byte[] Invocation(string origin, IReadOnlyList<string>? excluded, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
+        Write(writer =>
+        {
+            writer.Write(origin);
+            WriteStrings(writer, excluded ?? []);
+            WriteMessage(writer, message, protocols);
+        });
+
+    public static BackplaneInvocation ReadInvocation(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
+        new BackplaneInvocation(reader.ReadString(), ReadStrings(reader), ReadMessage(reader)));
+
+    public static byte[] Command(GroupCommand command) => Write(writer =>
+    {
+        writer.Write(command.Id);
+        writer.Write(command.Origin);
+        writer.Write((byte)command.Action);
+        writer.Write(command.Group);
+        writer.Write(command.ConnectionId);
+    });
+
+    public static GroupCommand ReadCommand(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
+        new GroupCommand(reader.ReadInt32(), reader.ReadString(), (GroupAction)reader.ReadByte(), reader.ReadString(), reader.ReadString()));
+
+    public static byte[] Ack(int id) => Write(writer => writer.Write(id));
+
+    public static int ReadAck(ReadOnlyMemory<byte> frame) => Read(frame, reader => reader.ReadInt32());
+
+    public static byte[] Audience(AudienceEnvelope audience, IReadOnlyList<IHubProtocol> protocols) => Write(writer =>
+    {
+        writer.Write(audience.Origin);
+        writer.Write(audience.EventId.ToByteArray());
+        WriteStrings(writer, audience.Rooms);
+        writer.Write(audience.ExceptConnectionId is not null);
+        if (audience.ExceptConnectionId is not null)
+        {
+            writer.Write(audience.ExceptConnectionId);
+        }
+        WriteMessage(writer, audience.Message, protocols);
+    });
+
+    public static AudienceEnvelope ReadAudience(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
+    {
+        var origin = reader.ReadString();
+        var eventId = new Guid(reader.ReadBytes(16));
+        var rooms = ReadStrings(reader);
+        var except = reader.ReadBoolean() ? reader.ReadString() : null;
+        return new AudienceEnvelope(origin, eventId, rooms, except, ReadMessage(reader));
+    });
+
+    private static void WriteMessage(BinaryWriter writer, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols)
+    {
+        writer.Write7BitEncodedInt(protocols.Count);
+        foreach (var protocol in protocols)
+        {
+            var bytes = message.GetSerializedMessage(protocol);
+            writer.Write(protocol.Name);
+            writer.Write7BitEncodedInt(bytes.Length);
+            writer.Write(bytes.Span);
+        }
+    }
+
+    private static SerializedHubMessage ReadMessage(BinaryReader reader)
+    {
+        var count = reader.Read7BitEncodedInt();
+        var serialized = new List<SerializedMessage>(count);
+        for (var index = 0; index < count; index++)
+        {
+            var protocol = reader.ReadString();
+            var bytes = reader.ReadBytes(reader.Read7BitEncodedInt());
+            serialized.Add(new SerializedMessage(protocol, bytes));
+        }
+        return new SerializedHubMessage(serialized);
+    }
+
+    private static void WriteStrings(BinaryWriter writer, IReadOnlyList<string> values)
+    {
+        writer.Write7BitEncodedInt(values.Count);
+        foreach (var value in values)
+        {
+            writer.Write(value);
+        }
+    }
+
+    private static string[] ReadStrings(BinaryReader reader)
+    {
+        var values = new string[reader.Read7BitEncodedInt()];
+        for (var index = 0; index < values.Length; index++)
+        {
+            values[index] = reader.ReadString();
+        }
+        return values;
+    }
+
+    private static byte[] Write(Action<BinaryWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Version);
+            body(writer);
+        }
+        return stream.ToArray();
+    }
+
+    private static T Read<T>(ReadOnlyMemory<byte> frame, Func<BinaryReader, T> body)
+    {
+        using var stream = MemoryMarshal.TryGetArray(frame, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(frame.ToArray(), writable: false);
+        using var reader = new BinaryReader(stream, Encoding.UTF8);
+        var version = reader.ReadByte();
+        if (version != Version)
+        {
+            throw new InvalidDataException($"Backplane message version {version} is not {Version}.");
+        }
+        return body(reader);
+    }
+}

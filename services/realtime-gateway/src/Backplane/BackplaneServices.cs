@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.ServiceDefaults.Configuration;
+
+namespace Roomcast.RealtimeGateway.Backplane;
+
+internal static class BackplaneServices
+{
+    /// <summary>The backplane is on when <c>Redis__Endpoint</c> is set.</summary>
+    public static bool HasBackplane(this IHostApplicationBuilder builder) =>
+        !string.IsNullOrWhiteSpace(builder.Configuration.GetSection(BackplaneOptions.Section)[nameof(BackplaneOptions.Endpoint)]);
+
+    /// <summary>SignalR's lifetime manager on Redis, and the audience broadcast beside it.</summary>
+    public static void AddRedisBackplane(this IHostApplicationBuilder builder)
+    {
+        builder.AddValidatedOptions<BackplaneOptions>(BackplaneOptions.Section);
+        builder.Services.AddSingleton<BackplaneMetrics>();
+        builder.Services.AddSingleton(services => new BackplaneRedis(
+            services.GetRequiredService<IOptions<BackplaneOptions>>().Value,
+            services.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId,
+            services.GetRequiredService<ILogger<BackplaneRedis>>()));
+        builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
+        builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
+        builder.Services.AddSingleton<AudienceBroadcast>();
+        builder.Services.AddHostedService<AudienceSubscriptionStarter>();
+    }
+
+    /// <summary>Says once at start that this instance runs alone.</summary>
+    public static void AddNoBackplaneNotice(this IHostApplicationBuilder builder) =>
+        builder.Services.AddHostedService<NoBackplaneNotice>();
+
+    private sealed class NoBackplaneNotice(ILogger<NoBackplaneNotice> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            logger.NoBackplane();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Hubs;
+using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.Redis;
+
+namespace Roomcast.RealtimeGateway.Delivery;
+
+/// <summary>
+/// Carries an event for an audience of rooms to the other gateway instances in one message on
+/// <c>{prefix}:audience</c>; each resolves the rooms against its own <see cref="LocalRooms"/>, so a
+/// connection gets the event once however many of the rooms it is in, and the origin connection is
+/// skipped. Pub/sub is at most once: an instance that is cut off from Redis misses what is published
+/// meanwhile (its clients recover with <c>Resume</c>).
+/// </summary>
+public sealed partial class AudienceBroadcast : IAsyncDisposable
+{
+    private readonly BackplaneRedis _redis;
+    private readonly RedisHubLifetimeManager<NotificationsHub> _manager;
+    private readonly LocalRooms _rooms;
+    private readonly RecentEvents _recent;
+    private readonly IReadOnlyList<IHubProtocol> _protocols;
+    private readonly BackplaneMetrics _metrics;
+    private readonly ILogger<AudienceBroadcast> _logger;
+    private readonly ChannelSubscriptions _subscriptions;
+    private readonly Task _subscribed;
+
+    public AudienceBroadcast(
+        BackplaneRedis redis,
+        HubLifetimeManager<NotificationsHub> manager,
+        LocalRooms rooms,
+        RecentEvents recent,
+        IHubProtocolResolver protocols,
+        BackplaneMetrics metrics,
+        ILogger<AudienceBroadcast> logger)
+    {
+        _redis = redis;
+        _manager = (RedisHubLifetimeManager<NotificationsHub>)manager;
+        _rooms = rooms;
+        _recent = recent;
+        _protocols = protocols.AllProtocols;
+        _metrics = metrics;
+        _logger = logger;
+        _subscriptions = new ChannelSubscriptions(redis, logger);
+        _subscribed = _subscriptions.SubscribeAsync(redis.Channels.Audience, OnAudience);
+    }
+
+    /// <summary>Publishes the event for the other instances; throws a <see cref="RedisException"/> or <see cref="TimeoutException"/> (logged and counted) when Redis cannot take it.</summary>
+    public async Task PublishAsync(Guid eventId, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, object payload)
+    {
+        await _subscribed.ConfigureAwait(false);
+        var message = new SerializedHubMessage(new InvocationMessage(clientEvent, [payload]));
+        var frame = BackplaneFraming.Audience(new AudienceEnvelope(_redis.ServerName, eventId, audience, exceptConnectionId, message), _protocols);
+        try
+        {
+            await _redis.PublishAsync(_redis.Channels.Audience, frame).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            _metrics.PublishFailed("audience");
+            _logger.PublishFailed("audience", _redis.Channels.Audience, exception.Message);
+            throw;
+        }
+    }
+
+    /// <summary>Completes once the audience channel is subscribed (or the wait is cancelled; a subscription made while Redis is away completes later).</summary>
+    public Task SubscribedAsync(CancellationToken cancellationToken) => _subscribed.WaitAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _subscriptions.DisposeAsync();
+
+    private void OnAudience(string channel, ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            var audience = BackplaneFraming.ReadAudience(frame);
+            if (audience.Origin == _redis.ServerName || !_recent.TryMark(audience.EventId))
+            {
+                return; // sent here already, by this instance or an earlier copy
+            }
+            var connections = _rooms.ConnectionsIn(audience.Rooms, audience.ExceptConnectionId);
+            if (connections.Count > 0)
+            {
+                _ = _manager.WriteToLocalAsync(connections, audience.Message);
+            }
+            LogReceived(audience.EventId, audience.Origin, connections.Count);
+        }
+        catch (Exception exception)
+        {
+            _logger.HandlerFailed(channel, exception);
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} reached {Connections} local connections")]
+    private partial void LogReceived(Guid eventId, string origin, int connections);
+}
