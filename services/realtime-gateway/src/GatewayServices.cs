@@ -10,7 +10,7 @@ namespace Roomcast.RealtimeGateway;
 
 internal static class GatewayServices
 {
-    /// <summary>The queue every instance with the backplane consumes from (competing consumers).</summary>
+    /// <summary>The queue every instance with the backplane consumes from (single active consumer, the rest on standby).</summary>
     public const string SharedEventQueue = "realtime-gateway.events";
 
     public static void AddGatewayServices(this WebApplicationBuilder builder)
@@ -49,6 +49,9 @@ internal static class GatewayServices
                 {
                     endpoint.Durable = backplane;
                     endpoint.AutoDelete = !backplane;
+                    // One instance consumes the shared queue at a time (the others stand by and take
+                    // over if it goes): events reach clients in seq order, as with a single instance.
+                    endpoint.SingleActiveConsumer = backplane;
                     // One message at a time: a connection receives events in publish (seq) order.
                     endpoint.ConcurrentMessageLimit = 1;
                     endpoint.PrefetchCount = 64;

@@ -45,7 +45,7 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
     }
 
     [Fact]
-    public async Task EveryReaderOnEitherInstanceReceivesEveryEventExactlyOnce()
+    public async Task EveryReaderOnEitherInstanceReceivesEveryEventExactlyOnceAndInOrder()
     {
         var inboxes = new List<EventInbox>
         {
@@ -63,8 +63,8 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
         foreach (var inbox in inboxes)
         {
             var eventIds = new List<Guid>();
-            var texts = new HashSet<string>();
-            while (texts.Count < Updates)
+            var texts = new List<string>();
+            while (texts.Distinct().Count() < Updates)
             {
                 var received = await NextAsync(inbox);
                 received.Name.ShouldBe(ClientEvents.ChangedDocument, inbox.Name);
@@ -74,6 +74,7 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
 
             eventIds.Count.ShouldBe(Updates, $"{inbox.Name} received an event twice");
             eventIds.Distinct().Count().ShouldBe(Updates, inbox.Name);
+            texts.ShouldBe(Enumerable.Range(1, Updates).Select(update => $"update {update}"), $"{inbox.Name} received the changes out of order");
         }
 
         // After a last change everyone reads, nothing more may be pending: no late duplicate of the twenty.
