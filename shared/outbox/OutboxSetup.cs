@@ -18,6 +18,7 @@ public static class OutboxSetup
         builder.Services.AddSingleton(types);
         builder.Services.AddSingleton<OutboxSignal>();
         builder.Services.AddSingleton<OutboxWriter>();
+        builder.Services.AddSingleton<OutboxTransaction.Factory>();
         builder.Services.AddHostedService<OutboxRelay>();
         return builder;
     }

@@ -41,12 +41,13 @@ public sealed class RateLimitedIdentityStack : RoomcastStack
 }
 
 /// <summary>
-/// Fast key rotation: a rotated key is published 2 s before it signs, identity rereads its keys every
+/// Fast key rotation: a rotated key is published 6 s before it signs, identity rereads its keys every
 /// second, and documents-api and the gateway refetch the JWKS every second.
 /// </summary>
 public sealed class KeyRotationStack : RoomcastStack
 {
-    public static readonly TimeSpan Prepublication = TimeSpan.FromSeconds(2);
+    // Several refresh periods of the validators, so a loaded machine still fetches the key in time.
+    public static readonly TimeSpan Prepublication = TimeSpan.FromSeconds(6);
 
     protected override Dictionary<string, string> IdentitySettings => new()
     {

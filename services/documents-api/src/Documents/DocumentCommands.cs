@@ -4,7 +4,6 @@ using Roomcast.Contracts.Events;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Events;
-using Roomcast.DocumentsApi.Http;
 using Roomcast.ServiceDefaults.Http;
 using Roomcast.DocumentsApi.Permissions;
 

@@ -4,110 +4,59 @@ using Roomcast.Contracts.Events;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Documents;
-using Roomcast.DocumentsApi.Http;
-using Roomcast.ServiceDefaults.Http;
 using Roomcast.Outbox;
+using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.DocumentsApi.Events;
 
 /// <summary>
-/// One mutation: a transaction in which the change and its single integration event are written
-/// together. Disposing without <see cref="CommitAsync"/> rolls both back, so a failed request
-/// publishes nothing.
+/// One mutation: its rows and its single integration event, with the audience from
+/// <see cref="AudienceCalculator"/>, in one outbox transaction. Disposing without
+/// <see cref="CommitAsync"/> rolls both back, so a failed request publishes nothing.
 /// </summary>
-public sealed class ChangeScope : IAsyncDisposable
+public sealed class ChangeScope(OutboxTransaction transaction, Caller caller, string? originConnectionId, TimeProvider clock) : IAsyncDisposable
 {
-    private readonly OutboxWriter _outbox;
-    private readonly OutboxSignal _relay;
-    private readonly TimeProvider _clock;
-    private readonly CancellationToken _cancellationToken;
+    public NpgsqlConnection Connection => transaction.Connection;
 
-    internal ChangeScope(NpgsqlConnection connection, NpgsqlTransaction transaction, Caller caller, string? originConnectionId,
-        OutboxWriter outbox, OutboxSignal relay, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        Connection = connection;
-        Transaction = transaction;
-        Caller = caller;
-        OriginConnectionId = originConnectionId;
-        _outbox = outbox;
-        _relay = relay;
-        _clock = clock;
-        _cancellationToken = cancellationToken;
-    }
+    public NpgsqlTransaction Transaction => transaction.Transaction;
 
-    public NpgsqlConnection Connection { get; }
+    public Caller Caller { get; } = caller;
 
-    public NpgsqlTransaction Transaction { get; }
-
-    public Caller Caller { get; }
-
-    public string? OriginConnectionId { get; }
+    public string? OriginConnectionId { get; } = originConnectionId;
 
     /// <summary>A new record; a new grant passes the readers before it too, who see the root's grants change.</summary>
-    public Task RecordCreatedAsync(string type, Guid id, object record, long version, RecordReaders readers, RecordReaders? readersBefore = null)
-    {
-        var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordCreated(
-            eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, ToSelf: true,
-            AudienceCalculator.ForRecordChange(readersBefore ?? readers, readers, Caller.UserId)), _cancellationToken);
-    }
+    public Task RecordCreatedAsync(string type, Guid id, object record, long version, RecordReaders readers, RecordReaders? readersBefore = null) =>
+        transaction.AddAsync(id, eventId => new RecordCreated(
+            eventId, clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, ToSelf: true,
+            AudienceCalculator.ForRecordChange(readersBefore ?? readers, readers, Caller.UserId)));
 
-    public Task RecordChangedAsync(string type, Guid id, object record, long version, RecordReaders before, RecordReaders after)
-    {
-        var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordChanged(
-            eventId, _clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, ToSelf: true,
-            AudienceCalculator.ForRecordChange(before, after, Caller.UserId)), _cancellationToken);
-    }
+    public Task RecordChangedAsync(string type, Guid id, object record, long version, RecordReaders before, RecordReaders after) =>
+        transaction.AddAsync(id, eventId => new RecordChanged(
+            eventId, clock.GetUtcNow(), type, id, Serialize(record), version, Caller.UserId, OriginConnectionId, ToSelf: true,
+            AudienceCalculator.ForRecordChange(before, after, Caller.UserId)));
 
-    public Task RecordDeletedAsync(string type, Guid id, IReadOnlyList<RecordRef> cascade, long version, RecordReaders before, RecordReaders after)
-    {
-        var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, id, new RecordDeleted(
-            eventId, _clock.GetUtcNow(), type, id, cascade, version, Caller.UserId, OriginConnectionId, ToSelf: true,
-            AudienceCalculator.ForRecordChange(before, after, Caller.UserId)), _cancellationToken);
-    }
+    public Task RecordDeletedAsync(string type, Guid id, IReadOnlyList<RecordRef> cascade, long version, RecordReaders before, RecordReaders after) =>
+        transaction.AddAsync(id, eventId => new RecordDeleted(
+            eventId, clock.GetUtcNow(), type, id, cascade, version, Caller.UserId, OriginConnectionId, ToSelf: true,
+            AudienceCalculator.ForRecordChange(before, after, Caller.UserId)));
 
     /// <summary>A document's data changed: not echoed to the connection it came from, as in the system Roomcast replaces.</summary>
-    public Task DocumentChangedAsync(DocumentRecord document, RecordReaders readers)
-    {
-        var eventId = Guid.NewGuid();
-        return _outbox.AddAsync(Connection, Transaction, eventId, document.Id, new DocumentChanged(
-            eventId, _clock.GetUtcNow(), document.Id, document.RootId, document.Data, document.Version, document.UpdatedAt,
+    public Task DocumentChangedAsync(DocumentRecord document, RecordReaders readers) =>
+        transaction.AddAsync(document.Id, eventId => new DocumentChanged(
+            eventId, clock.GetUtcNow(), document.Id, document.RootId, document.Data, document.Version, document.UpdatedAt,
             Caller.UserId, OriginConnectionId, ToSelf: false,
-            AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)), _cancellationToken);
-    }
+            AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)));
 
-    public async Task CommitAsync()
-    {
-        await Transaction.CommitAsync(_cancellationToken);
-        _relay.Notify();
-    }
+    public Task CommitAsync() => transaction.CommitAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await Transaction.DisposeAsync();
-        await Connection.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => transaction.DisposeAsync();
 
     private static JsonElement Serialize(object record) => JsonSerializer.SerializeToElement(record, record.GetType(), JsonBody.Options);
 }
 
 /// <summary>Opens <see cref="ChangeScope"/>s.</summary>
-public sealed class ChangeScopes(NpgsqlDataSource dataSource, OutboxWriter outbox, OutboxSignal relay, TimeProvider clock)
+public sealed class ChangeScopes(OutboxTransaction.Factory transactions, TimeProvider clock)
 {
-    public async Task<ChangeScope> BeginAsync(Caller caller, string? originConnectionId, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            return new ChangeScope(connection, transaction, caller, originConnectionId, outbox, relay, clock, cancellationToken);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    public async Task<ChangeScope> BeginAsync(Caller caller, string? originConnectionId, CancellationToken cancellationToken) =>
+        new(await transactions.BeginAsync(cancellationToken), caller, originConnectionId, clock);
 }

@@ -2,7 +2,6 @@ using Npgsql;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Events;
-using Roomcast.DocumentsApi.Http;
 using Roomcast.ServiceDefaults.Http;
 using Roomcast.DocumentsApi.Roots;
 

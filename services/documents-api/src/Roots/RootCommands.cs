@@ -3,7 +3,6 @@ using Roomcast.Contracts.Events;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
 using Roomcast.DocumentsApi.Events;
-using Roomcast.DocumentsApi.Http;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.DocumentsApi.Roots;
