@@ -4,11 +4,21 @@
 #
 #   scripts/bench.sh outbox [--rate 500] [--seconds 10] [--concurrency 32] [--documents 512]
 #                           [--warmup 15] [--drain-timeout 120]
+#   scripts/bench.sh backplane [--instances 1,2,3] [--connections 200] [--rate 200] [--seconds 10]
+#                              [--warmup 5] [--documents 32] [--idle-connections 2000]
 #
 # outbox: document updates through documents-api with its transactional outbox: (a) max
 # throughput with closed-loop workers, (b) a fixed open-loop rate, with commit→confirm latency and
 # relay lag from the outbox rows, and the CPU of every process. The figures are printed, never
 # judged: the exit status is non-zero only when something failed.
+#
+# backplane: realtime-gateway instances sharing the event queue and the Redis backplane, with
+# Workstation GC (DOTNET_gcServer=0). For each instance count: --connections readers (the demo user
+# carol) connected round-robin, bob PUTs --documents (32) documents he creates in the demo plan
+# root, round-robin at --rate/s, and the latency from
+# each PUT's send to every reader's receipt is reported for readers on the consuming instance vs the
+# others, with deliveries/s and missing/duplicated receipts. Then, with one gateway,
+# --idle-connections idle connections and the gateway's VmRSS per connection (0 skips it).
 # Set ROOMCAST_BENCH_KEEP_LOGS=1 to keep the service logs (they are kept anyway after a failure).
 set -euo pipefail
 
@@ -19,7 +29,8 @@ usage() {
     sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
     exit 2
 }
-[[ ${1:-} == outbox ]] || usage
+scenario=${1:-}
+[[ $scenario == outbox || $scenario == backplane ]] || usage
 shift
 source scripts/lib/require-dotnet.sh
 
@@ -127,6 +138,98 @@ write_seed() {
 EOF
 }
 
+# stop_services PID...: TERM, a bounded wait, KILL; and forget them (the rest stay for cleanup).
+stop_services() {
+    local pid index keep_names=() keep_pids=()
+    kill -TERM "$@" 2>/dev/null || true
+    for pid in "$@"; do
+        for _ in $(seq 1 $((STOP_DEADLINE * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$pid" 2>/dev/null; then log "pid $pid ignored TERM; killing it"; kill -KILL "$pid" 2>/dev/null || true; fi
+        wait "$pid" 2>/dev/null || true
+    done
+    for index in "${!service_pids[@]}"; do
+        [[ " $* " == *" ${service_pids[$index]} "* ]] && continue
+        keep_names+=("${service_names[$index]}"); keep_pids+=("${service_pids[$index]}")
+    done
+    service_names=("${keep_names[@]}"); service_pids=("${keep_pids[@]}")
+}
+
+# The backplane scenario: identity and documents-api with the demo seed (bob writes the plan
+# document, carol reads it), then for each instance count a fresh set of gateways on one Redis
+# channel prefix, the latency run, and the gateways stopped; then the idle-connection memory run.
+run_backplane() {
+    local instances=1,2,3 idle=2000 pass=() plan_root=7e570000-0000-4000-8000-000000000001 failed=0
+    while (( $# )); do
+        case $1 in
+            --instances) instances=$2; shift 2 ;;
+            --idle-connections) idle=$2; shift 2 ;;
+            --connections|--rate|--seconds|--warmup|--documents) pass+=("$1" "$2"); shift 2 ;;
+            *) log "error: unknown option $1"; usage ;;
+        esac
+    done
+    [[ $instances =~ ^[1-9](,[1-9])*$ ]] || { log "error: --instances takes counts 1-9, e.g. 1,2,3"; exit 2; }
+    [[ $idle =~ ^[0-9]+$ ]] || { log "error: --idle-connections takes a count"; exit 2; }
+    local seed_file=$REPO_ROOT/scripts/demo-seed.json run=0 n i gateway_pids gateway_urls urls port ports watch
+    local identity_port documents_port
+    read -r identity_port documents_port <<<"$(pick_free_ports 2)"
+    local trust=(Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=false)
+    local bench=(dotnet bench/Roomcast.Bench/bin/Release/net10.0/Roomcast.Bench.dll backplane)
+
+    log "starting the services"
+    start identity "$identity_port" services/identity/src Roomcast.Identity "${bus[@]}" \
+        Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$identity_port" Demo__SeedFile="$seed_file"
+    # start_gateways N: N instances on a fresh channel prefix; the first one started takes the
+    # shared queue's single active consumer. Fills gateway_pids and gateway_urls.
+    start_gateways() {
+        run=$((run + 1)); gateway_pids=(); urls=()
+        read -r -a ports <<<"$(pick_free_ports "$1")"
+        for i in $(seq 0 $(($1 - 1))); do
+            port=${ports[$i]}
+            start "realtime-gateway-$i" "$port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
+                DOTNET_gcServer=0 Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix="bench-$run" Gateway__InstanceId="bench-$run-$i"
+            gateway_pids+=("${service_pids[-1]}"); urls+=("http://$BIND:$port")
+        done
+        gateway_urls=$(IFS=,; echo "${urls[*]}")
+    }
+    # The gateways first: the shared queue must exist before documents-api publishes.
+    IFS=, read -r -a counts <<<"$instances"
+    start_gateways "${counts[0]}"
+    start documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi "${bus[@]}" "${trust[@]}" \
+        Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file"
+
+    local seconds=10 warmup=5
+    for ((i = 0; i < ${#pass[@]}; i += 2)); do
+        [[ ${pass[$i]} == --seconds ]] && seconds=${pass[$((i + 1))]%.*}
+        [[ ${pass[$i]} == --warmup ]] && warmup=${pass[$((i + 1))]%.*}
+    done
+    local first=1
+    for n in "${counts[@]}"; do
+        if (( ! first )); then stop_services "${gateway_pids[@]}"; start_gateways "$n"; fi
+        first=0
+        watch=()
+        for i in "${!gateway_pids[@]}"; do watch+=(--watch "gateway-$i=${gateway_pids[$i]}"); done
+        for i in "${!service_names[@]}"; do
+            [[ ${service_names[$i]} == identity || ${service_names[$i]} == documents-api ]] && watch+=(--watch "${service_names[$i]}=${service_pids[$i]}")
+        done
+        log "backplane latency with $n gateway(s)"
+        timeout --foreground -k 10 $((300 + 2 * (seconds + warmup))) "${bench[@]}" latency \
+            --identity "http://$BIND:$identity_port" --api "http://$BIND:$documents_port" --gateways "$gateway_urls" \
+            --root "$plan_root" --writer bob --reader carol --password roomcast-demo "${watch[@]}" "${pass[@]}" ||
+            { log "error: the latency run with $n gateway(s) failed; going on with the next"; failed=1; }
+    done
+
+    if (( idle > 0 )); then
+        stop_services "${gateway_pids[@]}"
+        start_gateways 1
+        log "idle connections: $idle to one gateway"
+        timeout --foreground -k 10 600 "${bench[@]}" idle --identity "http://$BIND:$identity_port" \
+            --gateway "$gateway_urls" --gateway-pid "${gateway_pids[0]}" --reader carol --password roomcast-demo --connections "$idle" ||
+            { log "error: the idle-connection run failed"; failed=1; }
+    fi
+    log "benchmark finished"
+    return "$failed"
+}
+
 # The measured seconds bound the console's run time; everything else in it is bounded by its own timeouts.
 bench_seconds=10
 for ((i = 1; i < $#; i++)); do
@@ -146,13 +249,18 @@ for db in roomcast_identity roomcast_documents; do
     PGPASSWORD="$ROOMCAST_PG_PASSWORD" timeout 30 psql -q -X -h "$ROOMCAST_PG_HOST" -p "$ROOMCAST_PG_PORT" \
         -U "$ROOMCAST_PG_USER" -d postgres -c "CREATE DATABASE $db"
 done
+pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
+bus=(RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/
+     RabbitMq__Username="$ROOMCAST_RABBITMQ_USER" RabbitMq__Password="$ROOMCAST_RABBITMQ_PASSWORD")
+if [[ $scenario == backplane ]]; then
+    run_backplane "$@" && exit 0
+    exit 1
+fi
+
 seed_file="$work_dir/seed.json"
 write_seed "$seed_file"
 
 read -r identity_port gateway_port documents_port <<<"$(pick_free_ports 3)"
-pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
-bus=(RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/
-     RabbitMq__Username="$ROOMCAST_RABBITMQ_USER" RabbitMq__Password="$ROOMCAST_RABBITMQ_PASSWORD")
 trust=(Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=false)
 
 log "starting the services"

@@ -1,10 +1,17 @@
 using Npgsql;
 using Roomcast.Bench;
 
-// The documents-api outbox benchmark (issue: "the outbox must not cost the latency users feel").
+// `backplane latency|idle ...`: the gateway backplane benchmarks (BackplaneBench.cs).
+// Otherwise, the documents-api outbox benchmark (issue: "the outbox must not cost the latency users feel").
 // It prints figures and never judges them: the exit code is 1 only when something failed (an HTTP
 // error, an event the relay did not publish in time), 2 for a bad command line.
 // Started by scripts/bench.sh, which owns the stack and the service processes.
+
+if (args is ["backplane", ..])
+{
+    // The gateway backplane benchmarks (BackplaneBench.cs); everything below is the outbox one.
+    return await BackplaneBench.RunAsync(args[1..]);
+}
 
 BenchOptions options;
 try
