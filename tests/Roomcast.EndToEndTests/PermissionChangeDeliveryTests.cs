@@ -16,19 +16,13 @@ namespace Roomcast.EndToEndTests;
 /// </summary>
 public sealed class PermissionChangeDeliveryTests(RoomcastStack stack) : IClassFixture<RoomcastStack>, IAsyncLifetime
 {
-    private readonly List<HubConnection> _connections = [];
+    private readonly ClientConnections _connections = new();
 
     private DemoWorld World => stack.World;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _connections.DisposeAsync().AsTask();
 
     [Fact]
     public async Task AGrantLetsTheGranteeHearTheNextChangeAndARevokeStopsIt()

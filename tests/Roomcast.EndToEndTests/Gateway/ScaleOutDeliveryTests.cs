@@ -30,19 +30,13 @@ public sealed class TwoGatewayStack : RoomcastStack
 public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture<TwoGatewayStack>, IAsyncLifetime
 {
     private const int Updates = 20;
-    private readonly List<HubConnection> _connections = [];
+    private readonly ClientConnections _connections = new();
 
     private DemoWorld World => stack.World;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in _connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _connections.DisposeAsync().AsTask();
 
     [Fact]
     public async Task EveryReaderOnEitherInstanceReceivesEveryEventExactlyOnceAndInOrder()
