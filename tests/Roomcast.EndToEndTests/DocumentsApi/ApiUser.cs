@@ -9,13 +9,11 @@ namespace Roomcast.EndToEndTests.DocumentsApi;
 
 /// <summary>
 /// One signed-in user (or nobody) talking JSON to documents-api over real HTTP. Raw methods return an
-/// <see cref="ApiResponse"/> to assert on; the <c>…Async</c> shortcuts set up records and fail the test
+/// <see cref="Answer"/> to assert on; the <c>…Async</c> shortcuts set up records and fail the test
 /// at once when documents-api does not answer with the documented success.
 /// </summary>
 internal sealed class ApiUser : IDisposable
 {
-    public const string Problems = "https://roomcast.dev/problems/";
-
     private readonly HttpClient _http;
     private readonly Func<string>? _serverLog;
 
@@ -40,17 +38,17 @@ internal sealed class ApiUser : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    public Task<ApiResponse> GetAsync(string path) => SendRawAsync(HttpMethod.Get, path, null);
+    public Task<Answer> GetAsync(string path) => SendRawAsync(HttpMethod.Get, path, null);
 
-    public Task<ApiResponse> DeleteAsync(string path) => SendRawAsync(HttpMethod.Delete, path, null);
+    public Task<Answer> DeleteAsync(string path) => SendRawAsync(HttpMethod.Delete, path, null);
 
     /// <summary>Sends <paramref name="body"/> serialised as camelCase JSON (or no body when null).</summary>
-    public Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body) =>
+    public Task<Answer> SendAsync(HttpMethod method, string path, object? body) =>
         SendRawAsync(method, path, body is null ? null : JsonSerializer.Serialize(body, JsonSerializerOptions.Web));
 
-    public Task<ApiResponse> SendAsync(string method, string path, object? body) => SendAsync(new HttpMethod(method), path, body);
+    public Task<Answer> SendAsync(string method, string path, object? body) => SendAsync(new HttpMethod(method), path, body);
 
-    public async Task<ApiResponse> SendRawAsync(HttpMethod method, string path, string? body, string contentType = "application/json")
+    public async Task<Answer> SendRawAsync(HttpMethod method, string path, string? body, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, path);
         if (body is not null)
@@ -65,8 +63,9 @@ internal sealed class ApiUser : IDisposable
         var log = (int)response.StatusCode >= 500 && _serverLog is not null
             ? string.Join(Environment.NewLine, _serverLog().Split(Environment.NewLine).TakeLast(40))
             : null;
-        return new ApiResponse($"{Name}: {method} {path}{(body is null ? "" : " " + Shorten(body))}", response.StatusCode,
-            response.Content.Headers.ContentType?.MediaType, text, log);
+        return new Answer($"{Name}: {method} {path}{(body is null ? "" : " " + Shorten(body))}", response.StatusCode,
+            response.Content.Headers.ContentType?.MediaType, text, response.Headers.RetryAfter?.ToString(),
+            response.Headers.WwwAuthenticate.ToString(), response.Headers.Location?.ToString(), log);
     }
 
     // ---- shortcuts that must succeed ----
@@ -112,44 +111,6 @@ internal sealed class ApiUser : IDisposable
 }
 
 /// <summary>What documents-api answered to one request, with the request named for assertion messages.</summary>
-internal sealed record ApiResponse(string Request, HttpStatusCode Status, string? MediaType, string Body, string? ServerLog = null)
-{
-    public JsonElement Json => JsonSerializer.Deserialize<JsonElement>(Body);
-
-    public string Describe() =>
-        $"{Request} → {(int)Status} {MediaType}: {(Body.Length <= 2000 ? Body : Body[..2000] + "…")}" +
-        (ServerLog is null ? "" : $"{Environment.NewLine}documents-api log (tail):{Environment.NewLine}{ServerLog}");
-
-    /// <summary>Asserts the status (and a JSON body for a 2xx with content); returns the body.</summary>
-    public JsonElement ShouldBe(HttpStatusCode status)
-    {
-        Status.ShouldBe(status, Describe());
-        if (Body.Length == 0)
-        {
-            return default;
-        }
-
-        if ((int)status is >= 200 and < 300)
-        {
-            MediaType.ShouldBe("application/json", Describe());
-        }
-
-        return Json;
-    }
-
-    /// <summary>Asserts an RFC 7807 answer: status, <c>application/problem+json</c> and the stable type.</summary>
-    public JsonElement ShouldBeProblem(HttpStatusCode status, string kind)
-    {
-        Status.ShouldBe(status, Describe());
-        MediaType.ShouldBe("application/problem+json", Describe());
-        var problem = Json;
-        problem.ValueKind.ShouldBe(JsonValueKind.Object, Describe());
-        problem.TryGetProperty("type", out var type).ShouldBeTrue(Describe());
-        type.GetString().ShouldBe(ApiUser.Problems + kind, Describe());
-        return problem;
-    }
-}
-
 internal static class Records
 {
     public static Guid Id(this JsonElement record) => record.GetProperty("id").GetGuid();
