@@ -1,7 +1,11 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.RealtimeGateway.History;
+using Roomcast.RealtimeGateway.Membership;
+using Roomcast.RealtimeGateway.Presence;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Configuration;
 using Roomcast.ServiceDefaults.Messaging;
@@ -34,6 +38,11 @@ internal static class GatewayServices
             builder.AddNoBackplaneNotice();
         }
 
+        builder.AddMembership(backplane);
+        builder.AddRoomAccess(backplane);
+        builder.AddEventHistory(backplane);
+        builder.AddPresence(backplane);
+
         builder.AddRoomcastMessageBus(
             bus =>
             {
@@ -41,6 +50,7 @@ internal static class GatewayServices
                 bus.AddConsumer<RecordCreatedConsumer>();
                 bus.AddConsumer<RecordChangedConsumer>();
                 bus.AddConsumer<RecordDeletedConsumer>();
+                bus.AddMembershipConsumers();
             },
             (context, rabbit) =>
             {
@@ -64,6 +74,7 @@ internal static class GatewayServices
                     endpoint.ConfigureConsumer<RecordChangedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordDeletedConsumer>(context);
                 });
+                rabbit.ConfigureMembershipEndpoints(context, backplane);
             });
     }
 }

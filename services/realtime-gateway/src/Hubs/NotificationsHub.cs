@@ -1,17 +1,21 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Roomcast.Contracts.Rooms;
+using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Auth;
 
 namespace Roomcast.RealtimeGateway.Hubs;
 
 /// <summary>
-/// The hub clients connect to. On connect a socket joins <c>user:{self}</c>, <c>all</c> and, for
-/// admins, <c>admin</c>; events then reach it through <see cref="Delivery.AudienceDelivery"/>.
+/// The hub clients connect to. On connect a socket joins <c>user:{self}</c>, <c>all</c>, <c>admin</c>
+/// for admins and <c>group:{g}</c> for each of the user's groups (from the gateway's membership
+/// projection, not the token, which goes stale); events then reach it through
+/// <see cref="Delivery.AudienceDelivery"/>. The client methods live in the other parts of this class,
+/// one file per feature, and take their services as parameters.
 /// </summary>
 [Authorize]
-public sealed partial class NotificationsHub(LocalRooms rooms, ILogger<NotificationsHub> logger) : Hub
+public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups groups, ILogger<NotificationsHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -24,20 +28,25 @@ public sealed partial class NotificationsHub(LocalRooms rooms, ILogger<Notificat
             return;
         }
 
+        var isAdmin = user.IsAdmin();
         var joined = new List<RoomName> { RoomName.User(userId), RoomName.All };
-        if (user.IsAdmin())
+        if (isAdmin)
         {
             joined.Add(RoomName.Admin);
         }
+        foreach (var group in await groups.GroupsOfAsync(userId, Context.ConnectionAborted))
+        {
+            joined.Add(RoomName.Group(group));
+        }
 
-        rooms.Join(Context.ConnectionId, joined);
+        rooms.Connect(Context.ConnectionId, userId, isAdmin, joined);
         LogConnected(Context.ConnectionId, userId, string.Join(",", joined));
         await base.OnConnectedAsync();
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        rooms.Leave(Context.ConnectionId);
+        rooms.Disconnect(Context.ConnectionId);
         LogDisconnected(Context.ConnectionId, exception?.Message);
         await base.OnDisconnectedAsync(exception);
     }

@@ -4,47 +4,157 @@ using Roomcast.Contracts.Rooms;
 namespace Roomcast.RealtimeGateway.Rooms;
 
 /// <summary>
-/// Which rooms each connection on this instance is in, and the reverse. Lets a delivery resolve an
-/// audience of many rooms to each connection once, however many of those rooms it is in.
+/// Which rooms each connection on this instance is in, whose connection it is, and the reverse. Lets a
+/// delivery resolve an audience of many rooms to each connection once, however many of those rooms it
+/// is in, and lets a membership or access change move every local connection of a user at once.
+/// Every change is reported through <see cref="Changed"/> (room counts and presence listen to it).
 /// </summary>
 public sealed class LocalRooms
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connectionsByRoom = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, RoomName[]> _roomsByConnection = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConnectionRooms> _byConnection = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, byte>> _connectionsByUser = new();
 
-    public void Join(string connectionId, IReadOnlyCollection<RoomName> rooms)
+    /// <summary>Raised after a connection entered (<c>joined</c> true) or left a room. Handlers must be quick and must not throw.</summary>
+    public event Action<RoomChange>? Changed;
+
+    /// <summary>Registers a new connection of <paramref name="userId"/> in its first rooms.</summary>
+    public void Connect(string connectionId, Guid userId, bool isAdmin, IEnumerable<RoomName> rooms)
     {
-        _roomsByConnection[connectionId] = rooms.ToArray();
+        var state = new ConnectionRooms(userId, isAdmin);
+        if (!_byConnection.TryAdd(connectionId, state))
+        {
+            throw new InvalidOperationException($"Connection {connectionId} is registered already.");
+        }
+        _connectionsByUser.GetOrAdd(userId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
         foreach (var room in rooms)
         {
-            _connectionsByRoom.GetOrAdd(room.ToString(), _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
+            Add(connectionId, room);
         }
     }
 
-    public void Leave(string connectionId)
+    /// <summary>Forgets a connection and takes it out of every room.</summary>
+    public void Disconnect(string connectionId)
     {
-        if (!_roomsByConnection.TryRemove(connectionId, out var rooms))
+        if (!_byConnection.TryRemove(connectionId, out var state))
         {
             return;
         }
 
+        RoomName[] rooms;
+        lock (state)
+        {
+            rooms = [.. state.Rooms];
+            state.Rooms.Clear();
+            state.Gone = true;
+        }
         foreach (var room in rooms)
         {
-            var name = room.ToString();
-            if (_connectionsByRoom.TryGetValue(name, out var members))
+            RemoveMember(room, connectionId, state.UserId);
+        }
+
+        if (_connectionsByUser.TryGetValue(state.UserId, out var connections))
+        {
+            connections.TryRemove(connectionId, out _);
+            if (connections.IsEmpty)
             {
-                members.TryRemove(connectionId, out _);
-                // Drop the empty room, unless a join raced in since: then it stays.
-                if (members.IsEmpty)
-                {
-                    _connectionsByRoom.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, byte>>(name, members));
-                }
+                _connectionsByUser.TryRemove(new KeyValuePair<Guid, ConcurrentDictionary<string, byte>>(state.UserId, connections));
             }
         }
     }
 
-    public IReadOnlyCollection<RoomName> RoomsOf(string connectionId) =>
-        _roomsByConnection.TryGetValue(connectionId, out var rooms) ? rooms : [];
+    /// <summary>Puts a connection in a room; <c>false</c> when it is not connected here or was in it already.</summary>
+    public bool Add(string connectionId, RoomName room)
+    {
+        if (!_byConnection.TryGetValue(connectionId, out var state))
+        {
+            return false;
+        }
+        lock (state)
+        {
+            if (state.Gone || !state.Rooms.Add(room))
+            {
+                return false;
+            }
+            // Inside the lock, so a concurrent Disconnect either sees the room or runs after this add.
+            _connectionsByRoom.GetOrAdd(room.ToString(), _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
+        }
+        Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: true));
+        return true;
+    }
+
+    /// <summary>Takes a connection out of a room; <c>false</c> when it was not in it.</summary>
+    public bool Remove(string connectionId, RoomName room)
+    {
+        if (!_byConnection.TryGetValue(connectionId, out var state))
+        {
+            return false;
+        }
+        lock (state)
+        {
+            if (!state.Rooms.Remove(room))
+            {
+                return false;
+            }
+        }
+        RemoveMember(room, connectionId, state.UserId);
+        return true;
+    }
+
+    /// <summary>Puts every local connection of <paramref name="userId"/> in <paramref name="room"/>; returns how many entered it.</summary>
+    public int AddUser(Guid userId, RoomName room) => ConnectionsOf(userId).Count(connection => Add(connection, room));
+
+    /// <summary>Takes every local connection of <paramref name="userId"/> out of <paramref name="room"/>; returns how many left it.</summary>
+    public int RemoveUser(Guid userId, RoomName room) => ConnectionsOf(userId).Count(connection => Remove(connection, room));
+
+    public IReadOnlyCollection<RoomName> RoomsOf(string connectionId)
+    {
+        if (!_byConnection.TryGetValue(connectionId, out var state))
+        {
+            return [];
+        }
+        lock (state)
+        {
+            return [.. state.Rooms];
+        }
+    }
+
+    /// <summary>The user a local connection belongs to, and whether it connected as an admin.</summary>
+    public bool TryGetOwner(string connectionId, out Guid userId, out bool isAdmin)
+    {
+        if (_byConnection.TryGetValue(connectionId, out var state))
+        {
+            userId = state.UserId;
+            isAdmin = state.IsAdmin;
+            return true;
+        }
+        userId = Guid.Empty;
+        isAdmin = false;
+        return false;
+    }
+
+    /// <summary>The local connections of <paramref name="userId"/>.</summary>
+    public IReadOnlyList<string> ConnectionsOf(Guid userId) =>
+        _connectionsByUser.TryGetValue(userId, out var connections) ? connections.Keys.ToList() : [];
+
+    /// <summary>The local connections in <paramref name="room"/>.</summary>
+    public IReadOnlyList<string> MembersOf(RoomName room) =>
+        _connectionsByRoom.TryGetValue(room.ToString(), out var members) ? members.Keys.ToList() : [];
+
+    /// <summary>How many local connections each non-empty room has right now.</summary>
+    public IReadOnlyDictionary<string, int> Counts()
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (room, members) in _connectionsByRoom)
+        {
+            var count = members.Count;
+            if (count > 0)
+            {
+                counts[room] = count;
+            }
+        }
+        return counts;
+    }
 
     /// <summary>The connections here that are in at least one of <paramref name="rooms"/>, each once.</summary>
     public IReadOnlyList<string> ConnectionsIn(IEnumerable<string> rooms, string? except)
@@ -65,4 +175,34 @@ public sealed class LocalRooms
 
         return connections.ToList();
     }
+
+    private void RemoveMember(RoomName room, string connectionId, Guid userId)
+    {
+        var name = room.ToString();
+        if (_connectionsByRoom.TryGetValue(name, out var members))
+        {
+            members.TryRemove(connectionId, out _);
+            // Drop the empty room, unless a join raced in since: then it stays.
+            if (members.IsEmpty)
+            {
+                _connectionsByRoom.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, byte>>(name, members));
+            }
+        }
+        Changed?.Invoke(new RoomChange(connectionId, userId, room, Joined: false));
+    }
+
+    /// <summary>Per-connection state: kept small, an idle connection holds one of these and its few rooms.</summary>
+    private sealed class ConnectionRooms(Guid userId, bool isAdmin)
+    {
+        public Guid UserId { get; } = userId;
+
+        public bool IsAdmin { get; } = isAdmin;
+
+        public HashSet<RoomName> Rooms { get; } = [];
+
+        public bool Gone { get; set; }
+    }
 }
+
+/// <summary>A connection entered or left a room on this instance.</summary>
+public readonly record struct RoomChange(string ConnectionId, Guid UserId, RoomName Room, bool Joined);

@@ -1,0 +1,10 @@
+namespace Roomcast.RealtimeGateway.Access;
+
+internal static class AccessServices
+{
+    public static void AddRoomAccess(this WebApplicationBuilder builder, bool backplane)
+    {
+        _ = builder;
+        _ = backplane;
+    }
+}

@@ -1,0 +1,10 @@
+namespace Roomcast.RealtimeGateway.Presence;
+
+internal static class PresenceServices
+{
+    public static void AddPresence(this WebApplicationBuilder builder, bool backplane)
+    {
+        _ = builder;
+        _ = backplane;
+    }
+}
