@@ -17,16 +17,19 @@ public sealed partial class AudienceDelivery(
     ILogger<AudienceDelivery> logger,
     AudienceBroadcast? broadcast = null)
 {
+    /// <param name="sourceSeq">The seq the event's outbox gave it.</param>
+    /// <param name="payload">Builds the client message with the seq clients see.</param>
     /// <returns>How many local connections received the event now.</returns>
-    public async Task<int> SendAsync(Guid eventId, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, object payload, CancellationToken cancellationToken)
+    public async Task<int> SendAsync(Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
     {
+        var message = payload(sourceSeq);
         var delivered = 0;
         if (recent.TryMark(eventId))
         {
             var connections = rooms.ConnectionsIn(audience, exceptConnectionId);
             if (connections.Count > 0)
             {
-                await hub.Clients.Clients(connections).SendAsync(clientEvent, payload, cancellationToken);
+                await hub.Clients.Clients(connections).SendAsync(clientEvent, message, cancellationToken);
                 delivered = connections.Count;
             }
             LogDelivered(eventId, clientEvent, delivered);
@@ -38,7 +41,7 @@ public sealed partial class AudienceDelivery(
 
         if (broadcast is not null)
         {
-            await broadcast.PublishAsync(eventId, audience, exceptConnectionId, clientEvent, payload);
+            await broadcast.PublishAsync(eventId, audience, exceptConnectionId, clientEvent, message);
         }
         return delivered;
     }

@@ -10,9 +10,9 @@ public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, I
     public async Task Consume(ConsumeContext<DocumentChanged> context)
     {
         var changed = context.Message;
-        var message = new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, changed.Seq);
         var except = changed.ToSelf ? null : changed.OriginConnectionId;
-        var delivered = await delivery.SendAsync(changed.EventId, changed.Audience, except, ClientEvents.ChangedDocument, message, context.CancellationToken);
+        var delivered = await delivery.SendAsync(changed.EventId, changed.Seq, changed.Audience, except, ClientEvents.ChangedDocument,
+            seq => new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, seq), context.CancellationToken);
         LogConsumed(changed.EventId, changed.Seq, changed.DocumentId, delivered);
     }
 

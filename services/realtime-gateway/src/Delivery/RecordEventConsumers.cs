@@ -1,6 +1,7 @@
 using MassTransit;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Events;
+using Roomcast.RealtimeGateway.Access;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 
@@ -10,29 +11,31 @@ public sealed class RecordCreatedConsumer(AudienceDelivery delivery) : IConsumer
     public Task Consume(ConsumeContext<RecordCreated> context)
     {
         var created = context.Message;
-        return delivery.SendAsync(created.EventId, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
-            new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, created.Seq), context.CancellationToken);
+        return delivery.SendAsync(created.EventId, created.Seq, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
+            seq => new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, seq), context.CancellationToken);
     }
 }
 
-/// <summary>Turns <see cref="RecordChanged"/> into <c>CHANGED_RECORD</c> for its audience.</summary>
-public sealed class RecordChangedConsumer(AudienceDelivery delivery) : IConsumer<RecordChanged>
+/// <summary>Turns <see cref="RecordChanged"/> into <c>CHANGED_RECORD</c> for its audience; a changed grant or root may take readers out of its <c>root:</c> room first.</summary>
+public sealed class RecordChangedConsumer(AudienceDelivery delivery, IRootAccessChanges access) : IConsumer<RecordChanged>
 {
-    public Task Consume(ConsumeContext<RecordChanged> context)
+    public async Task Consume(ConsumeContext<RecordChanged> context)
     {
         var changed = context.Message;
-        return delivery.SendAsync(changed.EventId, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
-            new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, changed.Seq), context.CancellationToken);
+        await access.RecordEventAsync(changed.RecordType, changed.Audience, context.CancellationToken);
+        await delivery.SendAsync(changed.EventId, changed.Seq, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
+            seq => new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, seq), context.CancellationToken);
     }
 }
 
-/// <summary>Turns <see cref="RecordDeleted"/> into <c>DELETED_RECORD</c> for its audience.</summary>
-public sealed class RecordDeletedConsumer(AudienceDelivery delivery) : IConsumer<RecordDeleted>
+/// <summary>Turns <see cref="RecordDeleted"/> into <c>DELETED_RECORD</c> for its audience; a deleted grant or root takes readers out of its <c>root:</c> room first.</summary>
+public sealed class RecordDeletedConsumer(AudienceDelivery delivery, IRootAccessChanges access) : IConsumer<RecordDeleted>
 {
-    public Task Consume(ConsumeContext<RecordDeleted> context)
+    public async Task Consume(ConsumeContext<RecordDeleted> context)
     {
         var deleted = context.Message;
-        return delivery.SendAsync(deleted.EventId, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
-            new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, deleted.Seq), context.CancellationToken);
+        await access.RecordEventAsync(deleted.RecordType, deleted.Audience, context.CancellationToken);
+        await delivery.SendAsync(deleted.EventId, deleted.Seq, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
+            seq => new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, seq), context.CancellationToken);
     }
 }

@@ -1,0 +1,15 @@
+namespace Roomcast.RealtimeGateway.Access;
+
+/// <summary>
+/// Told, before an event is delivered, that the readers of a root may have shrunk (a grant or the
+/// root's <c>sharedAccess</c> changed, the root went, a user left a group), so connections that joined
+/// a <c>root:</c> room on their own are taken out of it until documents-api confirms they may still read.
+/// </summary>
+public interface IRootAccessChanges
+{
+    /// <summary>A record event is about to be delivered; <paramref name="audience"/> names its <c>root:</c> room if it has one.</summary>
+    Task RecordEventAsync(string recordType, IReadOnlyList<string> audience, CancellationToken cancellationToken);
+
+    /// <summary>A user left a group: every root they read through it may be gone.</summary>
+    Task UserLeftGroupAsync(Guid userId, CancellationToken cancellationToken);
+}
