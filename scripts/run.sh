@@ -87,9 +87,9 @@ start() {
 start identity "$IDENTITY_PORT" services/identity/src Roomcast.Identity \
     Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$IDENTITY_PORT"
 # Both gateways share one event queue and carry each event to each other's clients over Redis.
-start realtime-gateway-1 "$GATEWAY_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-1 \
+start realtime-gateway-1 "$GATEWAY_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-1 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
     Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=roomcast-dev
-start realtime-gateway-2 "$GATEWAY2_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-2 \
+start realtime-gateway-2 "$GATEWAY2_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-2 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
     Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=roomcast-dev
 start documents-api "$DOCUMENTS_PORT" services/documents-api/src Roomcast.DocumentsApi \
     Postgres__ConnectionString="$(pg roomcast_documents)"

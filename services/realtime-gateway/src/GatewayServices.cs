@@ -1,9 +1,12 @@
 using MassTransit;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.History;
+using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Presence;
 using Roomcast.RealtimeGateway.Rooms;
@@ -20,7 +23,15 @@ internal static class GatewayServices
     public static void AddGatewayServices(this WebApplicationBuilder builder)
     {
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
-        builder.Services.AddSignalR();
+        builder.AddValidatedOptions<HubLimitsOptions>(HubLimitsOptions.Section);
+        var limits = builder.Configuration.GetSection(HubLimitsOptions.Section).Get<HubLimitsOptions>() ?? new HubLimitsOptions();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CallRateLimit>();
+        builder.Services.AddSignalR(hub =>
+        {
+            hub.MaximumReceiveMessageSize = limits.MaximumReceiveMessageSize;
+            hub.AddFilter<CallRateLimit>();
+        });
         builder.Services.AddSingleton<LocalRooms>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<AudienceDelivery>();

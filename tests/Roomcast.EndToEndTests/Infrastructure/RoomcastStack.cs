@@ -66,13 +66,19 @@ public class RoomcastStack : IAsyncLifetime
             ["Jwt__Authority"] = Identity.BaseAddress.ToString().TrimEnd('/'),
             ["Jwt__RequireHttpsMetadata"] = "false",
         }, ValidatorSettings);
-        // The gateway's queue must exist before documents-api publishes the first event.
+        // The gateway's queue must exist before documents-api publishes the first event, and the
+        // gateway asks documents-api who may join a root room: documents-api's port is chosen first.
+        var documentsPort = FreePort.Next();
         for (var instance = 0; instance < GatewayCount; instance++)
         {
             Gateways.Add(Own(await ServiceProcess.StartAsync($"realtime-gateway-{instance}", "Roomcast.RealtimeGateway", FreePort.Next(),
-                Merge(bus, trustIdentity, new() { ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}" }, GatewaySettings))));
+                Merge(bus, trustIdentity, new()
+                {
+                    ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}",
+                    ["RoomAccess__DocumentsApiUrl"] = $"http://127.0.0.1:{documentsPort}",
+                }, GatewaySettings))));
         }
-        Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", FreePort.Next(),
+        Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", documentsPort,
             Merge(bus, trustIdentity, new()
             {
                 ["Postgres__ConnectionString"] = documentsDb.ConnectionString,

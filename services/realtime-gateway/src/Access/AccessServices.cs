@@ -1,18 +1,34 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.ServiceDefaults.Configuration;
+
 namespace Roomcast.RealtimeGateway.Access;
 
+/// <summary>Who may join which room, and taking connections out of <c>root:</c> rooms when their access goes.</summary>
 internal static class AccessServices
 {
     public static void AddRoomAccess(this WebApplicationBuilder builder, bool backplane)
     {
-        _ = backplane;
-        builder.Services.AddSingleton<IRootAccessChanges, NoRootAccessChanges>();
+        builder.AddValidatedOptions<RoomAccessOptions>(RoomAccessOptions.Section);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpClient(RootReadAccess.HttpClientName);
+        builder.Services.AddSingleton<RootReadAccess>();
+        builder.Services.AddSingleton<JoinedRoots>();
+        builder.Services.AddSingleton(services => new RootAccessChanges(
+            services.GetRequiredService<Rooms.LocalRooms>(),
+            services.GetRequiredService<JoinedRoots>(),
+            services.GetRequiredService<RootReadAccess>(),
+            services.GetRequiredService<ILogger<RootAccessChanges>>(),
+            backplane ? services.GetRequiredService<BackplaneRedis>() : null));
+        builder.Services.AddSingleton<IRootAccessChanges>(services => services.GetRequiredService<RootAccessChanges>());
+        builder.Services.AddHostedService<RootAccessSubscriptionStarter>();
     }
 
-    // Placeholder until root rooms can be joined: nothing to take anyone out of.
-    private sealed class NoRootAccessChanges : IRootAccessChanges
+    /// <summary>Hears the other instances' access changes from the start, whether or not this instance consumes events.</summary>
+    private sealed class RootAccessSubscriptionStarter(RootAccessChanges changes) : IHostedService
     {
-        public Task RecordEventAsync(string recordType, IReadOnlyList<string> audience, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken) => changes.Subscribed.WaitAsync(cancellationToken);
 
-        public Task UserLeftGroupAsync(Guid userId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Roomcast.Contracts.Rooms;
+using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Auth;
@@ -15,7 +16,7 @@ namespace Roomcast.RealtimeGateway.Hubs;
 /// one file per feature, and take their services as parameters.
 /// </summary>
 [Authorize]
-public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups groups, ILogger<NotificationsHub> logger) : Hub
+public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups groups, JoinedRoots joinedRoots, ILogger<NotificationsHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -47,6 +48,7 @@ public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups group
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         rooms.Disconnect(Context.ConnectionId);
+        joinedRoots.Forget(Context.ConnectionId);
         LogDisconnected(Context.ConnectionId, exception?.Message);
         await base.OnDisconnectedAsync(exception);
     }
