@@ -8,6 +8,7 @@ internal static class RepositoryLayout
         ["Roomcast.Identity"] = "services/identity/src",
         ["Roomcast.DocumentsApi"] = "services/documents-api/src",
         ["Roomcast.RealtimeGateway"] = "services/realtime-gateway/src",
+        ["Roomcast.LoadGen"] = "tools/loadgen",
     };
 
     public static string Root { get; } = FindRoot();

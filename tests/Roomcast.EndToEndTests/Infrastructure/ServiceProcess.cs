@@ -24,6 +24,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public int ProcessId => _process.Id;
+
     /// <summary>Everything the process printed, for the failure message of a test.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs one load-generator scenario (tools/loadgen) against Roomcast on this machine: starts an
+# ephemeral test stack (PostgreSQL, Redis, RabbitMQ), builds Release, starts identity (with the demo
+# admin), documents-api and the gateways on the Redis backplane, runs the generator with their pids,
+# and stops everything whatever happens.
+#
+#   scripts/loadgen.sh a|b|c|smoke [--gateway-count 1|2] [generator options, e.g. --rate 300 --seconds 10]
+#
+# The human summary goes to stdout, the JSON result to .local/loadgen/<scenario>-<time>.json (or
+# --json FILE); the services' logs to .local/loadgen/logs-<time>/ .
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+source scripts/lib/require-dotnet.sh
+source scripts/lib/services.sh
+
+scenario="${1:?usage: scripts/loadgen.sh a|b|c|smoke [--gateway-count N] [generator options]}"
+shift
+gateway_count=2
+generator_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --gateway-count) gateway_count="$2"; shift 2 ;;
+        *) generator_args+=("$1"); shift ;;
+    esac
+done
+
+BIND=127.0.0.1
+LOG_PREFIX=loadgen
+READY_DEADLINE=90
+stamp="$(date +%Y%m%d-%H%M%S)"
+mkdir -p .local/loadgen
+SERVICE_LOG_DIR="$REPO_ROOT/.local/loadgen/logs-$stamp"
+mkdir -p "$SERVICE_LOG_DIR"
+json_default="$REPO_ROOT/.local/loadgen/$scenario-$stamp.json"
+
+stack_dir=""
+cleanup() {
+    trap - EXIT INT TERM
+    stop_services
+    [ -n "$stack_dir" ] && { scripts/stack.sh stop "$stack_dir" || echo "[loadgen] warning: the stack did not stop cleanly" >&2; }
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stack_env="$(scripts/stack.sh start test)"
+eval "$stack_env"
+stack_dir="$ROOMCAST_STACK_DIR"
+
+echo "[loadgen] building (Release)" >&2
+dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
+
+pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
+for db in loadgen_identity loadgen_documents; do
+    PGPASSWORD="$ROOMCAST_PG_PASSWORD" psql -q -h "$ROOMCAST_PG_HOST" -p "$ROOMCAST_PG_PORT" -U "$ROOMCAST_PG_USER" -d postgres -c "CREATE DATABASE $db" >/dev/null
+done
+
+export RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/ \
+       RabbitMq__Username="$ROOMCAST_RABBITMQ_USER" RabbitMq__Password="$ROOMCAST_RABBITMQ_PASSWORD" \
+       Demo__SeedFile="$REPO_ROOT/scripts/demo-seed.json" DOTNET_ENVIRONMENT=Production DOTNET_gcServer=0 \
+       Logging__LogLevel__Default=Warning
+
+identity_port="$(free_port)"
+documents_port="$(free_port)"
+export Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=false
+
+# Every generated user signs in from this one address: lift identity's per-address login limit.
+start_service identity "$identity_port" services/identity/src Roomcast.Identity \
+    Postgres__ConnectionString="$(pg loadgen_identity)" Identity__Issuer="http://$BIND:$identity_port" Identity__LoginRateLimit=1000000
+gateway_urls=()
+pids="identity=${service_pid_of[identity]}"
+for i in $(seq 1 "$gateway_count"); do
+    port="$(free_port)"
+    start_service "gateway-$i" "$port" services/realtime-gateway/src Roomcast.RealtimeGateway \
+        Gateway__InstanceId="loadgen-$stamp-$i" Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix="loadgen-$stamp" \
+        RoomAccess__DocumentsApiUrl="http://$BIND:$documents_port" Hub__CallsPerSecond=1000 Hub__CallBurst=1000
+    gateway_urls+=("http://$BIND:$port")
+    pids="$pids,gateway-$i=${service_pid_of[gateway-$i]}"
+done
+start_service documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi \
+    Postgres__ConnectionString="$(pg loadgen_documents)"
+pids="$pids,documents-api=${service_pid_of[documents-api]}"
+
+json_args=(--json "$json_default")
+for arg in "${generator_args[@]}"; do [ "$arg" = "--json" ] && json_args=(); done
+
+set +e
+dotnet tools/loadgen/bin/Release/net10.0/Roomcast.LoadGen.dll --scenario "$scenario" \
+    --identity "http://$BIND:$identity_port" --documents "http://$BIND:$documents_port" \
+    --gateways "$(IFS=,; echo "${gateway_urls[*]}")" --admin alice --admin-password roomcast-demo \
+    --pids "$pids" "${json_args[@]}" "${generator_args[@]}"
+status=$?
+set -e
+echo "[loadgen] generator exited with $status; services' logs in $SERVICE_LOG_DIR" >&2
+exit "$status"

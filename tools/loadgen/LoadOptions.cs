@@ -1,0 +1,146 @@
+using System.Globalization;
+
+namespace Roomcast.LoadGen;
+
+/// <summary>What to drive and where: the services' addresses, the world to seed, the load, the output.</summary>
+public sealed record LoadOptions
+{
+    public required Uri Identity { get; init; }
+
+    public required Uri DocumentsApi { get; init; }
+
+    /// <summary>The gateways' base addresses; connections are spread over them round-robin.</summary>
+    public required IReadOnlyList<Uri> Gateways { get; init; }
+
+    public string AdminUsername { get; init; } = "alice";
+
+    public string AdminPassword { get; init; } = "roomcast-demo";
+
+    public string Scenario { get; init; } = "custom";
+
+    public int Users { get; init; } = 1000;
+
+    public int Groups { get; init; } = 50;
+
+    public int Roots { get; init; } = 200;
+
+    public int ConnectionsPerUser { get; init; } = 1;
+
+    /// <summary>Roots shared with every signed-in user (<c>sharedAccess: RO</c>): every update goes to every connection.</summary>
+    public bool Broadcast { get; init; }
+
+    public double Rate { get; init; } = 200;
+
+    public double Seconds { get; init; } = 20;
+
+    /// <summary>How long to wait for the last deliveries after the last update was sent.</summary>
+    public double DrainSeconds { get; init; } = 15;
+
+    public int ConnectConcurrency { get; init; } = 64;
+
+    /// <summary>Service processes whose CPU time and peak RSS are reported, by name.</summary>
+    public IReadOnlyDictionary<string, int> ServicePids { get; init; } = new Dictionary<string, int>();
+
+    public string? JsonFile { get; init; }
+
+    /// <summary>Names this run's users, groups and roots, so runs against one stack never mix.</summary>
+    public string RunId { get; init; } = $"lg{DateTime.UtcNow:HHmmss}{Random.Shared.Next(1000):000}";
+
+    public int Connections => Users * ConnectionsPerUser;
+
+    public int Updates => (int)Math.Round(Rate * Seconds);
+
+    /// <summary>Scenario presets from issue #7; explicit options override them.</summary>
+    public static IReadOnlyDictionary<string, string> Preset(string scenario) => scenario switch
+    {
+        "a" => new Dictionary<string, string> { ["users"] = "1000", ["groups"] = "50", ["roots"] = "200", ["rate"] = "200", ["seconds"] = "20" },
+        "b" => new Dictionary<string, string> { ["users"] = "1000", ["connections-per-user"] = "5", ["groups"] = "50", ["roots"] = "200", ["rate"] = "500", ["seconds"] = "20" },
+        "c" => new Dictionary<string, string> { ["users"] = "1000", ["groups"] = "50", ["roots"] = "20", ["broadcast"] = "true", ["rate"] = "100", ["seconds"] = "20" },
+        "smoke" => new Dictionary<string, string> { ["users"] = "12", ["groups"] = "3", ["roots"] = "6", ["rate"] = "20", ["seconds"] = "3" },
+        _ => throw new ArgumentException($"Unknown scenario '{scenario}': expected a, b, c or smoke (or give every option)."),
+    };
+
+    /// <summary>Reads <c>--name value</c> pairs; a scenario preset fills what is not given.</summary>
+    public static LoadOptions Parse(IReadOnlyList<string> args)
+    {
+        var given = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var index = 0; index < args.Count; index += 2)
+        {
+            if (!args[index].StartsWith("--", StringComparison.Ordinal) || index + 1 >= args.Count)
+            {
+                throw new ArgumentException($"Expected --name value pairs, got '{args[index]}'.");
+            }
+            given[args[index][2..]] = args[index + 1];
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var scenario = given.GetValueOrDefault("scenario", "custom");
+        if (scenario != "custom")
+        {
+            foreach (var (key, value) in Preset(scenario))
+            {
+                values[key] = value;
+            }
+        }
+        foreach (var (key, value) in given)
+        {
+            values[key] = value;
+        }
+
+        string Required(string name) => values.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
+        int Int(string name, int fallback) => values.TryGetValue(name, out var value) ? Positive(name, int.Parse(value, CultureInfo.InvariantCulture)) : fallback;
+        double Double(string name, double fallback) => values.TryGetValue(name, out var value) ? Positive(name, double.Parse(value, CultureInfo.InvariantCulture)) : fallback;
+
+        var known = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "scenario", "identity", "documents", "gateways", "admin", "admin-password", "users", "groups", "roots", "connections-per-user",
+            "broadcast", "rate", "seconds", "drain", "connect-concurrency", "pids", "json", "run-id",
+        };
+        if (values.Keys.FirstOrDefault(key => !known.Contains(key)) is { } unknown)
+        {
+            throw new ArgumentException($"Unknown option --{unknown}.");
+        }
+
+        var options = new LoadOptions
+        {
+            Scenario = scenario,
+            Identity = new Uri(Required("identity")),
+            DocumentsApi = new Uri(Required("documents")),
+            Gateways = Required("gateways").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(url => new Uri(url)).ToList(),
+            AdminUsername = values.GetValueOrDefault("admin", "alice"),
+            AdminPassword = values.GetValueOrDefault("admin-password", "roomcast-demo"),
+            Users = Int("users", 1000),
+            Groups = Int("groups", 50),
+            Roots = Int("roots", 200),
+            ConnectionsPerUser = Int("connections-per-user", 1),
+            Broadcast = values.TryGetValue("broadcast", out var broadcast) && bool.Parse(broadcast),
+            Rate = Double("rate", 200),
+            Seconds = Double("seconds", 20),
+            DrainSeconds = Double("drain", 15),
+            ConnectConcurrency = Int("connect-concurrency", 64),
+            ServicePids = values.TryGetValue("pids", out var pids) ? ParsePids(pids) : new Dictionary<string, int>(),
+            JsonFile = values.GetValueOrDefault("json"),
+        };
+        if (values.TryGetValue("run-id", out var runId))
+        {
+            options = options with { RunId = runId };
+        }
+        if (options.Gateways.Count == 0)
+        {
+            throw new ArgumentException("--gateways needs at least one address.");
+        }
+        if (options.Groups > options.Users)
+        {
+            throw new ArgumentException("--groups cannot exceed --users: every group needs a member.");
+        }
+        return options;
+    }
+
+    private static T Positive<T>(string name, T value) where T : System.Numerics.INumber<T> =>
+        value > T.Zero ? value : throw new ArgumentException($"--{name} must be positive.");
+
+    private static Dictionary<string, int> ParsePids(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(pair => pair.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => int.Parse(pair[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Roomcast.LoadGen;
+
+/// <summary>The figures of one run, printed for people and written as JSON for tools.</summary>
+public sealed record LoadReport(
+    string Scenario, string RunId, int Users, int Groups, int Roots, bool Broadcast, int Connections, int Gateways,
+    double ConnectSeconds, double ConnectsPerSecond, double Rate, double DriveSeconds, double MaxLateMs,
+    int UpdatesSent, int UpdatesFailed, IReadOnlyDictionary<string, int> HttpErrors,
+    long Expected, long Delivered, long Missing, long Unexpected, long Duplicated, long DeliveredOfFailedUpdates,
+    double DeliveriesPerSecond, double LatencyP50Ms, double LatencyP95Ms, double LatencyP99Ms, double LatencyMaxMs,
+    IReadOnlyList<ServiceReport> Services)
+{
+    public static LoadReport From(LoadOptions options, double connectSeconds, DriveSummary drive, DeliverySummary deliveries, IReadOnlyList<ServiceReport> services)
+    {
+        var sorted = deliveries.LatenciesMs.Order().ToArray();
+        double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        return new LoadReport(
+            options.Scenario, options.RunId, options.Users, options.Groups, options.Roots, options.Broadcast, options.Connections, options.Gateways.Count,
+            connectSeconds, options.Connections / connectSeconds, options.Rate, drive.Seconds, drive.MaxLateMs,
+            deliveries.UpdatesSent, deliveries.UpdatesFailed, drive.HttpErrors,
+            deliveries.Expected, deliveries.Delivered, deliveries.Missing, deliveries.Unexpected, deliveries.Duplicated, deliveries.DeliveredOfFailedUpdates,
+            deliveries.Delivered / drive.Seconds, Percentile(0.50), Percentile(0.95), Percentile(0.99), sorted.Length == 0 ? double.NaN : sorted[^1],
+            services);
+    }
+
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## loadgen scenario {Scenario} (run {RunId})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"world: {Users} users in {Groups} groups, {Roots} roots{(Broadcast ? " shared with everyone" : ", each read by one group")}; {Connections} connections over {Gateways} gateway(s), opened in {ConnectSeconds:0.0} s ({ConnectsPerSecond:0}/s)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"updates: {UpdatesSent} sent at {Rate:0}/s over {DriveSeconds:0.0} s (driver at most {MaxLateMs:0.0} ms late), {UpdatesFailed} failed{(HttpErrors.Count == 0 ? "" : " (" + string.Join(", ", HttpErrors.Select(error => $"{error.Key}: {error.Value}")) + ")")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"deliveries: expected {Expected}, delivered {Delivered}, missing {Missing}, unexpected {Unexpected}, duplicated {Duplicated}{(DeliveredOfFailedUpdates > 0 ? $", of failed updates {DeliveredOfFailedUpdates}" : "")}; {DeliveriesPerSecond:0} deliveries/s");
+        text.AppendLine(CultureInfo.InvariantCulture, $"latency HTTP send → client receipt: p50 {LatencyP50Ms:0.0} ms, p95 {LatencyP95Ms:0.0} ms, p99 {LatencyP99Ms:0.0} ms, max {LatencyMaxMs:0.0} ms");
+        foreach (var service in Services)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"process {service.Name} (pid {service.Pid}): {service.CpuSecondsDuringDrive:0.00} s CPU while driving ({service.CoresDuringDrive:0.00} cores), peak RSS {service.PeakRssMiB:0.0} MiB");
+        }
+        return text.ToString();
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+}
+
+/// <summary>One service process over the drive phase.</summary>
+public sealed record ServiceReport(string Name, int Pid, double CpuSecondsDuringDrive, double CoresDuringDrive, double PeakRssMiB);

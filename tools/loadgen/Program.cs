@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Roomcast.LoadGen;
+
+// Roomcast's load generator (see README.md): seeds a world, opens the connections, drives updates at
+// a fixed rate, and accounts for every delivery. Exit 0 when the run completed (whatever its figures),
+// 1 when it could not run, 2 on bad options.
+LoadOptions options;
+try
+{
+    options = LoadOptions.Parse(args);
+}
+catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException)
+{
+    Console.Error.WriteLine($"loadgen: {exception.Message}");
+    Console.Error.WriteLine("usage: Roomcast.LoadGen --scenario a|b|c|smoke --identity URL --documents URL --gateways URL[,URL] [--users N --groups N --roots N --connections-per-user N --broadcast true --rate R --seconds T --drain S --pids name=pid,... --json FILE --admin NAME --admin-password P]");
+    return 2;
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, press) =>
+{
+    press.Cancel = true;
+    cancel.Cancel();
+};
+void Progress(string line) => Console.Error.WriteLine($"[loadgen {DateTime.Now:HH:mm:ss}] {line}");
+
+try
+{
+    Progress($"scenario {options.Scenario}: {options.Users} users, {options.Connections} connections, {options.Rate}/s for {options.Seconds} s");
+    var world = await LoadWorld.SeedAsync(options, Progress, cancel.Token);
+    await using var fleet = ClientFleet.Plan(options);
+    var reads = new bool[fleet.Count, world.Roots.Count];
+    for (var connection = 0; connection < fleet.Count; connection++)
+    {
+        for (var root = 0; root < world.Roots.Count; root++)
+        {
+            reads[connection, root] = LoadWorld.Reads(world.Users[fleet.UserOfConnection[connection]], world.Roots[root]);
+        }
+    }
+    var ledger = new DeliveryLedger(options.Updates, reads);
+    var connectTime = await fleet.ConnectAsync(options, world, ledger, Progress, cancel.Token);
+    Progress($"{fleet.Count} connections open in {connectTime.TotalSeconds:0.0} s; driving");
+
+    var before = ServiceUsage.Sample(options.ServicePids);
+    var drive = await UpdateDriver.RunAsync(options, world, ledger, Progress, cancel.Token);
+    var after = ServiceUsage.Sample(options.ServicePids);
+
+    // Bounded wait for the last deliveries: until every expected one arrived or the drain time ran out.
+    var drain = Stopwatch.StartNew();
+    var expected = ledger.ExpectedSoFar();
+    while (ledger.ReceiptCount < expected && drain.Elapsed.TotalSeconds < options.DrainSeconds)
+    {
+        await Task.Delay(100, cancel.Token);
+    }
+    // A short quiet period so that a late duplicate or stray delivery is counted, not missed.
+    await Task.Delay(TimeSpan.FromSeconds(1), cancel.Token);
+    Progress($"drained in {drain.Elapsed.TotalSeconds:0.0} s");
+
+    var services = before.Join(after, b => b.Pid, a => a.Pid, (b, a) => new ServiceReport(
+        a.Name, a.Pid, a.CpuSeconds - b.CpuSeconds, (a.CpuSeconds - b.CpuSeconds) / drive.Seconds, a.PeakRssKiB / 1024.0)).ToList();
+    var report = LoadReport.From(options, connectTime.TotalSeconds, drive, ledger.Summarize(), services);
+    Console.WriteLine(report.ToText());
+    if (options.JsonFile is { } file)
+    {
+        await File.WriteAllTextAsync(file, report.ToJson());
+        Progress($"JSON result written to {file}");
+    }
+    return 0;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Progress("cancelled");
+    return 1;
+}
+catch (Exception exception)
+{
+    Console.Error.WriteLine($"loadgen: the run failed: {exception}");
+    return 1;
+}

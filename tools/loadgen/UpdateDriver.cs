@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Roomcast.LoadGen;
+
+/// <summary>What the driver did: how many updates went out, how late it was against the schedule, and the HTTP errors by kind.</summary>
+public sealed record DriveSummary(int Sent, double Seconds, double MaxLateMs, IReadOnlyDictionary<string, int> HttpErrors);
+
+/// <summary>
+/// Open loop: update n is due at start + n / rate, whatever the answers to the earlier ones do, so a
+/// slow service shows as latency, not as a lower rate. Update n goes to the document of root
+/// n mod roots, as the writer, with <c>data = {lg: runId, n, t: unix ms}</c>.
+/// </summary>
+public static class UpdateDriver
+{
+    /// <summary>More requests in flight than this and the driver waits: it reports how late that made it.</summary>
+    private const int MaxInFlight = 2048;
+
+    public static async Task<DriveSummary> RunAsync(LoadOptions options, LoadWorld world, DeliveryLedger ledger, Action<string> progress, CancellationToken cancellationToken)
+    {
+        using var http = RoomcastApi.Client(options.DocumentsApi);
+        var api = new RoomcastApi(http);
+        var errors = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var inFlight = new SemaphoreSlim(MaxInFlight);
+        var pending = new List<Task>(options.Updates);
+        var start = Stopwatch.GetTimestamp();
+        double maxLateMs = 0;
+        var nextProgress = 5.0;
+
+        for (var update = 0; update < options.Updates; update++)
+        {
+            var dueMs = update * 1000.0 / options.Rate;
+            var nowMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (dueMs > nowMs + 1)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(dueMs - nowMs), cancellationToken);
+            }
+            await inFlight.WaitAsync(cancellationToken);
+            maxLateMs = Math.Max(maxLateMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds - dueMs);
+
+            var rootIndex = update % world.Roots.Count;
+            var document = world.Roots[rootIndex].DocumentId;
+            var n = update;
+            ledger.Sending(n, rootIndex, Stopwatch.GetTimestamp());
+            pending.Add(SendAsync());
+
+            if (Stopwatch.GetElapsedTime(start).TotalSeconds >= nextProgress)
+            {
+                progress($"{update + 1} of {options.Updates} updates sent, {Stopwatch.GetElapsedTime(start).TotalSeconds:0} s");
+                nextProgress += 5;
+            }
+
+            async Task SendAsync()
+            {
+                try
+                {
+                    var (status, _) = await api.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}",
+                        new { data = new { lg = options.RunId, n, t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, world.WriterToken, CancellationToken.None);
+                    if (status != HttpStatusCode.OK)
+                    {
+                        ledger.Failed(n);
+                        Count(errors, $"HTTP {(int)status}");
+                    }
+                }
+                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+                {
+                    ledger.Failed(n);
+                    Count(errors, exception.GetType().Name);
+                }
+                finally
+                {
+                    inFlight.Release();
+                }
+            }
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        await Task.WhenAll(pending);
+        return new DriveSummary(options.Updates, seconds, maxLateMs, errors);
+    }
+
+    private static void Count(Dictionary<string, int> errors, string kind)
+    {
+        lock (errors)
+        {
+            errors[kind] = errors.GetValueOrDefault(kind) + 1;
+        }
+    }
+}
