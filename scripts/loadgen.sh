@@ -67,7 +67,7 @@ export Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=fa
 
 # Every generated user signs in from this one address: lift identity's per-address login limit.
 start_service identity "$identity_port" services/identity/src Roomcast.Identity \
-    Postgres__ConnectionString="$(pg loadgen_identity)" Identity__Issuer="http://$BIND:$identity_port" Identity__LoginRateLimit=1000000
+    Postgres__ConnectionString="$(pg loadgen_identity)" Identity__Issuer="http://$BIND:$identity_port" Identity__LoginRateLimit=100000
 gateway_urls=()
 pids="identity=${service_pid_of[identity]}"
 for i in $(seq 1 "$gateway_count"); do

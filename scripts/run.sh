@@ -12,6 +12,7 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 source scripts/lib/require-dotnet.sh
+source scripts/lib/services.sh
 
 BIND="${ROOMCAST_BIND:-127.0.0.1}"
 IDENTITY_PORT="${ROOMCAST_IDENTITY_PORT:-5101}"
@@ -20,21 +21,14 @@ GATEWAY_PORT="${ROOMCAST_GATEWAY_PORT:-5103}"
 GATEWAY2_PORT="${ROOMCAST_GATEWAY2_PORT:-5104}"
 SEED_FILE="$(realpath "${ROOMCAST_SEED_FILE:-scripts/demo-seed.json}")"
 READY_DEADLINE=60
+LOG_PREFIX=run
 
 log() { printf '[run] %s\n' "$*" >&2; }
 
-service_pids=()
 stack_started=0
 cleanup() {
     trap - EXIT INT TERM
-    if [ ${#service_pids[@]} -gt 0 ]; then
-        log "stopping services (${service_pids[*]})"
-        kill -TERM "${service_pids[@]}" 2>/dev/null || true
-        for pid in "${service_pids[@]}"; do
-            for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -KILL "$pid" 2>/dev/null || true
-        done
-    fi
+    stop_services
     if [ "$stack_started" = 1 ]; then
         scripts/stack.sh stop dev || log "warning: the dev stack did not stop cleanly"
     fi
@@ -68,30 +62,14 @@ export RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBIT
        Jwt__Authority="http://$BIND:$IDENTITY_PORT" Jwt__RequireHttpsMetadata=false \
        Demo__SeedFile="$SEED_FILE" DOTNET_ENVIRONMENT=Production
 
-# start NAME PORT PROJECT-DIR ASSEMBLY [VAR=VALUE ...]: runs one service with its output prefixed.
-start() {
-    local name=$1 port=$2 dir=$3 assembly=$4
-    shift 4
-    env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dir/bin/Release/net10.0/$assembly.dll" \
-        > >(sed -u "s/^/[$name] /") 2>&1 &
-    service_pids+=($!)
-    local deadline=$((SECONDS + READY_DEADLINE))
-    until curl -sf "http://$BIND:$port/health/ready" >/dev/null; do
-        if ! kill -0 "${service_pids[-1]}" 2>/dev/null; then log "error: $name exited during start"; exit 1; fi
-        if [ $SECONDS -ge $deadline ]; then log "error: $name not ready on :$port within ${READY_DEADLINE}s"; exit 1; fi
-        sleep 0.2
-    done
-    log "$name ready on http://$BIND:$port"
-}
-
-start identity "$IDENTITY_PORT" services/identity/src Roomcast.Identity \
+start_service identity "$IDENTITY_PORT" services/identity/src Roomcast.Identity \
     Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$IDENTITY_PORT"
 # Both gateways share one event queue and carry each event to each other's clients over Redis.
-start realtime-gateway-1 "$GATEWAY_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-1 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
+start_service realtime-gateway-1 "$GATEWAY_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-1 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
     Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=roomcast-dev
-start realtime-gateway-2 "$GATEWAY2_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-2 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
+start_service realtime-gateway-2 "$GATEWAY2_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-2 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
     Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=roomcast-dev
-start documents-api "$DOCUMENTS_PORT" services/documents-api/src Roomcast.DocumentsApi \
+start_service documents-api "$DOCUMENTS_PORT" services/documents-api/src Roomcast.DocumentsApi \
     Postgres__ConnectionString="$(pg roomcast_documents)"
 
 # The seed file is formatted one record per line; list users, groups, roots and documents with their ids.
