@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Roomcast.Contracts.Client;
@@ -145,6 +147,45 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
     }
 
     [Fact]
+    public async Task AMemberWhoLeavesTheGroupThatGaveAccessLeavesTheRootRoomOnEveryInstance()
+    {
+        using var bob = await ApiUser.LoginAsync(stack, World.Bob);
+        using var alice = await ApiUser.LoginAsync(stack, World.Alice);
+        using var identity = new HttpClient { BaseAddress = stack.Identity.BaseAddress };
+        identity.DefaultRequestHeaders.Authorization = new("Bearer", await stack.LoginAsync(World.Alice));
+        using var created = await identity.PostAsJsonAsync("/api/v1/groups", new { name = $"room-join-{Guid.NewGuid():N}" });
+        created.StatusCode.ShouldBe(HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var group = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        (await identity.PutAsync($"/api/v1/groups/{group}/members/{World.Dave}", null)).StatusCode.ShouldBe(HttpStatusCode.Created);
+
+        var root = await bob.CreateRootIdAsync("through a group");
+        var document = await bob.CreateDocumentIdAsync(root);
+        // documents-api hears of the group and the membership from identity's events: bounded waits.
+        await Until(async () => (await bob.SendAsync(HttpMethod.Put, $"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" })).Status == HttpStatusCode.Created,
+            "documents-api to know the new group");
+        using var daveApi = await ApiUser.LoginAsync(stack, World.Dave);
+        await Until(async () => (await daveApi.GetAsync($"/api/v1/roots/{root}")).Status == HttpStatusCode.OK, "documents-api to see dave join the group");
+        var inboxes = new List<EventInbox>();
+        for (var gateway = 0; gateway < 2; gateway++)
+        {
+            var dave = await ConnectAsync(World.Dave, gateway);
+            inboxes.Add(new EventInbox(dave, $"dave on instance {gateway}"));
+            (await dave.InvokeAsync<RoomAck>(ClientMethods.JoinRoom, $"root:{root}")).Member.ShouldBeTrue();
+        }
+
+        (await identity.DeleteAsync($"/api/v1/groups/{group}/members/{World.Dave}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        await Until(async () => (await daveApi.GetAsync($"/api/v1/roots/{root}")).Status == HttpStatusCode.NotFound, "documents-api to see dave leave the group");
+        (await bob.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}", new { data = new { text = "members only" } })).ShouldBe(HttpStatusCode.OK);
+        (await alice.SendAsync(HttpMethod.Put, $"/api/v1/documents/{World.NoticeDocument}", new { data = new { text = "fence" } })).ShouldBe(HttpStatusCode.OK);
+        foreach (var inbox in inboxes)
+        {
+            var seen = await UntilAsync(inbox, received => received.Name == ClientEvents.ChangedDocument && received.Id == World.NoticeDocument);
+            seen.ShouldNotContain(received => received.Name == ClientEvents.ChangedDocument && received.Id == document,
+                $"{inbox.Name} still received a change of a root its group no longer gives it: {string.Join(" | ", seen)}");
+        }
+    }
+
+    [Fact]
     public async Task CallsOverTheRateLimitAreRefusedAndNotRun()
     {
         var carol = await ConnectAsync(World.Carol, gateway: 0);
@@ -184,6 +225,20 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
         _connections.Add(connection);
         return connection;
+    }
+
+    /// <summary>Bounded poll: every 200 ms for at most 30 s.</summary>
+    private static async Task Until(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited 30 s for {what}.");
+            }
+            await Task.Delay(200);
+        }
     }
 
     private async Task NextMatchingAsync(EventInbox inbox, Func<ReceivedEvent, bool> wanted) => await UntilAsync(inbox, wanted);
