@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Roomcast.ServiceDefaults;
+
+namespace Roomcast.Bench.Idle;
+
+/// <summary>
+/// <c>backplane stock-server [--auth roomcast]</c> (listening on <c>ASPNETCORE_URLS</c>): a bare ASP.NET Core SignalR server
+/// (an empty hub at the gateway's path, SignalR's default lifetime manager) as the reference for the
+/// idle-connection memory runs. With <c>--auth roomcast</c> it validates the caller's JWT exactly as
+/// the gateway does (Roomcast's service defaults, configured by the same <c>Jwt__*</c> variables),
+/// so the difference between the two shows what authentication holds per connection.
+/// </summary>
+internal static class StockServer
+{
+    public static async Task<int> RunAsync(Dictionary<string, string> o, CancellationToken cancellationToken)
+    {
+        var auth = o.Remove("auth", out var scheme) ? scheme : "none";
+        BackplaneBench.EnsureConsumed(o);
+        if (auth is not ("none" or "roomcast"))
+        {
+            throw new ArgumentException("--auth takes none or roomcast");
+        }
+
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSignalR();
+        if (auth == "roomcast")
+        {
+            builder.AddRoomcastJwtValidation();
+        }
+        var app = builder.Build();
+        app.UseWebSockets();
+        if (auth == "roomcast")
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+        var hub = app.MapHub<EmptyHub>("/hubs/notifications");
+        if (auth == "roomcast")
+        {
+            hub.RequireAuthorization();
+        }
+        app.MapGet("/health/ready", () => "ready");
+        await app.StartAsync(cancellationToken);
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+
+    private sealed class EmptyHub : Hub;
+}
