@@ -8,7 +8,7 @@
 #                              [--connections 200] [--rate 200] [--seconds 10] [--warmup 5] [--documents 32]
 #                              [--messages 200000] [--window 2000] [--group-sizes 1,100,10000] [--group-sends 200]
 #                              [--memory-connections 10000]
-#                              [--idle-servers stock,stock-jwt,gateway,gateway-backplane]
+#                              [--idle-servers stock,stock-jwt,stock-jwt-lean,gateway,gateway-backplane]
 #                              [--idle-steps 1000,5000,10000,15000,19000] [--idle-clients 4]
 #
 # outbox: document updates through documents-api with its transactional outbox: (a) max
@@ -30,7 +30,8 @@
 #   idle        VmRSS of one server process as idle connections grow by --idle-steps, opened by
 #               --idle-clients child processes (20,000 files per process here), for each of
 #               --idle-servers: stock (bare SignalR), stock-jwt (bare SignalR + Roomcast's JWT
-#               validation), gateway (no Redis), gateway-backplane (with Redis).
+#               validation), stock-jwt-lean (the same keeping no token and a plain copy of the claims),
+#               gateway (no Redis), gateway-backplane (with Redis).
 # Set ROOMCAST_BENCH_KEEP_LOGS=1 to keep the service logs (they are kept anyway after a failure).
 set -euo pipefail
 
@@ -194,8 +195,8 @@ run_backplane() {
     [[ $runs =~ ^(throughput|groups|memory|latency|idle)(,(throughput|groups|memory|latency|idle))*$ ]] ||
         { log "error: --runs takes throughput,groups,memory,latency,idle"; exit 2; }
     [[ $instances =~ ^[1-9](,[1-9])*$ ]] || { log "error: --instances takes counts 1-9, e.g. 1,2,3"; exit 2; }
-    [[ $idle_servers =~ ^(stock|stock-jwt|gateway|gateway-backplane)(,(stock|stock-jwt|gateway|gateway-backplane))*$ ]] ||
-        { log "error: --idle-servers takes stock,stock-jwt,gateway,gateway-backplane"; exit 2; }
+    [[ $idle_servers =~ ^(stock|stock-jwt|stock-jwt-lean|gateway|gateway-backplane)(,(stock|stock-jwt|stock-jwt-lean|gateway|gateway-backplane))*$ ]] ||
+        { log "error: --idle-servers takes stock,stock-jwt,stock-jwt-lean,gateway,gateway-backplane"; exit 2; }
     want() { [[ ",$runs," == *",$1,"* ]]; }
     local seed_file=$REPO_ROOT/scripts/demo-seed.json run=0 n i gateway_pids gateway_urls urls port ports watch
     local identity_port documents_port
@@ -205,7 +206,9 @@ run_backplane() {
 
     if want throughput; then
         log "in process: throughput with $instances instance(s)"
-        timeout --foreground -k 10 900 "${bench[@]}" throughput --redis "$ROOMCAST_REDIS" --instances "$instances" \
+        local redis_pid
+        redis_pid=$(source "$stack_dir/stack.state"; echo "${REDIS_ID%%:*}")
+        timeout --foreground -k 10 900 "${bench[@]}" throughput --redis "$ROOMCAST_REDIS" ${redis_pid:+--redis-pid "$redis_pid"} --instances "$instances" \
             --messages "$messages" --window "$window" || { log "error: the throughput run failed"; failed=1; }
     fi
     if want groups; then
@@ -278,6 +281,8 @@ run_backplane() {
                     start idle-stock "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 ;;
                 stock-jwt) START_ARGS=(backplane stock-server --auth roomcast)
                     start idle-stock-jwt "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 "${trust[@]}" ;;
+                stock-jwt-lean) START_ARGS=(backplane stock-server --auth roomcast-lean)
+                    start idle-stock-jwt-lean "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 "${trust[@]}" ;;
                 gateway) start idle-gateway "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
                     DOTNET_gcServer=0 Gateway__InstanceId=bench-idle-alone ;;
                 gateway-backplane) start idle-gateway-backplane "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \

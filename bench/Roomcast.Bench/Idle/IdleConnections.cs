@@ -54,6 +54,7 @@ internal static class IdleConnections
 
         var clients = Enumerable.Range(0, clientCount).Select(_ => ChildClient.Start(server, token)).ToArray();
         var rows = new List<(int Connections, Settled Rss, double ConnectsPerSecond, int Fds)>();
+        var complete = false;
         try
         {
             var open = 0;
@@ -70,13 +71,14 @@ internal static class IdleConnections
                 rows.Add((step, settled, add / seconds, fds));
                 Progress($"{label}: {step} connections, VmRSS {settled.RssKiB / 1024.0:0.0} MiB, {fds} open files, {add / seconds:0} connects/s");
             }
+            complete = true;
         }
         finally
         {
+            // What was measured is printed even when a later step failed.
+            Console.WriteLine(Render(complete ? label : $"{label} (stopped after {rows.Count} of {steps.Length} steps)", clientCount, baseline, rows));
             await Task.WhenAll(clients.Select(client => client.StopAsync()));
         }
-
-        Console.WriteLine(Render(label, clientCount, baseline, rows));
         return 0;
     }
 
@@ -148,15 +150,32 @@ internal static class IdleConnections
         ? FormattableString.Invariant($"after {settled.Seconds:0.0} s")
         : FormattableString.Invariant($"no, {settled.Seconds:0} s bound ran out");
 
+    /// <summary>
+    /// Opens every connection, 16 at a time. On this shared 2-core machine a handshake can starve, so
+    /// each gets 120 s and two more attempts before the step fails.
+    /// </summary>
     private static async Task ConnectAsync(HubConnection[] hubs, Uri server, string token, CancellationToken cancellationToken) =>
         await Parallel.ForAsync(0, hubs.Length, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (index, cancel) =>
         {
-            var hub = TestHubConnections.Build(new Uri(server, HubPath), token);
-            hub.ServerTimeout = TimeSpan.FromMinutes(2);
-            hubs[index] = hub;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await hub.StartAsync(timeout.Token);
+            for (var attempt = 1; ; attempt++)
+            {
+                var hub = TestHubConnections.Build(new Uri(server, HubPath), token);
+                hub.ServerTimeout = TimeSpan.FromMinutes(2);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                timeout.CancelAfter(TimeSpan.FromSeconds(120));
+                try
+                {
+                    await hub.StartAsync(timeout.Token);
+                    hubs[index] = hub;
+                    return;
+                }
+                catch (Exception exception) when (attempt < 3 && !cancel.IsCancellationRequested &&
+                    exception is HttpRequestException or IOException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
+                {
+                    await hub.DisposeAsync();
+                    Progress($"connect attempt {attempt} failed ({exception.GetType().Name}: {exception.Message}); trying again");
+                }
+            }
         });
 
     /// <summary>

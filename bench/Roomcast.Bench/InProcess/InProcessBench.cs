@@ -26,14 +26,19 @@ internal static class InProcessBench
     private const string Method = "m";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
-    public static async Task<int> ThroughputAsync(string redis, int[] instanceCounts, int messages, int window, int pings)
+    public static async Task<int> ThroughputAsync(string redis, int? redisPid, int[] instanceCounts, int messages, int window, int pings)
     {
         var table = new StringBuilder();
         table.AppendLine();
         table.AppendLine(CultureInfo.InvariantCulture, $"## backplane throughput in process: sends to all from instance 0 over one redis-server ({messages} messages, {window} in flight)");
         table.AppendLine();
-        table.AppendLine("| instances | unloaded local p50 / p99 ms | unloaded via Redis p50 / p99 ms | hop p50 ms | publishes/s | receipts/s per other instance | loaded send→receipt p50 / p99 / max ms | missing | CPU of this process, cores | other work, cores |");
-        table.AppendLine("|---:|---|---|---:|---:|---:|---|---:|---:|---:|");
+        table.AppendLine("| instances | unloaded local p50 / p99 ms | unloaded via Redis p50 / p99 ms | hop p50 ms | publishes/s | receipts/s per other instance | loaded send→receipt p50 / p99 / max ms | missing | CPU of this process, cores | CPU of redis-server, cores | other work, cores |");
+        table.AppendLine("|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|");
+        List<WatchedProcess> watched = [new("bench", Environment.ProcessId, Tree: false)];
+        if (redisPid is { } pid)
+        {
+            watched.Add(new WatchedProcess("redis-server", pid, Tree: false));
+        }
         foreach (var count in instanceCounts)
         {
             await using var cluster = await BenchCluster.StartAsync(redis, count);
@@ -67,7 +72,7 @@ internal static class InProcessBench
             var sent = new long[messages];
             var slots = new SemaphoreSlim(window, window);
             var failures = 0;
-            var cpuBefore = ProcessStats.Snapshot([new WatchedProcess("bench", Environment.ProcessId, Tree: false)]);
+            var cpuBefore = ProcessStats.Snapshot(watched);
             var start = Stopwatch.GetTimestamp();
             var sends = new Task[messages];
             for (var n = 0; n < messages; n++)
@@ -89,7 +94,7 @@ internal static class InProcessBench
             {
                 await Task.WhenAny(allArrived.Task, Task.Delay(Patience));
             }
-            var cpu = ProcessStats.Between(cpuBefore, ProcessStats.Snapshot([new WatchedProcess("bench", Environment.ProcessId, Tree: false)]));
+            var cpu = ProcessStats.Between(cpuBefore, ProcessStats.Snapshot(watched));
             var latencies = new List<double>(messages * remoteReceivers.Length);
             long missing = 0, lastArrival = start;
             foreach (var receiver in remoteReceivers)
@@ -110,7 +115,7 @@ internal static class InProcessBench
                 : (latencies.Count / (double)remoteReceivers.Length) / Stopwatch.GetElapsedTime(start, lastArrival).TotalSeconds;
             var loaded = Percentiles.Of(latencies);
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"| {count} | {local.P50:0.000} / {local.P99:0.000} | {Pair(remote)} | {(remote.Count == 0 ? "–" : (remote.P50 - local.P50).ToString("+0.000", CultureInfo.InvariantCulture))} | {messages / published:0} | {(double.IsNaN(receiptsPerSecond) ? "–" : receiptsPerSecond.ToString("0", CultureInfo.InvariantCulture))} | {Triple(loaded)} | {missing} | {cpu.ProcessCores["bench"]:0.00} | {cpu.OtherCores:0.00} |");
+                $"| {count} | {local.P50:0.000} / {local.P99:0.000} | {Pair(remote)} | {(remote.Count == 0 ? "–" : (remote.P50 - local.P50).ToString("+0.000", CultureInfo.InvariantCulture))} | {messages / published:0} | {(double.IsNaN(receiptsPerSecond) ? "–" : receiptsPerSecond.ToString("0", CultureInfo.InvariantCulture))} | {Triple(loaded)} | {missing} | {cpu.ProcessCores["bench"]:0.00} | {(redisPid is null ? "–" : cpu.ProcessCores["redis-server"].ToString("0.00", CultureInfo.InvariantCulture))} | {cpu.OtherCores:0.00} |");
             if (failures > 0)
             {
                 Console.Error.WriteLine($"[bench] error: {failures} sends failed with {count} instance(s)");
