@@ -193,10 +193,26 @@ internal static class InProcessBench
 
     public static async Task<int> MemoryAsync(string redis, int connections)
     {
+        var table = new StringBuilder();
+        table.AppendLine();
+        table.AppendLine(CultureInfo.InvariantCulture, $"## managed memory per connection in process: {connections} connections (full GC before each reading)");
+        table.AppendLine();
+        table.AppendLine("| held by | 1 connection per user, bytes per connection | 4 connections per user, bytes per connection |");
+        table.AppendLine("|---|---:|---:|");
+        var alone = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 1);
+        var shared = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 4);
+        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection channel subscription; user channel and member store, per user) | {alone.Manager:0} | {shared.Manager:0} |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| LocalRooms (user:{{id}} and all, as the hub registers a non-admin without groups) | {alone.Rooms:0} | {shared.Rooms:0} |");
+        Console.WriteLine(table.ToString());
+        return 0;
+    }
+
+    private static async Task<(double Manager, double Rooms)> MeasureMemoryAsync(string redis, int connections, int connectionsPerUser)
+    {
         await using var cluster = await BenchCluster.StartAsync(redis, 1);
         var manager = cluster[0];
         var rooms = new LocalRooms();
-        var users = Enumerable.Range(0, Math.Max(1, connections / 4)).Select(_ => Guid.NewGuid()).ToArray();
+        var users = Enumerable.Range(0, Math.Max(1, connections / connectionsPerUser)).Select(_ => Guid.NewGuid()).ToArray();
         var created = new BenchConnection[connections];
         for (var index = 0; index < connections; index++)
         {
@@ -219,19 +235,9 @@ internal static class InProcessBench
             rooms.Connect(created[index].ConnectionId, user, isAdmin: false, [RoomName.User(user), RoomName.All]);
         }
         var withRooms = SettledManagedBytes();
-
-        var table = new StringBuilder();
-        table.AppendLine();
-        table.AppendLine(CultureInfo.InvariantCulture, $"## managed memory per connection in process: {connections} connections of {users.Length} users (full GC before each reading)");
-        table.AppendLine();
-        table.AppendLine("| held by | bytes per connection |");
-        table.AppendLine("|---|---:|");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection channel subscription, user membership) | {(withManager - baseline) / (double)connections:0} |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| LocalRooms (user:{{id}} and all, as the hub registers a non-admin without groups) | {(withRooms - withManager) / (double)connections:0} |");
-        Console.WriteLine(table.ToString());
         GC.KeepAlive(created);
         GC.KeepAlive(rooms);
-        return 0;
+        return ((withManager - baseline) / (double)connections, (withRooms - withManager) / (double)connections);
     }
 
     /// <summary>
