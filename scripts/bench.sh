@@ -4,21 +4,34 @@
 #
 #   scripts/bench.sh outbox [--rate 500] [--seconds 10] [--concurrency 32] [--documents 512]
 #                           [--warmup 15] [--drain-timeout 120]
-#   scripts/bench.sh backplane [--instances 1,2,3] [--connections 200] [--rate 200] [--seconds 10]
-#                              [--warmup 5] [--documents 32] [--idle-connections 2000]
+#   scripts/bench.sh backplane [--runs throughput,groups,memory,latency,idle] [--instances 1,2,3]
+#                              [--connections 200] [--rate 200] [--seconds 10] [--warmup 5] [--documents 32]
+#                              [--messages 200000] [--window 2000] [--group-sizes 1,100,10000] [--group-sends 200]
+#                              [--memory-connections 10000]
+#                              [--idle-servers stock,stock-jwt,stock-jwt-lean,gateway,gateway-backplane]
+#                              [--idle-steps 1000,5000,10000,15000,19000] [--idle-clients 4]
 #
 # outbox: document updates through documents-api with its transactional outbox: (a) max
 # throughput with closed-loop workers, (b) a fixed open-loop rate, with commit→confirm latency and
 # relay lag from the outbox rows, and the CPU of every process. The figures are printed, never
 # judged: the exit status is non-zero only when something failed.
 #
-# backplane: realtime-gateway instances sharing the event queue and the Redis backplane, with
-# Workstation GC (DOTNET_gcServer=0). For each instance count: --connections readers (the demo user
-# carol) connected round-robin, bob PUTs --documents (32) documents he creates in the demo plan
-# root, round-robin at --rate/s, and the latency from
-# each PUT's send to every reader's receipt is reported for readers on the consuming instance vs the
-# others, with deliveries/s and missing/duplicated receipts. Then, with one gateway,
-# --idle-connections idle connections and the gateway's VmRSS per connection (0 skips it).
+# backplane (every run by default, in this order; --runs picks some):
+#   throughput  in process, the gateway's lifetime manager over the stack's redis-server, 1-3
+#               instances (--instances): unloaded local vs cross-instance latency, then --messages
+#               sends to all with --window in flight: publishes/s, receipts/s, loaded latency.
+#   groups      in process, 2 instances: a group of each --group-sizes, --group-sends sends to it.
+#   memory      in process: managed bytes per connection held by the lifetime manager and LocalRooms.
+#   latency     realtime-gateway processes sharing the event queue and the Redis backplane, with
+#               Workstation GC (DOTNET_gcServer=0). For each instance count: --connections readers
+#               (the demo user carol) connected round-robin, bob PUTs --documents (32) documents he
+#               creates in the demo plan root, round-robin at --rate/s, and the latency from each PUT's
+#               send to every reader's receipt, for readers on the consuming instance vs the others.
+#   idle        VmRSS of one server process as idle connections grow by --idle-steps, opened by
+#               --idle-clients child processes (20,000 files per process here), for each of
+#               --idle-servers: stock (bare SignalR), stock-jwt (bare SignalR + Roomcast's JWT
+#               validation), stock-jwt-lean (the same keeping no token and a plain copy of the claims),
+#               gateway (no Redis), gateway-backplane (with Redis).
 # Set ROOMCAST_BENCH_KEEP_LOGS=1 to keep the service logs (they are kept anyway after a failure).
 set -euo pipefail
 
@@ -46,6 +59,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 work_dir="$(mktemp -d "${TMPDIR:-/tmp}/roomcast-bench.XXXXXXXX")"
 service_names=()
 service_pids=()
+START_ARGS=()   # program arguments for the next start (none for the services)
 stack_dir=""
 
 cleanup() {
@@ -102,7 +116,7 @@ start() {
     local name=$1 port=$2 dir=$3 assembly=$4
     shift 4
     (cd "$dir/bin/Release/net10.0" && exec env ASPNETCORE_URLS="http://$BIND:$port" DOTNET_ENVIRONMENT=Production "$@" \
-        dotnet "$assembly.dll") >"$work_dir/$name.log" 2>&1 &
+        dotnet "$assembly.dll" "${START_ARGS[@]}") >"$work_dir/$name.log" 2>&1 &
     service_names+=("$name")
     service_pids+=($!)
     local deadline=$((SECONDS + READY_DEADLINE))
@@ -154,26 +168,60 @@ stop_services() {
     service_names=("${keep_names[@]}"); service_pids=("${keep_pids[@]}")
 }
 
-# The backplane scenario: identity and documents-api with the demo seed (bob writes the plan
-# document, carol reads it), then for each instance count a fresh set of gateways on one Redis
-# channel prefix, the latency run, and the gateways stopped; then the idle-connection memory run.
+# The backplane scenario: the in-process runs first, while nothing else of ours runs; then
+# identity (and, for latency, documents-api) with the demo seed (bob writes the plan document,
+# carol reads it), for each instance count a fresh set of gateways on one Redis channel prefix, the
+# latency run, and the gateways stopped; then each idle-connection server alone.
 run_backplane() {
-    local instances=1,2,3 idle=2000 pass=() plan_root=7e570000-0000-4000-8000-000000000001 failed=0
+    local runs=throughput,groups,memory,latency,idle instances=1,2,3 pass=() plan_root=7e570000-0000-4000-8000-000000000001 failed=0
+    local messages=200000 window=2000 group_sizes=1,100,10000 group_sends=200 memory_connections=10000
+    local idle_servers=stock,stock-jwt,gateway,gateway-backplane idle_steps=1000,5000,10000,15000,19000 idle_clients=4
     while (( $# )); do
         case $1 in
+            --runs) runs=$2; shift 2 ;;
             --instances) instances=$2; shift 2 ;;
-            --idle-connections) idle=$2; shift 2 ;;
+            --messages) messages=$2; shift 2 ;;
+            --window) window=$2; shift 2 ;;
+            --group-sizes) group_sizes=$2; shift 2 ;;
+            --group-sends) group_sends=$2; shift 2 ;;
+            --memory-connections) memory_connections=$2; shift 2 ;;
+            --idle-servers) idle_servers=$2; shift 2 ;;
+            --idle-steps) idle_steps=$2; shift 2 ;;
+            --idle-clients) idle_clients=$2; shift 2 ;;
             --connections|--rate|--seconds|--warmup|--documents) pass+=("$1" "$2"); shift 2 ;;
             *) log "error: unknown option $1"; usage ;;
         esac
     done
+    [[ $runs =~ ^(throughput|groups|memory|latency|idle)(,(throughput|groups|memory|latency|idle))*$ ]] ||
+        { log "error: --runs takes throughput,groups,memory,latency,idle"; exit 2; }
     [[ $instances =~ ^[1-9](,[1-9])*$ ]] || { log "error: --instances takes counts 1-9, e.g. 1,2,3"; exit 2; }
-    [[ $idle =~ ^[0-9]+$ ]] || { log "error: --idle-connections takes a count"; exit 2; }
+    [[ $idle_servers =~ ^(stock|stock-jwt|stock-jwt-lean|gateway|gateway-backplane)(,(stock|stock-jwt|stock-jwt-lean|gateway|gateway-backplane))*$ ]] ||
+        { log "error: --idle-servers takes stock,stock-jwt,stock-jwt-lean,gateway,gateway-backplane"; exit 2; }
+    want() { [[ ",$runs," == *",$1,"* ]]; }
     local seed_file=$REPO_ROOT/scripts/demo-seed.json run=0 n i gateway_pids gateway_urls urls port ports watch
     local identity_port documents_port
     read -r identity_port documents_port <<<"$(pick_free_ports 2)"
     local trust=(Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=false)
     local bench=(dotnet bench/Roomcast.Bench/bin/Release/net10.0/Roomcast.Bench.dll backplane)
+
+    if want throughput; then
+        log "in process: throughput with $instances instance(s)"
+        local redis_pid
+        redis_pid=$(source "$stack_dir/stack.state"; echo "${REDIS_ID%%:*}")
+        timeout --foreground -k 10 900 "${bench[@]}" throughput --redis "$ROOMCAST_REDIS" ${redis_pid:+--redis-pid "$redis_pid"} --instances "$instances" \
+            --messages "$messages" --window "$window" || { log "error: the throughput run failed"; failed=1; }
+    fi
+    if want groups; then
+        log "in process: group sends, groups of $group_sizes"
+        timeout --foreground -k 10 900 "${bench[@]}" groups --redis "$ROOMCAST_REDIS" --sizes "$group_sizes" --sends "$group_sends" ||
+            { log "error: the group run failed"; failed=1; }
+    fi
+    if want memory; then
+        log "in process: managed memory per connection"
+        timeout --foreground -k 10 600 "${bench[@]}" memory --redis "$ROOMCAST_REDIS" --connections "$memory_connections" ||
+            { log "error: the memory run failed"; failed=1; }
+    fi
+    want latency || want idle || { log "benchmark finished"; return "$failed"; }
 
     log "starting the services"
     start identity "$identity_port" services/identity/src Roomcast.Identity "${bus[@]}" \
@@ -191,40 +239,64 @@ run_backplane() {
         done
         gateway_urls=$(IFS=,; echo "${urls[*]}")
     }
-    # The gateways first: the shared queue must exist before documents-api publishes.
-    IFS=, read -r -a counts <<<"$instances"
-    start_gateways "${counts[0]}"
-    start documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi "${bus[@]}" "${trust[@]}" \
-        Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file"
 
-    local seconds=10 warmup=5
-    for ((i = 0; i < ${#pass[@]}; i += 2)); do
-        [[ ${pass[$i]} == --seconds ]] && seconds=${pass[$((i + 1))]%.*}
-        [[ ${pass[$i]} == --warmup ]] && warmup=${pass[$((i + 1))]%.*}
-    done
-    local first=1
-    for n in "${counts[@]}"; do
-        if (( ! first )); then stop_services "${gateway_pids[@]}"; start_gateways "$n"; fi
-        first=0
-        watch=()
-        for i in "${!gateway_pids[@]}"; do watch+=(--watch "gateway-$i=${gateway_pids[$i]}"); done
-        for i in "${!service_names[@]}"; do
-            [[ ${service_names[$i]} == identity || ${service_names[$i]} == documents-api ]] && watch+=(--watch "${service_names[$i]}=${service_pids[$i]}")
+    if want latency; then
+        # The gateways first: the shared queue must exist before documents-api publishes.
+        IFS=, read -r -a counts <<<"$instances"
+        start_gateways "${counts[0]}"
+        start documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi "${bus[@]}" "${trust[@]}" \
+            Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file"
+
+        local seconds=10 warmup=5
+        for ((i = 0; i < ${#pass[@]}; i += 2)); do
+            [[ ${pass[$i]} == --seconds ]] && seconds=${pass[$((i + 1))]%.*}
+            [[ ${pass[$i]} == --warmup ]] && warmup=${pass[$((i + 1))]%.*}
         done
-        log "backplane latency with $n gateway(s)"
-        timeout --foreground -k 10 $((300 + 2 * (seconds + warmup))) "${bench[@]}" latency \
-            --identity "http://$BIND:$identity_port" --api "http://$BIND:$documents_port" --gateways "$gateway_urls" \
-            --root "$plan_root" --writer bob --reader carol --password roomcast-demo "${watch[@]}" "${pass[@]}" ||
-            { log "error: the latency run with $n gateway(s) failed; going on with the next"; failed=1; }
-    done
-
-    if (( idle > 0 )); then
+        local first=1
+        for n in "${counts[@]}"; do
+            if (( ! first )); then stop_services "${gateway_pids[@]}"; start_gateways "$n"; fi
+            first=0
+            watch=()
+            for i in "${!gateway_pids[@]}"; do watch+=(--watch "gateway-$i=${gateway_pids[$i]}"); done
+            for i in "${!service_names[@]}"; do
+                [[ ${service_names[$i]} == identity || ${service_names[$i]} == documents-api ]] && watch+=(--watch "${service_names[$i]}=${service_pids[$i]}")
+            done
+            log "backplane latency with $n gateway(s)"
+            timeout --foreground -k 10 $((300 + 2 * (seconds + warmup))) "${bench[@]}" latency \
+                --identity "http://$BIND:$identity_port" --api "http://$BIND:$documents_port" --gateways "$gateway_urls" \
+                --root "$plan_root" --writer bob --reader carol --password roomcast-demo "${watch[@]}" "${pass[@]}" ||
+                { log "error: the latency run with $n gateway(s) failed; going on with the next"; failed=1; }
+        done
         stop_services "${gateway_pids[@]}"
-        start_gateways 1
-        log "idle connections: $idle to one gateway"
-        timeout --foreground -k 10 600 "${bench[@]}" idle --identity "http://$BIND:$identity_port" \
-            --gateway "$gateway_urls" --gateway-pid "${gateway_pids[0]}" --reader carol --password roomcast-demo --connections "$idle" ||
-            { log "error: the idle-connection run failed"; failed=1; }
+    fi
+
+    if want idle; then
+        local server server_pid server_port
+        IFS=, read -r -a servers <<<"$idle_servers"
+        for server in "${servers[@]}"; do
+            read -r server_port <<<"$(pick_free_ports 1)"
+            # Every server alone on the machine's side of the stack, with Workstation GC, as the gateway runs.
+            case $server in
+                stock) START_ARGS=(backplane stock-server)
+                    start idle-stock "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 ;;
+                stock-jwt) START_ARGS=(backplane stock-server --auth roomcast)
+                    start idle-stock-jwt "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 "${trust[@]}" ;;
+                stock-jwt-lean) START_ARGS=(backplane stock-server --auth roomcast-lean)
+                    start idle-stock-jwt-lean "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 "${trust[@]}" ;;
+                gateway) start idle-gateway "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
+                    DOTNET_gcServer=0 Gateway__InstanceId=bench-idle-alone ;;
+                gateway-backplane) start idle-gateway-backplane "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
+                    DOTNET_gcServer=0 Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=bench-idle Gateway__InstanceId=bench-idle ;;
+            esac
+            START_ARGS=()
+            server_pid=${service_pids[-1]}
+            log "idle connections to $server (pid $server_pid): $idle_steps from $idle_clients client processes"
+            timeout --foreground -k 10 1800 "${bench[@]}" idle --label "$server" --identity "http://$BIND:$identity_port" \
+                --gateway "http://$BIND:$server_port" --gateway-pid "$server_pid" --reader carol --password roomcast-demo \
+                --steps "$idle_steps" --clients "$idle_clients" ||
+                { log "error: the idle-connection run on $server failed"; failed=1; }
+            stop_services "$server_pid"
+        done
     fi
     log "benchmark finished"
     return "$failed"

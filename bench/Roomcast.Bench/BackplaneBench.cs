@@ -6,6 +6,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
+using Roomcast.Bench.Idle;
+using Roomcast.Bench.InProcess;
 using Roomcast.EndToEndTests.SignalR;
 
 namespace Roomcast.Bench;
@@ -46,8 +48,16 @@ public static class BackplaneBench
             return args.FirstOrDefault() switch
             {
                 "latency" => await LatencyAsync(options, cancel.Token),
-                "idle" => await IdleAsync(options, cancel.Token),
-                _ => Usage("expected 'latency' or 'idle'"),
+                "idle" => await IdleConnections.MeasureAsync(options, cancel.Token),
+                "idle-client" => await IdleConnections.ClientAsync(options, cancel.Token),
+                "stock-server" => await StockServer.RunAsync(options, cancel.Token),
+                "throughput" => await InProcessBench.ThroughputAsync(Required(options, "redis"),
+                    options.Remove("redis-pid", out var redisPid) ? int.Parse(redisPid, CultureInfo.InvariantCulture) : null, Counts(options, "instances", "1,2,3"),
+                    (int)Number(options, "messages", 200_000, 1), (int)Number(options, "window", 2_000, 1), (int)Number(options, "pings", 2_000, 1)),
+                "groups" => await InProcessBench.GroupsAsync(Required(options, "redis"), (int)Number(options, "instances", 2, 1),
+                    Counts(options, "sizes", "1,100,10000"), (int)Number(options, "sends", 200, 1)),
+                "memory" => await InProcessBench.MemoryAsync(Required(options, "redis"), (int)Number(options, "connections", 10_000, 1)),
+                _ => Usage("expected 'latency', 'idle', 'throughput', 'groups' or 'memory'"),
             };
         }
         catch (Exception exception) when (exception is InvalidOperationException or HttpRequestException or ArgumentException or FormatException)
@@ -353,122 +363,16 @@ public static class BackplaneBench
         Console.WriteLine(table.ToString());
     }
 
-    // ------------------------------------------------------------------ idle memory
-
-    private static async Task<int> IdleAsync(Dictionary<string, string> o, CancellationToken cancellationToken)
-    {
-        var identity = new Uri(Required(o, "identity"));
-        var gateway = new Uri(Required(o, "gateway"));
-        var pid = int.Parse(Required(o, "gateway-pid"), CultureInfo.InvariantCulture);
-        var reader = Required(o, "reader");
-        var password = Required(o, "password");
-        var count = (int)Number(o, "connections", 2000, 1);
-        var settleSeconds = Number(o, "settle", 20, 1);
-        EnsureConsumed(o);
-        if (count > 15_000)
-        {
-            throw new ArgumentException("--connections above 15000 would need several client processes (20000 fds per process here); not implemented");
-        }
-
-        var token = await LoginAsync(identity, reader, password, cancellationToken);
-
-        // Warm the gateway (JIT, pools, first-connection allocations) with a few connections, closed
-        // again, so the baseline is a server that has already served connections.
-        var warm = new HubConnection[32];
-        await ConnectAsync(warm, gateway, token, cancellationToken);
-        await DisposeAllAsync(warm);
-        var before = await SettledRssKiBAsync(pid, settleSeconds, cancellationToken);
-        Progress($"gateway VmRSS settled at {before.RssKiB / 1024.0:0.0} MiB; opening {count} idle connections");
-
-        var hubs = new HubConnection[count];
-        try
-        {
-            var connectStart = Stopwatch.GetTimestamp();
-            await ConnectAsync(hubs, gateway, token, cancellationToken);
-            var connectSeconds = Stopwatch.GetElapsedTime(connectStart).TotalSeconds;
-            var after = await SettledRssKiBAsync(pid, settleSeconds, cancellationToken);
-            var perConnection = (after.RssKiB - before.RssKiB) / (double)count;
-            var table = new StringBuilder();
-            table.AppendLine();
-            table.AppendLine($"## idle connections: {count} to one gateway (Workstation GC), VmRSS of the gateway");
-            table.AppendLine();
-            table.AppendLine("| | VmRSS MiB | settled after s | stable |");
-            table.AppendLine("|---|---:|---:|---|");
-            table.AppendLine(CultureInfo.InvariantCulture, $"| before (after 32 warm-up connections closed) | {before.RssKiB / 1024.0:0.0} | {before.Seconds:0.0} | {(before.Stable ? "yes" : "no, bounded wait ran out")} |");
-            table.AppendLine(CultureInfo.InvariantCulture, $"| with {count} idle connections | {after.RssKiB / 1024.0:0.0} | {after.Seconds:0.0} | {(after.Stable ? "yes" : "no, bounded wait ran out")} |");
-            table.AppendLine();
-            table.AppendLine(CultureInfo.InvariantCulture, $"idle connection cost: {perConnection:0.0} KiB of gateway VmRSS per connection (connected in {connectSeconds:0.0} s, {count / connectSeconds:0} connects/s)");
-            Console.WriteLine(table.ToString());
-            return 0;
-        }
-        finally
-        {
-            await DisposeAllAsync(hubs);
-        }
-    }
-
-    private static async Task ConnectAsync(HubConnection[] hubs, Uri gateway, string token, CancellationToken cancellationToken) =>
-        await Parallel.ForAsync(0, hubs.Length, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (index, cancel) =>
-        {
-            var hub = TestHubConnections.Build(new Uri(gateway, HubPath), token);
-            hub.ServerTimeout = TimeSpan.FromMinutes(2);
-            hubs[index] = hub;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await hub.StartAsync(timeout.Token);
-        });
-
-    /// <summary>
-    /// VmRSS once it stops moving: sampled every 0.5 s until four samples in a row (2 s) stay within
-    /// 0.5 % of each other, or <paramref name="maxSeconds"/> pass. The gateway's GC cannot be forced
-    /// from outside, so this waits for it to settle rather than triggering it.
-    /// </summary>
-    private static async Task<(long RssKiB, double Seconds, bool Stable)> SettledRssKiBAsync(int pid, double maxSeconds, CancellationToken cancellationToken)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var samples = new List<long>();
-        while (true)
-        {
-            samples.Add(VmRssKiB(pid));
-            var last = samples.TakeLast(4).ToArray();
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            if (last.Length == 4 && last.Max() - last.Min() <= last.Max() * 0.005)
-            {
-                return (last[^1], elapsed, true);
-            }
-
-            if (elapsed >= maxSeconds)
-            {
-                return (last[^1], elapsed, false);
-            }
-
-            await Task.Delay(500, cancellationToken);
-        }
-    }
-
-    private static long VmRssKiB(int pid)
-    {
-        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line["VmRSS:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
-            }
-        }
-
-        throw new InvalidOperationException($"no VmRSS for pid {pid}");
-    }
-
     // ------------------------------------------------------------------ shared
 
-    private static async Task DisposeAllAsync(HubConnection?[] hubs)
+    internal static async Task DisposeAllAsync(HubConnection?[] hubs)
     {
         // Bounded: a connection that does not close in 10 s is abandoned (the process exits anyway).
         var all = Task.WhenAll(hubs.Where(hub => hub is not null).Select(hub => hub!.DisposeAsync().AsTask()));
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10)));
     }
 
-    private static async Task<string> LoginAsync(Uri identity, string username, string password, CancellationToken cancellationToken)
+    internal static async Task<string> LoginAsync(Uri identity, string username, string password, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = identity, Timeout = TimeSpan.FromSeconds(30) };
         using var response = await http.PostAsJsonAsync("/api/v1/auth/login", new { username, password }, cancellationToken);
@@ -499,15 +403,19 @@ public static class BackplaneBench
         return values;
     }
 
-    private static string Required(Dictionary<string, string> o, string key) =>
+    internal static string Required(Dictionary<string, string> o, string key) =>
         o.Remove(key, out var value) ? value : throw new ArgumentException($"--{key} is required.");
 
-    private static double Number(Dictionary<string, string> o, string key, double fallback, double min)
+    internal static double Number(Dictionary<string, string> o, string key, double fallback, double min)
     {
         if (!o.Remove(key, out var text)) return fallback;
         var value = double.Parse(text, CultureInfo.InvariantCulture);
         return value >= min ? value : throw new ArgumentException($"--{key} must be at least {min}.");
     }
+
+    private static int[] Counts(Dictionary<string, string> o, string key, string fallback) =>
+        (o.Remove(key, out var text) ? text : fallback).Split(',').Select(item => int.Parse(item, CultureInfo.InvariantCulture) is > 0 and var count
+            ? count : throw new ArgumentException($"--{key} takes positive counts, e.g. {fallback}.")).ToArray();
 
     private static List<WatchedProcess> Watched(Dictionary<string, string> o)
     {
@@ -517,7 +425,7 @@ public static class BackplaneBench
                 : throw new ArgumentException($"Expected NAME=PID, got '{string.Join('=', parts)}'.")).ToList();
     }
 
-    private static void EnsureConsumed(Dictionary<string, string> o)
+    internal static void EnsureConsumed(Dictionary<string, string> o)
     {
         if (o.Count > 0) throw new ArgumentException($"Unknown option(s): {string.Join(", ", o.Keys.Select(key => "--" + key))}.");
     }

@@ -13,6 +13,7 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _audienceSubscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RedisConnection? _commands;
     private RedisSubscriber? _subscriber;
     private Task? _connecting;
@@ -41,6 +42,12 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     /// <summary>Completes once both connections are up the first time.</summary>
     public Task Connected => _connected.Task;
 
+    /// <summary>
+    /// Completes the first time Redis confirms a subscription to <see cref="BackplaneChannels.Audience"/>:
+    /// from then on this instance hears the events the others publish (readiness waits for it).
+    /// </summary>
+    public Task AudienceSubscribed => _audienceSubscribed.Task;
+
     /// <summary>Starts connecting and waits up to one connect timeout for it; connecting goes on in the background after that.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -54,9 +61,16 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
         ? commands.PublishAsync(channel, message)
         : Task.FromException<long>(NotConnectedYet());
 
-    public Task<RedisSubscription> SubscribeAsync(string channel, Action<string, ReadOnlyMemory<byte>> handler) => _subscriber is { } subscriber
-        ? subscriber.SubscribeAsync(channel, handler)
-        : Task.FromException<RedisSubscription>(NotConnectedYet());
+    public async Task<RedisSubscription> SubscribeAsync(string channel, Action<string, ReadOnlyMemory<byte>> handler)
+    {
+        var subscriber = _subscriber ?? throw NotConnectedYet();
+        var subscription = await subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
+        if (!_audienceSubscribed.Task.IsCompleted && string.Equals(channel, Channels.Audience, StringComparison.Ordinal))
+        {
+            _audienceSubscribed.TrySetResult();
+        }
+        return subscription;
+    }
 
     public async ValueTask DisposeAsync()
     {

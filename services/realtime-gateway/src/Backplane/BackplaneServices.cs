@@ -24,6 +24,7 @@ internal static class BackplaneServices
         builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
         builder.Services.AddSingleton<AudienceBroadcast>();
         builder.Services.AddHostedService<AudienceSubscriptionStarter>();
+        builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: ["ready"]);
     }
 
     /// <summary>Says once at start that this instance runs alone.</summary>

@@ -1,0 +1,75 @@
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Roomcast.RealtimeGateway.Backplane;
+
+namespace Roomcast.Bench.InProcess;
+
+/// <summary>A hub for the in-process runs; the lifetime manager never calls it.</summary>
+public sealed class BenchHub : Hub;
+
+/// <summary>
+/// N gateway instances in this process, each the gateway's own <see cref="RedisHubLifetimeManager{THub}"/>
+/// with its two connections to the real redis-server, as in separate processes, on one fresh channel prefix.
+/// </summary>
+internal sealed class BenchCluster : IAsyncDisposable
+{
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly List<(BackplaneRedis Redis, RedisHubLifetimeManager<BenchHub> Manager)> _instances = [];
+
+    private BenchCluster()
+    {
+    }
+
+    public RedisHubLifetimeManager<BenchHub> this[int index] => _instances[index].Manager;
+
+    public int Count => _instances.Count;
+
+    public static async Task<BenchCluster> StartAsync(string endpoint, int instances)
+    {
+        var cluster = new BenchCluster();
+        var metrics = new BackplaneMetrics(cluster._services.GetRequiredService<IMeterFactory>());
+        var prefix = $"bench-{Guid.NewGuid():N}";
+        try
+        {
+            for (var index = 0; index < instances; index++)
+            {
+                var options = new BackplaneOptions { Endpoint = endpoint, ChannelPrefix = prefix };
+                var redis = new BackplaneRedis(options, $"bench-{index}", NullLogger<BackplaneRedis>.Instance);
+                await redis.StartAsync(CancellationToken.None);
+                await redis.Connected.WaitAsync(TimeSpan.FromSeconds(20));
+                var manager = new RedisHubLifetimeManager<BenchHub>(redis, new JsonProtocolOnly(), metrics, NullLogger<RedisHubLifetimeManager<BenchHub>>.Instance);
+                cluster._instances.Add((redis, manager));
+            }
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (redis, manager) in _instances)
+        {
+            await manager.DisposeAsync();
+            await redis.DisposeAsync();
+        }
+        await _services.DisposeAsync();
+    }
+
+    /// <summary>The protocols of a gateway that registers only SignalR's default, JSON.</summary>
+    private sealed class JsonProtocolOnly : IHubProtocolResolver
+    {
+        private static readonly IHubProtocol Json = new JsonHubProtocol();
+
+        public IReadOnlyList<IHubProtocol> AllProtocols { get; } = [Json];
+
+        public IHubProtocol? GetProtocol(string protocolName, IReadOnlyList<string>? supportedProtocols) =>
+            protocolName == Json.Name ? Json : null;
+    }
+}
