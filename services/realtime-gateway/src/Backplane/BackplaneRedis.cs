@@ -54,6 +54,11 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
         ? commands.PublishAsync(channel, message)
         : Task.FromException<long>(NotConnectedYet());
 
+    /// <summary>Runs a Lua script on the command connection (the event history keeps its state this way).</summary>
+    public Task<RedisValue> EvalAsync(RedisScript script, IReadOnlyList<string> keys, IReadOnlyList<RedisArgument> arguments) => _commands is { } commands
+        ? commands.EvalAsync(script, keys, arguments)
+        : Task.FromException<RedisValue>(NotConnectedYet());
+
     public Task<RedisSubscription> SubscribeAsync(string channel, Action<string, ReadOnlyMemory<byte>> handler) => _subscriber is { } subscriber
         ? subscriber.SubscribeAsync(channel, handler)
         : Task.FromException<RedisSubscription>(NotConnectedYet());
