@@ -128,7 +128,7 @@ public sealed class EventResumeTests
         first.Outcome.ShouldBe(AppendOutcome.New);
         retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending));
         redelivered.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
-        (await history.ReadAfterAsync(0, 10, CancellationToken.None)).Entries.Count.ShouldBe(1);
+        (await history.ReadAfterAsync(0, 10, CarolsRooms, CancellationToken.None)).Entries.Count.ShouldBe(1);
     }
 
     private (InMemoryEventHistory History, EventResume Resume) Create(EventHistoryOptions options)

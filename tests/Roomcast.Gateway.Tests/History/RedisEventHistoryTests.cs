@@ -14,6 +14,7 @@ namespace Roomcast.Gateway.Tests.History;
 /// </summary>
 public sealed class RedisEventHistoryTests : IAsyncLifetime
 {
+    private static readonly HashSet<string> Everyone = new(["all"], StringComparer.Ordinal);
     private readonly string _prefix = TestRedis.NewPrefix();
     private readonly List<BackplaneRedis> _connections = [];
 
@@ -44,11 +45,25 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         copyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending), "a copy seen before its delivery finished is sent again with the same seq");
         laterCopyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered), "a copy of a delivered event is dropped");
         next.ShouldBe(new HistoryAppend(first.Seq + 1, AppendOutcome.New));
-        var page = await a.ReadAfterAsync(0, 10, CancellationToken.None);
+        var page = await a.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
         page.Entries.Select(entry => entry.Seq).ShouldBe([first.Seq, next.Seq]);
         page.Entries[0].ClientPayload().GetProperty("seq").GetInt64().ShouldBe(first.Seq);
         page.Entries[0].ClientPayload().GetProperty("text").GetString().ShouldBe("once");
         page.Head.ShouldBe(next.Seq);
+    }
+
+    [Fact]
+    public async Task AReadReturnsOnlyEntriesNamingTheReadersRoomsButReportsWhatItScanned()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions());
+        var forCarol = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:carol"], "for carol"), CancellationToken.None);
+        var forDave = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:dave"], "for dave"), CancellationToken.None);
+
+        var page = await history.ReadAfterAsync(forCarol.Seq - 1, 10, new HashSet<string>(["user:carol", "all"], StringComparer.Ordinal), CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe([forCarol.Seq]);
+        page.Scanned.ShouldBe(2);
+        page.LastScanned.ShouldBe(forDave.Seq);
     }
 
     [Fact]
@@ -61,7 +76,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
             seqs.Add((await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], $"event {i}"), CancellationToken.None)).Seq);
         }
 
-        var page = await history.ReadAfterAsync(0, 10, CancellationToken.None);
+        var page = await history.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
 
         page.Entries.Select(entry => entry.Seq).ShouldBe(seqs[2..]);
         page.Floor.ShouldBe(seqs[1]);
@@ -81,7 +96,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         do
         {
             await Task.Delay(TimeSpan.FromMilliseconds(200));
-            page = await history.ReadAfterAsync(0, 10, CancellationToken.None);
+            page = await history.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
         }
         while (page.Entries.Count > 0 && DateTime.UtcNow < deadline);
 
@@ -102,7 +117,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromMilliseconds(5)); // a new millisecond: the new numbering starts above the old one
 
         var after = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "after"), CancellationToken.None);
-        var page = await history.ReadAfterAsync(before.Seq, 10, CancellationToken.None);
+        var page = await history.ReadAfterAsync(before.Seq, 10, Everyone, CancellationToken.None);
 
         after.Seq.ShouldBeGreaterThan(before.Seq);
         ResumeRules.GapReason(before.Seq, page.Floor, page.Head).ShouldBe(ResumeRules.BeyondHistory);

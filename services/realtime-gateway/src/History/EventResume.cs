@@ -4,8 +4,8 @@ namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
 /// Answers <c>Resume(lastSeq)</c> from the <see cref="IEventHistory"/>: reads the entries after lastSeq
-/// page by page (never more than the history holds), keeps those addressed to one of the connection's
-/// rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
+/// page by page (never more than the history holds; the store preselects by room), keeps those
+/// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
 /// Never a partial answer.
 /// </summary>
 public sealed partial class EventResume(IEventHistory history, EventHistoryOptions options, ILogger<EventResume> logger)
@@ -15,7 +15,7 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
 
     public async Task<ResumeResult> ResumeAsync(long lastSeq, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        var page = await history.ReadAfterAsync(lastSeq, PageSize, cancellationToken);
+        var page = await history.ReadAfterAsync(lastSeq, PageSize, rooms, cancellationToken);
         var head = page.Head;
         if (ResumeRules.GapReason(lastSeq, page.Floor, head) is { } gap)
         {
@@ -32,18 +32,17 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
                 // Trimming overtook this read: what lay between the cursor and the floor is gone.
                 return Reload(lastSeq, ResumeRules.BeyondHistory, head, scanned);
             }
+            scanned += page.Scanned;
             foreach (var entry in page.Entries)
             {
                 if (entry.Seq > head)
                 {
                     // Appended after this resume began: the connection receives it live.
-                    return Answer(lastSeq, missed, head, scanned);
+                    break;
                 }
-                scanned++;
-                cursor = entry.Seq;
                 if (!ResumeRules.Reaches(entry.Audience, rooms))
                 {
-                    continue;
+                    continue; // the store's preselection is coarse; the audience decides
                 }
                 if (missed.Count == options.MaxResumeEvents)
                 {
@@ -51,11 +50,12 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
                 }
                 missed.Add(new MissedEvent(entry.Event, entry.ClientPayload()));
             }
-            if (page.Entries.Count < PageSize || cursor >= head)
+            cursor = page.LastScanned;
+            if (page.Scanned < PageSize || cursor >= head)
             {
                 return Answer(lastSeq, missed, head, scanned);
             }
-            page = await history.ReadAfterAsync(cursor, PageSize, cancellationToken);
+            page = await history.ReadAfterAsync(cursor, PageSize, rooms, cancellationToken);
         }
     }
 

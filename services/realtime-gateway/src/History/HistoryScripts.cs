@@ -73,17 +73,31 @@ internal static class HistoryScripts
         """);
 
     /// <summary>
-    /// KEYS: head, floor, log; ARGV: max events, max age ms, after seq, count. Trims first, then returns
-    /// <c>{floor, head, member, score, member, score, ...}</c> of up to count entries after the seq.
+    /// KEYS: head, floor, log; ARGV: max events, max age ms, after seq, count, then the rooms of the
+    /// reader. Trims first, then scans up to count entries after the seq and returns
+    /// <c>{floor, head, last scanned seq, how many scanned, member, score, member, score, ...}</c> of those whose text names
+    /// one of the rooms in quotes: a superset of the entries addressed to them (a payload may quote a
+    /// room name too), which the caller narrows to the exact audience. Filtering here keeps entries with
+    /// large audiences from crossing the network for nothing.
     /// </summary>
     public static readonly RedisScript ReadAfter = new(Trim + """
 
         trim(now_ms())
         local head = redis.call('GET', KEYS[1]) or '0'
         local floor = redis.call('GET', KEYS[2]) or '0'
-        local entries = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[4])
-        table.insert(entries, 1, head)
-        table.insert(entries, 1, floor)
-        return entries
+        local scanned = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[4])
+        local result = {floor, head, ARGV[3], string.format('%d', #scanned / 2)}
+        for i = 1, #scanned, 2 do
+          local member = scanned[i]
+          result[3] = scanned[i + 1]
+          for r = 5, #ARGV do
+            if string.find(member, '"' .. ARGV[r] .. '"', 1, true) then
+              table.insert(result, member)
+              table.insert(result, scanned[i + 1])
+              break
+            end
+          end
+        end
+        return result
         """);
 }

@@ -17,8 +17,12 @@ public interface IEventHistory
     /// <summary>Records that the event reached every instance, so a later copy of it is dropped outright.</summary>
     Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken);
 
-    /// <summary>Up to <paramref name="count"/> entries after <paramref name="afterSeq"/>, oldest first, with the history's bounds at that moment.</summary>
-    Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, CancellationToken cancellationToken);
+    /// <summary>
+    /// Looks at up to <paramref name="count"/> entries after <paramref name="afterSeq"/>, oldest first, and
+    /// returns those that may be addressed to one of <paramref name="rooms"/> (at least all that are),
+    /// with the history's bounds at that moment.
+    /// </summary>
+    Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken);
 }
 
 /// <summary>The position an event has, and whether it is new, was appended before but may not have reached everyone, or was delivered.</summary>
@@ -33,6 +37,8 @@ public enum AppendOutcome
 
 /// <summary>
 /// Entries of the history after a position. <see cref="Floor"/>: every event up to this seq may have been
-/// trimmed (nothing after it was); <see cref="Head"/>: the newest seq given so far.
+/// trimmed (nothing after it was); <see cref="Head"/>: the newest seq given so far;
+/// <see cref="Scanned"/> entries were looked at, the last of them <see cref="LastScanned"/> (the
+/// position the next page starts after).
 /// </summary>
-public sealed record HistoryPage(long Floor, long Head, IReadOnlyList<HistoryEntry> Entries);
+public sealed record HistoryPage(long Floor, long Head, long LastScanned, int Scanned, IReadOnlyList<HistoryEntry> Entries);

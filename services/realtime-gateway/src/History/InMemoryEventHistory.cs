@@ -57,13 +57,14 @@ public sealed class InMemoryEventHistory : IEventHistory
         return Task.CompletedTask;
     }
 
-    public Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, CancellationToken cancellationToken)
+    public Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             Trim(_clock.GetUtcNow());
-            var entries = _log.Where(item => item.Seq > afterSeq).Take(count).Select(item => item.Entry).ToList();
-            return Task.FromResult(new HistoryPage(_floor, _head, entries));
+            var scanned = _log.Where(item => item.Seq > afterSeq).Take(count).Select(item => item.Entry).ToList();
+            var lastScanned = scanned.Count > 0 ? scanned[^1].Seq : afterSeq;
+            return Task.FromResult(new HistoryPage(_floor, _head, lastScanned, scanned.Count, [.. scanned.Where(entry => ResumeRules.Reaches(entry.Audience, rooms))]));
         }
     }
 

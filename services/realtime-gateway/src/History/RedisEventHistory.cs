@@ -34,20 +34,18 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
     public Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken) =>
         redis.EvalAsync(HistoryScripts.MarkDelivered, [_keys.Seen(eventId)], [seq]).WaitAsync(cancellationToken);
 
-    public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, CancellationToken cancellationToken)
+    public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        var reply = (await redis.EvalAsync(
-            HistoryScripts.ReadAfter,
-            [_keys.Head, _keys.Floor, _keys.Log],
-            [options.MaxEvents, Milliseconds(options.MaxAge), afterSeq, count]).WaitAsync(cancellationToken)).AsArray();
-        var entries = new List<HistoryEntry>((reply.Count - 2) / 2);
-        for (var i = 2; i + 1 < reply.Count; i += 2)
+        RedisArgument[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisArgument)room)];
+        var reply = (await redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log], arguments).WaitAsync(cancellationToken)).AsArray();
+        var entries = new List<HistoryEntry>((reply.Count - 4) / 2);
+        for (var i = 4; i + 1 < reply.Count; i += 2)
         {
             var member = reply[i].AsString()!;
             // The member starts with the append time (for trimming by age), then '|', then the entry.
             entries.Add(HistoryEntry.FromBody(Number(reply[i + 1]), member[(member.IndexOf('|', StringComparison.Ordinal) + 1)..]));
         }
-        return new HistoryPage(Number(reply[0]), Number(reply[1]), entries);
+        return new HistoryPage(Number(reply[0]), Number(reply[1]), Number(reply[2]), (int)Number(reply[3]), entries);
     }
 
     private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
