@@ -1,5 +1,4 @@
 using MassTransit;
-using MassTransit.Middleware;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Access;
@@ -89,8 +88,8 @@ internal static class GatewayServices
                     endpoint.ConfigureError(error =>
                     {
                         error.UseFilter(new DeadLetterLog(context.GetRequiredService<ILogger<DeadLetterLog>>(), queue));
-                        error.UseFilter(new GenerateFaultFilter());
-                        error.UseFilter(new ErrorTransportFilter());
+                        error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
+                        error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
                     });
                     endpoint.ConfigureConsumer<DocumentChangedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordCreatedConsumer>(context);
