@@ -10,6 +10,7 @@ using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Presence;
 using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.Redis;
 using Roomcast.ServiceDefaults.Configuration;
 using Roomcast.ServiceDefaults.Messaging;
 
@@ -35,6 +36,7 @@ internal static class GatewayServices
         builder.Services.AddSingleton<LocalRooms>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<AudienceDelivery>();
+        builder.AddValidatedOptions<DeliveryRetryOptions>(DeliveryRetryOptions.Section);
 
         // With the backplane, one instance consumes each event and the backplane carries it to the
         // others. Without it, every instance consumes every event from a queue of its own and
@@ -66,7 +68,9 @@ internal static class GatewayServices
             (context, rabbit) =>
             {
                 var instance = context.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId;
-                rabbit.ReceiveEndpoint(backplane ? SharedEventQueue : $"realtime-gateway.{instance}", endpoint =>
+                var retry = context.GetRequiredService<IOptions<DeliveryRetryOptions>>().Value;
+                var queue = backplane ? SharedEventQueue : $"realtime-gateway.{instance}";
+                rabbit.ReceiveEndpoint(queue, endpoint =>
                 {
                     endpoint.Durable = backplane;
                     endpoint.AutoDelete = !backplane;
@@ -76,10 +80,28 @@ internal static class GatewayServices
                     // One message at a time: a connection receives events in publish (seq) order.
                     endpoint.ConcurrentMessageLimit = 1;
                     endpoint.PrefetchCount = 64;
-                    // Delivery to the other instances failed (Redis away): try again; local clients
-                    // are not sent the event twice (RecentEvents).
-                    endpoint.UseMessageRetry(retry => retry.Exponential(
-                        8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400)));
+                    // Redis away (history or other instances unreachable): keep trying for a while, in
+                    // order; local clients are not sent the event twice (RecentEvents, the history).
+                    endpoint.UseMessageRetry(outage =>
+                    {
+                        outage.Handle<RedisException>();
+                        outage.Handle<TimeoutException>();
+                        outage.Exponential(retry.OutageRetryLimit, retry.RetryMinInterval, retry.OutageRetryMaxInterval, retry.RetryMinInterval);
+                    });
+                    // Anything else (a message that cannot be read or handled): a few tries, then the
+                    // error pipe moves it to <queue>_error and the events behind it flow again.
+                    endpoint.UseMessageRetry(failure =>
+                    {
+                        failure.Ignore<RedisException>();
+                        failure.Ignore<TimeoutException>();
+                        failure.Exponential(retry.RetryLimit, retry.RetryMinInterval, retry.RetryMaxInterval, retry.RetryMinInterval);
+                    });
+                    endpoint.ConfigureError(error =>
+                    {
+                        error.UseFilter(new DeadLetterLog(context.GetRequiredService<ILogger<DeadLetterLog>>(), queue));
+                        error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
+                        error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
+                    });
                     endpoint.ConfigureConsumer<DocumentChangedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordCreatedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordChangedConsumer>(context);

@@ -22,6 +22,9 @@ public class RoomcastStack : IAsyncLifetime
 
     public ServiceProcess Identity { get; private set; } = null!;
 
+    /// <summary>The RabbitMQ virtual host of this stack, for tests that publish onto the bus themselves.</summary>
+    public string VirtualHost { get; private set; } = null!;
+
     public ServiceProcess Documents { get; private set; } = null!;
 
     public ServiceProcess Gateway => Gateways[0];
@@ -43,6 +46,7 @@ public class RoomcastStack : IAsyncLifetime
         var identityDb = Own(await IsolatedDatabase.CreateAsync(stack, "identity"));
         var documentsDb = Own(await IsolatedDatabase.CreateAsync(stack, "documents"));
         var vhost = Own(await IsolatedVirtualHost.CreateAsync(stack));
+        VirtualHost = vhost.Name;
 
         var bus = new Dictionary<string, string>
         {

@@ -61,6 +61,11 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
         ? commands.PublishAsync(channel, message)
         : Task.FromException<long>(NotConnectedYet());
 
+    /// <summary>Runs a Lua script on the command connection (the event history keeps its state this way).</summary>
+    public Task<RedisValue> EvalAsync(RedisScript script, IReadOnlyList<string> keys, IReadOnlyList<RedisArgument> arguments) => _commands is { } commands
+        ? commands.EvalAsync(script, keys, arguments)
+        : Task.FromException<RedisValue>(NotConnectedYet());
+
     public async Task<RedisSubscription> SubscribeAsync(string channel, Action<string, ReadOnlyMemory<byte>> handler)
     {
         var subscriber = _subscriber ?? throw NotConnectedYet();

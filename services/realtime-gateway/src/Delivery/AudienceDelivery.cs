@@ -1,28 +1,45 @@
 using Microsoft.AspNetCore.SignalR;
+using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Rooms;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
-/// Sends one client event to every connection in an audience, once each: the local connections at once
-/// (never twice for the same event id, see <see cref="RecentEvents"/>), and, with a backplane, the
-/// connections of every other instance through <see cref="AudienceBroadcast"/>. When the other
-/// instances cannot be reached it throws after the local delivery, so the bus retries the event.
+/// Sends one client event to every connection in an audience, once each. First the event is appended
+/// to the <see cref="IEventHistory"/>, which gives it the <c>seq</c> clients see and recognises an event
+/// id seen before on any instance: a copy of an event that reached everyone is dropped outright; a copy
+/// of one whose delivery was cut short is sent again with the same seq. Then the local connections get
+/// it (never twice for the same event id, see <see cref="RecentEvents"/>) and, with a backplane, the
+/// connections of every other instance through <see cref="AudienceBroadcast"/>. When the history or the
+/// other instances cannot be reached it throws, so the bus retries the event.
 /// </summary>
 public sealed partial class AudienceDelivery(
     LocalRooms rooms,
     IHubContext<NotificationsHub> hub,
     RecentEvents recent,
+    IEventHistory history,
     ILogger<AudienceDelivery> logger,
     AudienceBroadcast? broadcast = null)
 {
-    /// <param name="sourceSeq">The seq the event's outbox gave it.</param>
+    /// <param name="sourceSeq">The seq the event's outbox gave it (logged; clients see the history's seq).</param>
     /// <param name="payload">Builds the client message with the seq clients see.</param>
     /// <returns>How many local connections received the event now.</returns>
     public async Task<int> SendAsync(Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
     {
-        var message = payload(sourceSeq);
+        var appended = await history.AppendAsync(
+            new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0))), cancellationToken);
+        if (appended.Outcome == AppendOutcome.Delivered)
+        {
+            LogDeliveredBefore(eventId, sourceSeq, appended.Seq);
+            return 0;
+        }
+        if (appended.Outcome == AppendOutcome.Pending)
+        {
+            LogSendingAgain(eventId, sourceSeq, appended.Seq);
+        }
+
+        var message = payload(appended.Seq);
         var delivered = 0;
         if (recent.TryMark(eventId))
         {
@@ -32,7 +49,7 @@ public sealed partial class AudienceDelivery(
                 await hub.Clients.Clients(connections).SendAsync(clientEvent, message, cancellationToken);
                 delivered = connections.Count;
             }
-            LogDelivered(eventId, clientEvent, delivered);
+            LogDelivered(eventId, clientEvent, appended.Seq, delivered);
         }
         else
         {
@@ -43,12 +60,19 @@ public sealed partial class AudienceDelivery(
         {
             await broadcast.PublishAsync(eventId, audience, exceptConnectionId, clientEvent, message);
         }
+        await history.MarkDeliveredAsync(eventId, appended.Seq, cancellationToken);
         return delivered;
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Sent event {EventId} as {ClientEvent} to {Connections} local connections")]
-    private partial void LogDelivered(Guid eventId, string clientEvent, int connections);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Sent event {EventId} as {ClientEvent} with seq {Seq} to {Connections} local connections")]
+    private partial void LogDelivered(Guid eventId, string clientEvent, long seq, int connections);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Event {EventId} reached the local connections before; only the other instances are sent it again")]
     private partial void LogDuplicate(Guid eventId);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Event {EventId} (outbox seq {SourceSeq}) was delivered before as seq {Seq}; this copy is dropped")]
+    private partial void LogDeliveredBefore(Guid eventId, long sourceSeq, long seq);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Event {EventId} (outbox seq {SourceSeq}) was appended before as seq {Seq} but its delivery did not finish; sending it again with that seq")]
+    private partial void LogSendingAgain(Guid eventId, long sourceSeq, long seq);
 }

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Roomcast.RealtimeGateway.History;
+
+/// <summary>
+/// Section <c>History</c>: the bounded recent-event history <c>Resume(lastSeq)</c> answers from, and the
+/// window in which a redelivered bus message is recognised by its event id.
+/// </summary>
+public sealed class EventHistoryOptions
+{
+    public const string Section = "History";
+
+    /// <summary>The history keeps at most this many events (all rooms together); older ones are trimmed.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxEvents { get; set; } = 10_000;
+
+    /// <summary>Events older than this are trimmed (checked whenever an event is appended or a client resumes).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A client that missed more events than this is told to reload instead of being sent them all.</summary>
+    [Range(1, 10_000)]
+    public int MaxResumeEvents { get; set; } = 1_000;
+
+    /// <summary>How long an event id is remembered, so a redelivered bus message is not sent to clients again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan DedupeWindow { get; set; } = TimeSpan.FromHours(1);
+}

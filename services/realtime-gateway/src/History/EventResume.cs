@@ -1,0 +1,79 @@
+using Roomcast.Contracts.Client;
+
+namespace Roomcast.RealtimeGateway.History;
+
+/// <summary>
+/// Answers <c>Resume(lastSeq)</c> from the <see cref="IEventHistory"/>: reads the entries after lastSeq
+/// page by page (never more than the history holds; the store preselects by room), keeps those
+/// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
+/// Never a partial answer.
+/// </summary>
+public sealed partial class EventResume(IEventHistory history, EventHistoryOptions options, ILogger<EventResume> logger)
+{
+    /// <summary>Entries read from the history per round trip.</summary>
+    public const int PageSize = 256;
+
+    public async Task<ResumeResult> ResumeAsync(long lastSeq, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
+    {
+        var page = await history.ReadAfterAsync(lastSeq, PageSize, rooms, cancellationToken);
+        var head = page.Head;
+        if (ResumeRules.GapReason(lastSeq, page.Floor, head) is { } gap)
+        {
+            return Reload(lastSeq, gap, head, scanned: 0);
+        }
+
+        var missed = new List<MissedEvent>();
+        var cursor = lastSeq;
+        var scanned = 0;
+        while (true)
+        {
+            if (page.Floor > cursor)
+            {
+                // Trimming overtook this read: what lay between the cursor and the floor is gone.
+                return Reload(lastSeq, ResumeRules.BeyondHistory, head, scanned);
+            }
+            scanned += page.Scanned;
+            foreach (var entry in page.Entries)
+            {
+                if (entry.Seq > head)
+                {
+                    // Appended after this resume began: the connection receives it live.
+                    break;
+                }
+                if (!ResumeRules.Reaches(entry.Audience, rooms))
+                {
+                    continue; // the store's preselection is coarse; the audience decides
+                }
+                if (missed.Count == options.MaxResumeEvents)
+                {
+                    return Reload(lastSeq, ResumeRules.TooManyMissed, head, scanned);
+                }
+                missed.Add(new MissedEvent(entry.Event, entry.ClientPayload()));
+            }
+            cursor = page.LastScanned;
+            if (page.Scanned < PageSize || cursor >= head)
+            {
+                return Answer(lastSeq, missed, head, scanned);
+            }
+            page = await history.ReadAfterAsync(cursor, PageSize, rooms, cancellationToken);
+        }
+    }
+
+    private ResumeResult Answer(long lastSeq, List<MissedEvent> missed, long head, int scanned)
+    {
+        LogResumed(lastSeq, missed.Count, scanned, head);
+        return new ResumeResult(false, null, head, missed);
+    }
+
+    private ResumeResult Reload(long lastSeq, string reason, long head, int scanned)
+    {
+        LogReload(lastSeq, reason, scanned, head);
+        return ResumeResult.MustReload(reason, head);
+    }
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Resume after seq {LastSeq}: {Missed} missed events (of {Scanned} read), head {Head}")]
+    private partial void LogResumed(long lastSeq, int missed, int scanned, long head);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Resume after seq {LastSeq} answered reload: {Reason} ({Scanned} entries read, head {Head})")]
+    private partial void LogReload(long lastSeq, string reason, int scanned, long head);
+}

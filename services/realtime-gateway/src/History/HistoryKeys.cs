@@ -1,0 +1,17 @@
+namespace Roomcast.RealtimeGateway.History;
+
+/// <summary>The Redis keys of the history, under the backplane's prefix so deployments sharing one Redis stay apart.</summary>
+public sealed class HistoryKeys(string prefix)
+{
+    /// <summary>The newest seq given (a counter).</summary>
+    public string Head { get; } = $"{prefix}:history:head";
+
+    /// <summary>The highest seq that may have been trimmed.</summary>
+    public string Floor { get; } = $"{prefix}:history:floor";
+
+    /// <summary>A sorted set: score = seq, member = <c>{appended at, unix ms}|{entry JSON}</c>.</summary>
+    public string Log { get; } = $"{prefix}:history:log";
+
+    /// <summary><c>{seq}:pending</c> or <c>{seq}:delivered</c> for an event id, expiring after the dedupe window.</summary>
+    public string Seen(Guid eventId) => $"{prefix}:history:seen:{eventId:N}";
+}

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.SignalR;
+using Roomcast.Contracts.Client;
+using Roomcast.RealtimeGateway.History;
+using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.Redis;
+
+namespace Roomcast.RealtimeGateway.Hubs;
+
+public sealed partial class NotificationsHub
+{
+    /// <summary>
+    /// The events the connection's current rooms missed after <paramref name="lastSeq"/> (the highest seq
+    /// the client received, or the <see cref="ResumeResult.HeadSeq"/> of its previous resume), each once in
+    /// seq order, or that it must reload. Events arriving live meanwhile may also be in the answer: the
+    /// client drops what it has by <c>eventId</c>.
+    /// </summary>
+    [HubMethodName(ClientMethods.Resume)]
+    public async Task<ResumeResult> Resume(long lastSeq, EventResume resume, LocalRooms localRooms)
+    {
+        if (lastSeq < 0)
+        {
+            throw new HubException("Resume needs lastSeq ≥ 0: the highest seq received, or the headSeq of the last resume.");
+        }
+        var joined = localRooms.RoomsOf(Context.ConnectionId).Select(room => room.ToString()).ToHashSet(StringComparer.Ordinal);
+        if (joined.Count == 0)
+        {
+            throw new HubException("This connection is in no room yet; call Resume once connected.");
+        }
+        try
+        {
+            return await resume.ResumeAsync(lastSeq, joined, Context.ConnectionAborted);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            LogResumeUnavailable(Context.ConnectionId, lastSeq, exception.Message);
+            throw new HubException("The recent-event history cannot be reached right now: call Resume again shortly, or reload.");
+        }
+    }
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "Resume of connection {ConnectionId} after seq {LastSeq} failed: the history is unreachable ({Reason})")]
+    private partial void LogResumeUnavailable(string connectionId, long lastSeq, string reason);
+}

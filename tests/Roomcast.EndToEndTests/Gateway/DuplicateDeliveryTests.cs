@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using Roomcast.Contracts.Client;
+using Roomcast.Contracts.Rooms;
+using Roomcast.EndToEndTests.Infrastructure;
+using Shouldly;
+using Xunit;
+
+namespace Roomcast.EndToEndTests.Gateway;
+
+/// <summary>
+/// At least once on the bus, exactly once to the client: an event published twice reaches a client
+/// once, and a message that can never be handled ends in the error queue without holding up the
+/// events behind it. The test publishes onto the bus itself, through RabbitMQ's management API.
+/// </summary>
+[Collection(HistoryCollection.Name)]
+public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
+{
+    private const string Exchange = "roomcast.document-changed";
+    private const string MessageUrn = "roomcast:events:document-changed";
+    private const string ErrorQueue = "realtime-gateway.events_error";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly ClientConnections _connections = new();
+    private BusManagement _bus = null!;
+
+    private DemoWorld World => stack.World;
+
+    public Task InitializeAsync()
+    {
+        _bus = new BusManagement(stack.VirtualHost);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _bus.Dispose();
+        await _connections.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AnEventPublishedTwiceReachesTheClientOnce()
+    {
+        var carol = await ConnectAsync(World.Carol, gateway: 1, "carol on B");
+        var duplicated = Guid.NewGuid();
+        var fence = Guid.NewGuid();
+
+        await PublishAsync(duplicated, "once", [RoomName.User(World.Carol).ToString()]);
+        await PublishAsync(duplicated, "once", [RoomName.User(World.Carol).ToString()]);
+        await PublishAsync(fence, "fence", [RoomName.User(World.Carol).ToString()]);
+
+        var first = await NextAsync(carol);
+        first.Payload.GetProperty("eventId").GetGuid().ShouldBe(duplicated);
+        // The queue is consumed in order: the fence comes after both copies, so a second copy would be here first.
+        var next = await NextAsync(carol);
+        next.Payload.GetProperty("eventId").GetGuid().ShouldBe(fence, "the second copy of the event reached carol");
+        next.Payload.GetProperty("seq").GetInt64().ShouldBeGreaterThan(first.Payload.GetProperty("seq").GetInt64());
+    }
+
+    [Fact]
+    public async Task AMessageThatCannotBeHandledEndsInTheErrorQueueAndTheNextEventStillArrives()
+    {
+        var carol = await ConnectAsync(World.Carol, gateway: 0, "carol on A");
+        var poison = Guid.NewGuid();
+        var after = Guid.NewGuid();
+
+        // A room outside the grammar: the event cannot even be read, however often it is tried.
+        await PublishAsync(poison, "poison", ["no-such-room"]);
+        await PublishAsync(after, "after the poison", [RoomName.User(World.Carol).ToString()]);
+
+        (await NextAsync(carol)).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
+        await EventuallyAsync(async () => (await _bus.PeekAsync(ErrorQueue, 50)).Any(body => body.Contains(poison.ToString(), StringComparison.OrdinalIgnoreCase)),
+            $"the poison message is in {ErrorQueue}");
+        await EventuallyAsync(() => Task.FromResult(stack.Logs.Contains($"Message {poison} on realtime-gateway.events failed after its retries", StringComparison.Ordinal)),
+            "the gateway logged the dead-lettered message");
+    }
+
+    private Task PublishAsync(Guid eventId, string text, string[] audience) => _bus.PublishAsync(Exchange, MessageUrn, eventId, new
+    {
+        eventId,
+        occurredAt = DateTimeOffset.UtcNow,
+        documentId = World.PlanDocument,
+        rootId = World.PlanRoot,
+        data = new { text },
+        version = 1,
+        updatedAt = DateTimeOffset.UtcNow,
+        actorId = World.Bob,
+        originConnectionId = (string?)null,
+        toSelf = true,
+        audience,
+        seq = 0,
+    });
+
+    private async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.Elapsed > Patience)
+            {
+                throw new TimeoutException($"Not within {Patience.TotalSeconds} s: {what}.{Environment.NewLine}{stack.Logs}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    private async Task<EventInbox> ConnectAsync(Guid user, int gateway, string name)
+    {
+        var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
+        _connections.Add(connection);
+        return new EventInbox(connection, name);
+    }
+
+    private async Task<ReceivedEvent> NextAsync(EventInbox inbox)
+    {
+        try
+        {
+            return await inbox.NextAsync();
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
+        }
+    }
+}

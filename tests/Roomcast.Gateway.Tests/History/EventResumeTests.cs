@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Roomcast.RealtimeGateway.History;
+using Xunit;
+
+namespace Roomcast.Gateway.Tests.History;
+
+/// <summary><c>Resume</c> over the in-process history a gateway without Redis uses: the same rules the Redis history follows.</summary>
+public sealed class EventResumeTests
+{
+    private static readonly HashSet<string> CarolsRooms = new(["user:carol", "all", "group:study"], StringComparer.Ordinal);
+    private readonly ManualClock _clock = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
+
+    [Fact]
+    public async Task ResumeAnswersTheEventsOfTheConnectionsRoomsOnceEachInSeqOrder()
+    {
+        var (history, resume) = Create(new EventHistoryOptions());
+        var lastSeq = (await AppendAsync(history, "user:carol", "before")).Seq;
+        await AppendAsync(history, "user:carol", "one");
+        await AppendAsync(history, "user:dave", "not for carol");
+        await AppendAsync(history, "group:study", "two");
+        await AppendAsync(history, "admin", "admins only");
+        // In two of carol's rooms: still once.
+        await AppendAsync(history, ["all", "user:carol"], "three");
+
+        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+
+        result.Reload.ShouldBeFalse(result.Reason);
+        result.Events.Select(missed => missed.Payload.GetProperty("text").GetString()).ShouldBe(["one", "two", "three"]);
+        var seqs = result.Events.Select(missed => missed.Payload.GetProperty("seq").GetInt64()).ToList();
+        seqs.ShouldBe(seqs.Order().Distinct());
+        seqs.ShouldAllBe(seq => seq > lastSeq);
+        result.HeadSeq.ShouldBe(seqs[^1]);
+    }
+
+    [Fact]
+    public async Task ResumeReadsPastOnePageOfTheHistory()
+    {
+        var (history, resume) = Create(new EventHistoryOptions());
+        var lastSeq = (await AppendAsync(history, "all", "before")).Seq;
+        var count = EventResume.PageSize * 2 + 7;
+        for (var i = 0; i < count; i++)
+        {
+            await AppendAsync(history, i % 2 == 0 ? "all" : "user:dave", $"event {i}");
+        }
+
+        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+
+        result.Reload.ShouldBeFalse(result.Reason);
+        result.Events.Count.ShouldBe((count + 1) / 2);
+        result.Events[^1].Payload.GetProperty("text").GetString().ShouldBe($"event {count - 1}");
+    }
+
+    [Fact]
+    public async Task MoreMissedEventsThanAResumeAnswersMeansReloadNotAPartialAnswer()
+    {
+        var (history, resume) = Create(new EventHistoryOptions { MaxResumeEvents = 3 });
+        var lastSeq = (await AppendAsync(history, "all", "before")).Seq;
+        for (var i = 0; i < 4; i++)
+        {
+            await AppendAsync(history, "all", $"event {i}");
+        }
+
+        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+
+        result.Reload.ShouldBeTrue();
+        result.Reason.ShouldBe(ResumeRules.TooManyMissed);
+        result.Events.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AGapTrimmedBySizeMeansReloadEvenWhenTheTrimmedEventsWereForOthers()
+    {
+        var (history, resume) = Create(new EventHistoryOptions { MaxEvents = 5 });
+        var lastSeq = (await AppendAsync(history, "user:carol", "before")).Seq;
+        // Six more: "before" and the first of them are trimmed.
+        for (var i = 0; i < 6; i++)
+        {
+            await AppendAsync(history, "user:dave", $"event {i}");
+        }
+
+        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+
+        result.Reload.ShouldBeTrue();
+        result.Reason.ShouldBe(ResumeRules.BeyondHistory);
+        (await resume.ResumeAsync(lastSeq + 1, CarolsRooms, CancellationToken.None)).Reload.ShouldBeFalse("from the first kept event on, nothing is missing");
+    }
+
+    [Fact]
+    public async Task AGapOlderThanTheHistoryAgeMeansReload()
+    {
+        var (history, resume) = Create(new EventHistoryOptions { MaxAge = TimeSpan.FromMinutes(1) });
+        var lastSeq = (await AppendAsync(history, "all", "before")).Seq;
+        await AppendAsync(history, "all", "old");
+        _clock.Advance(TimeSpan.FromMinutes(2));
+
+        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+
+        result.Reload.ShouldBeTrue();
+        result.Reason.ShouldBe(ResumeRules.BeyondHistory);
+    }
+
+    [Fact]
+    public async Task ASeqFromBeforeARestartMeansReload()
+    {
+        var (before, _) = Create(new EventHistoryOptions());
+        var lastSeq = (await AppendAsync(before, "all", "before the restart")).Seq;
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        var (_, afterRestart) = Create(new EventHistoryOptions());
+
+        var result = await afterRestart.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+
+        result.Reload.ShouldBeTrue();
+        result.Reason.ShouldBe(ResumeRules.BeyondHistory);
+    }
+
+    [Fact]
+    public async Task AnEventIdSeenBeforeKeepsItsSeqAndIsDroppedOnceDelivered()
+    {
+        var (history, _) = Create(new EventHistoryOptions());
+        var eventId = Guid.NewGuid();
+        var first = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
+
+        var retried = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
+        await history.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        var redelivered = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
+
+        first.Outcome.ShouldBe(AppendOutcome.New);
+        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending));
+        redelivered.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
+        (await history.ReadAfterAsync(0, 10, CarolsRooms, CancellationToken.None)).Entries.Count.ShouldBe(1);
+    }
+
+    private (InMemoryEventHistory History, EventResume Resume) Create(EventHistoryOptions options)
+    {
+        var history = new InMemoryEventHistory(options, _clock);
+        return (history, new EventResume(history, options, NullLogger<EventResume>.Instance));
+    }
+
+    private static Task<HistoryAppend> AppendAsync(IEventHistory history, string room, string text) => AppendAsync(history, [room], text);
+
+    private static Task<HistoryAppend> AppendAsync(IEventHistory history, string[] audience, string text) =>
+        history.AppendAsync(Entry(Guid.NewGuid(), audience, text), CancellationToken.None);
+
+    internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
+        new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });
+}

@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Roomcast.Gateway.Tests.Infrastructure;
+using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.History;
+using Roomcast.Redis;
+using Xunit;
+
+namespace Roomcast.Gateway.Tests.History;
+
+/// <summary>
+/// The history in a real redis-server, shared by two instances (two connections with the same prefix):
+/// one seq sequence for both, a copy of an event recognised whichever instance sees it, trimming and
+/// a history that lost its data.
+/// </summary>
+public sealed class RedisEventHistoryTests : IAsyncLifetime
+{
+    private static readonly HashSet<string> Everyone = new(["all"], StringComparer.Ordinal);
+    private readonly string _prefix = TestRedis.NewPrefix();
+    private readonly List<BackplaneRedis> _connections = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in _connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task TwoInstancesShareOneRisingSeqAndRecogniseEachOthersEventIds()
+    {
+        var a = await InstanceAsync(new EventHistoryOptions());
+        var b = await InstanceAsync(new EventHistoryOptions());
+        var eventId = Guid.NewGuid();
+
+        var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
+        var copyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
+        await a.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        var laterCopyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
+        var next = await b.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "next"), CancellationToken.None);
+
+        first.Outcome.ShouldBe(AppendOutcome.New);
+        copyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending), "a copy seen before its delivery finished is sent again with the same seq");
+        laterCopyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered), "a copy of a delivered event is dropped");
+        next.ShouldBe(new HistoryAppend(first.Seq + 1, AppendOutcome.New));
+        var page = await a.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+        page.Entries.Select(entry => entry.Seq).ShouldBe([first.Seq, next.Seq]);
+        page.Entries[0].ClientPayload().GetProperty("seq").GetInt64().ShouldBe(first.Seq);
+        page.Entries[0].ClientPayload().GetProperty("text").GetString().ShouldBe("once");
+        page.Head.ShouldBe(next.Seq);
+    }
+
+    [Fact]
+    public async Task AReadReturnsOnlyEntriesNamingTheReadersRoomsButReportsWhatItScanned()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions());
+        var forCarol = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:carol"], "for carol"), CancellationToken.None);
+        var forDave = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:dave"], "for dave"), CancellationToken.None);
+
+        var page = await history.ReadAfterAsync(forCarol.Seq - 1, 10, new HashSet<string>(["user:carol", "all"], StringComparer.Ordinal), CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe([forCarol.Seq]);
+        page.Scanned.ShouldBe(2);
+        page.LastScanned.ShouldBe(forDave.Seq);
+    }
+
+    [Fact]
+    public async Task TrimmingBySizeRaisesTheFloorToTheLastTrimmedSeq()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions { MaxEvents = 3 });
+        var seqs = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            seqs.Add((await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], $"event {i}"), CancellationToken.None)).Seq);
+        }
+
+        var page = await history.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe(seqs[2..]);
+        page.Floor.ShouldBe(seqs[1]);
+        ResumeRules.GapReason(seqs[0], page.Floor, page.Head).ShouldBe(ResumeRules.BeyondHistory);
+        ResumeRules.GapReason(seqs[1], page.Floor, page.Head).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task TrimmingByAgeHappensWhenAClientResumes()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions { MaxAge = TimeSpan.FromSeconds(1) });
+        var old = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "old"), CancellationToken.None);
+
+        // Bounded poll: the entry is older than a second at the latest after a few reads.
+        var deadline = DateTime.UtcNow + TestRedis.Patience;
+        HistoryPage page;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            page = await history.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+        }
+        while (page.Entries.Count > 0 && DateTime.UtcNow < deadline);
+
+        page.Entries.ShouldBeEmpty();
+        page.Floor.ShouldBe(old.Seq);
+    }
+
+    [Fact]
+    public async Task AfterRedisLostTheHistoryEveryEarlierSeqIsToldToReload()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions());
+        var before = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "before"), CancellationToken.None);
+        await using (var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestRedis.Endpoint }, NullLogger.Instance))
+        {
+            var keys = new HistoryKeys(_prefix);
+            await redis.DelAsync(keys.Head, keys.Floor, keys.Log);
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(5)); // a new millisecond: the new numbering starts above the old one
+
+        var after = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "after"), CancellationToken.None);
+        var page = await history.ReadAfterAsync(before.Seq, 10, Everyone, CancellationToken.None);
+
+        after.Seq.ShouldBeGreaterThan(before.Seq);
+        ResumeRules.GapReason(before.Seq, page.Floor, page.Head).ShouldBe(ResumeRules.BeyondHistory);
+    }
+
+    private async Task<RedisEventHistory> InstanceAsync(EventHistoryOptions options)
+    {
+        var redis = new BackplaneRedis(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}", NullLogger<BackplaneRedis>.Instance);
+        _connections.Add(redis);
+        await redis.StartAsync(CancellationToken.None);
+        await redis.Connected.WaitAsync(TestRedis.Patience);
+        return new RedisEventHistory(redis, options);
+    }
+}
