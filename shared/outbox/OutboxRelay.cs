@@ -32,25 +32,45 @@ public sealed partial class OutboxRelay(
         var listening = ListenForCommitsAsync(stoppingToken);
         var backoff = TimeSpan.Zero;
         signal.Notify(); // rows left by a previous run go out at once
-        while (!stoppingToken.IsCancellationRequested)
+        // The relay keeps its own connection from round to round: taking one from the pool each time
+        // made it queue behind every waiting request under load, so events waited seconds to go out.
+        NpgsqlConnection? connection = null;
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
-                while (await RelayBatchAsync(stoppingToken))
+                try
                 {
-                }
+                    await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
+                    connection ??= await dataSource.OpenConnectionAsync(stoppingToken);
+                    while (await RelayBatchAsync(connection, stoppingToken))
+                    {
+                    }
 
-                backoff = TimeSpan.Zero;
+                    backoff = TimeSpan.Zero;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception exception)
+                {
+                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                    LogRelayFailed(exception, backoff);
+                    // A broken connection is not reused; a healthy one is cheap to open again after a failed round.
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        }
+        finally
+        {
+            if (connection is not null)
             {
-                break;
-            }
-            catch (Exception exception)
-            {
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                LogRelayFailed(exception, backoff);
+                await connection.DisposeAsync();
             }
         }
 
@@ -58,30 +78,31 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>Relays one batch; returns whether there may be more.</summary>
-    private async Task<bool> RelayBatchAsync(CancellationToken cancellationToken)
+    private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var isRelay = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT pg_try_advisory_xact_lock(hashtext(@LockKey))", new { LockKey }, transaction, cancellationToken: cancellationToken));
-        if (!isRelay)
-        {
-            return false; // another instance relays; it drains what we committed too
-        }
-
-        var lastSeq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT last_seq FROM outbox_state", transaction: transaction, cancellationToken: cancellationToken));
-        // Rows numbered by an earlier round whose publish failed come first, in seq order.
-        var rows = (await connection.QueryAsync<PendingRow>(new CommandDefinition(
+        // One round trip: the relay lock, the last seq given and the waiting rows (read for nothing
+        // when another instance holds the lock; it drains what we committed too). Rows numbered by
+        // an earlier round whose publish failed come first, in seq order.
+        List<PendingRow> rows;
+        long lastSeq;
+        using (var results = await connection.QueryMultipleAsync(new CommandDefinition(
             """
+            SELECT pg_try_advisory_xact_lock(hashtext(@LockKey));
+            SELECT last_seq FROM outbox_state;
             SELECT id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload
             FROM outbox WHERE published_at IS NULL
             ORDER BY seq NULLS LAST, id
-            LIMIT @batch
-            """, new { batch = options.Value.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
+            LIMIT @batch;
+            """, new { LockKey, batch = options.Value.BatchSize }, transaction, cancellationToken: cancellationToken)))
         {
-            return false;
+            var isRelay = await results.ReadSingleAsync<bool>();
+            lastSeq = await results.ReadSingleAsync<long>();
+            rows = (await results.ReadAsync<PendingRow>()).ToList();
+            if (!isRelay || rows.Count == 0)
+            {
+                return false;
+            }
         }
 
         var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
@@ -192,7 +213,8 @@ public sealed partial class OutboxRelay(
 
     private sealed record PendingRow(long Id, long? Seq, Guid EventId, Guid? RecordId, string EventType, string Payload);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
+    // Debug: a round under light load is one event, so Information wrote a line per event.
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
     private partial void LogPublished(int count, long firstSeq, long lastSeq);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Outbox relay round failed; retrying in {Backoff}")]

@@ -114,8 +114,7 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
 
     private static async Task<(DocumentRecord? Document, RootAccess? Access, Outcome<DocumentRecord>? Failure)> LockForWriteAsync(ChangeScope scope, Guid id, CancellationToken cancellationToken)
     {
-        var document = await DocumentStore.FindAsync(scope.Connection, scope.Transaction, id, cancellationToken);
-        var access = document is null ? null : await RootAccessStore.LoadAsync(scope.Connection, scope.Transaction, document.RootId, cancellationToken);
+        var (document, access) = await DocumentStore.LockWithAccessAsync(scope.Connection, scope.Transaction, id, cancellationToken);
         if (access is null || !scope.Caller.AccessTo(access, document!.AuthorId).CanRead())
         {
             return (null, null, NotFound(id));

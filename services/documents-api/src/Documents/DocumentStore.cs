@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Roomcast.Contracts.Events;
+using Roomcast.DocumentsApi.Access;
 
 namespace Roomcast.DocumentsApi.Documents;
 
@@ -18,6 +19,18 @@ public static class DocumentStore
             $"SELECT {Columns} FROM documents WHERE id = @id {(transaction is null ? "" : "FOR UPDATE")}",
             new { id }, transaction, cancellationToken: cancellationToken));
         return row?.ToRecord();
+    }
+
+    /// <summary>The document, locked until the transaction ends, and the access to its root, in one round trip.</summary>
+    public static async Task<(DocumentRecord? Document, RootAccess? Access)> LockWithAccessAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM documents WHERE id = @id FOR UPDATE;
+            {RootAccessStore.Queries("(SELECT root_id FROM documents WHERE id = @id)")}
+            """, new { id }, transaction, cancellationToken: cancellationToken));
+        var document = (await results.ReadSingleOrDefaultAsync<Row>())?.ToRecord();
+        return document is null ? (null, null) : (document, await RootAccessStore.ReadAsync(results, document.RootId));
     }
 
     public static async Task<DocumentRecord> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, Guid authorId, string type, Guid? parentId, JsonElement data, CancellationToken cancellationToken)
