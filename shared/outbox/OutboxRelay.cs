@@ -1,3 +1,4 @@
+using System.Data;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -34,7 +35,10 @@ public sealed partial class OutboxRelay(
         signal.Notify(); // rows left by a previous run go out at once
         // The relay keeps its own connection from round to round: taking one from the pool each time
         // made it queue behind every waiting request under load, so events waited seconds to go out.
+        // The relay lock is a session lock of that connection: held from round to round without a
+        // transaction per round, and released by PostgreSQL when the connection ends, however it ends.
         NpgsqlConnection? connection = null;
+        var holdsLock = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -43,8 +47,12 @@ public sealed partial class OutboxRelay(
                 {
                     await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
                     connection ??= await dataSource.OpenConnectionAsync(stoppingToken);
-                    while (await RelayBatchAsync(connection, stoppingToken))
+                    holdsLock = holdsLock || await TryTakeRelayLockAsync(connection, stoppingToken);
+                    if (holdsLock)
                     {
+                        while (await RelayBatchAsync(connection, stoppingToken))
+                        {
+                        }
                     }
 
                     backoff = TimeSpan.Zero;
@@ -57,11 +65,13 @@ public sealed partial class OutboxRelay(
                 {
                     backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
                     LogRelayFailed(exception, backoff);
-                    // A broken connection is not reused; a healthy one is cheap to open again after a failed round.
-                    if (connection is not null)
+                    // Only a broken connection is replaced: its session, and so the lock, ended with it. A
+                    // healthy one is kept, since back in the pool it would hold the lock until it was reused.
+                    if (connection is not null && connection.State != ConnectionState.Open)
                     {
                         await connection.DisposeAsync();
                         connection = null;
+                        holdsLock = false;
                     }
                 }
             }
@@ -70,36 +80,61 @@ public sealed partial class OutboxRelay(
         {
             if (connection is not null)
             {
-                await connection.DisposeAsync();
+                await ReleaseAsync(connection, holdsLock);
             }
         }
 
         await listening;
     }
 
+    /// <summary>
+    /// Takes the relay lock for this connection if it is free. An instance that holds it drains what
+    /// we committed too; we try again at every wake-up, so we take over as soon as its connection ends.
+    /// </summary>
+    private static async Task<bool> TryTakeRelayLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT pg_try_advisory_lock(hashtext(@LockKey))", new { LockKey }, cancellationToken: cancellationToken));
+
+    /// <summary>Gives the lock up at once on shutdown, so another instance takes over without waiting for this pool to close.</summary>
+    private async Task ReleaseAsync(NpgsqlConnection connection, bool holdsLock)
+    {
+        try
+        {
+            if (holdsLock && connection.State == ConnectionState.Open)
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtext(@LockKey))", new { LockKey });
+            }
+        }
+        catch (NpgsqlException exception)
+        {
+            // The session ends with the pool at the latest, and the lock with it.
+            LogReleaseFailed(exception);
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
     /// <summary>Relays one batch; returns whether there may be more.</summary>
     private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // One round trip: the relay lock, the last seq given and the waiting rows (read for nothing
-        // when another instance holds the lock; it drains what we committed too). Rows numbered by
-        // an earlier round whose publish failed come first, in seq order.
+        // One round trip: the last seq given and the waiting rows. Rows numbered by an earlier round
+        // whose publish failed come first, in seq order.
         List<PendingRow> rows;
         long lastSeq;
         using (var results = await connection.QueryMultipleAsync(new CommandDefinition(
             """
-            SELECT pg_try_advisory_xact_lock(hashtext(@LockKey));
             SELECT last_seq FROM outbox_state;
             SELECT id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload
             FROM outbox WHERE published_at IS NULL
             ORDER BY seq NULLS LAST, id
             LIMIT @batch;
-            """, new { LockKey, batch = options.Value.BatchSize }, transaction, cancellationToken: cancellationToken)))
+            """, new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)))
         {
-            var isRelay = await results.ReadSingleAsync<bool>();
             lastSeq = await results.ReadSingleAsync<long>();
             rows = (await results.ReadAsync<PendingRow>()).ToList();
-            if (!isRelay || rows.Count == 0)
+            if (rows.Count == 0)
             {
                 return false;
             }
@@ -132,6 +167,7 @@ public sealed partial class OutboxRelay(
             ? publishes[published].Exception?.GetBaseException() ?? new TimeoutException("A publish did not complete.")
             : null;
 
+        // Both statements in one command: PostgreSQL runs them in one implicit transaction.
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN @confirmedAt END
@@ -139,6 +175,7 @@ public sealed partial class OutboxRelay(
             WHERE outbox.id = numbered.id;
             UPDATE outbox_state SET last_seq = @lastSeq;
             """,
+
             new
             {
                 ids = rows.Select(row => row.Id).ToArray(),
@@ -147,9 +184,7 @@ public sealed partial class OutboxRelay(
                 confirmedAt,
                 lastSeq,
             },
-            transaction,
             cancellationToken: CancellationToken.None));
-        await transaction.CommitAsync(CancellationToken.None);
 
         if (published > 0)
         {
@@ -222,6 +257,9 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
     private partial void LogListenFailed(Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Could not release the outbox relay lock on shutdown; it goes with the connection")]
+    private partial void LogReleaseFailed(Exception exception);
 }
 
 public sealed class OutboxPublishException(string message, Exception inner) : Exception(message, inner);
