@@ -17,6 +17,8 @@
 # Servers run in their own session (setsid), so they outlive the calling
 # shell: whoever starts a stack must stop it.
 #
+# ROOMCAST_STACK_DURABLE=1 keeps fsync and synchronous_commit on in a test stack (for benchmarks).
+#
 # Dev port overrides: ROOMCAST_DEV_PG_PORT (55432), ROOMCAST_DEV_REDIS_PORT (56379),
 # ROOMCAST_DEV_RABBITMQ_PORT (55672), ROOMCAST_DEV_RABBITMQ_MANAGEMENT_PORT (55673),
 # ROOMCAST_DEV_RABBITMQ_DIST_PORT (55674), ROOMCAST_DEV_EPMD_PORT (55675).
@@ -209,8 +211,9 @@ start_postgres() {
     local pgdata=$STACK_DIR/pg pwfile
     local opts=(-c listen_addresses=127.0.0.1 -c "unix_socket_directories=$STACK_DIR/pgsock"
                 -c max_connections=300)
-    # Test data is thrown away: trade durability for speed.
-    [[ $MODE == test ]] && opts+=(-c fsync=off -c synchronous_commit=off)
+    # Test data is thrown away: trade durability for speed, unless ROOMCAST_STACK_DURABLE=1 asks for
+    # production's commit path (benchmarks: a commit's latency is mostly its WAL flush).
+    [[ $MODE == test && ${ROOMCAST_STACK_DURABLE:-0} != 1 ]] && opts+=(-c fsync=off -c synchronous_commit=off)
 
     install -d -o postgres -g postgres -m 755 "$STACK_DIR/pgsock"
     if [[ ! -e $pgdata || -z $(ls -A "$pgdata") ]]; then

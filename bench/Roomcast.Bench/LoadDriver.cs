@@ -13,10 +13,24 @@ public sealed record LoadResult(IReadOnlyList<RequestResult> Requests, TimeSpan 
 
     public Percentiles Latency => Percentiles.Of(Requests.Where(request => request.Error is null).Select(request => request.LatencyMs));
 
-    /// <summary>The distinct error messages with how often each occurred, most frequent first.</summary>
+    /// <summary>The distinct kinds of error with how often each occurred, most frequent first.</summary>
     public IEnumerable<(string Error, int Count)> ErrorKinds =>
-        Requests.Where(request => request.Error is not null).GroupBy(request => request.Error!)
+        Requests.Where(request => request.Error is not null).GroupBy(request => KindOf(request.Error!))
             .Select(group => (group.Key, group.Count())).OrderByDescending(kind => kind.Item2);
+
+    /// <summary>
+    /// A problem-details answer by its status and problem type: its body names the request's own
+    /// document (instance), which made every refused request a kind of its own.
+    /// </summary>
+    private static string KindOf(string error)
+    {
+        const string TypeField = "\"type\":\"";
+        var type = error.IndexOf(TypeField, StringComparison.Ordinal);
+        var end = type < 0 ? -1 : error.IndexOf('"', type + TypeField.Length);
+        return error.StartsWith("HTTP ", StringComparison.Ordinal) && end > 0
+            ? $"{error[..8]} {error[(type + TypeField.Length)..end]}"
+            : error;
+    }
 }
 
 /// <summary>How far behind its schedule the open loop sent requests.</summary>

@@ -18,4 +18,20 @@ public sealed class OutboxOptions
     /// <summary>How long one publish may wait for the broker's confirm before the round is retried.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Published events older than this leave the event log; unpublished ones never do.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most published events the event log keeps, whatever their age; 0 for no count limit.</summary>
+    [Range(0, long.MaxValue)]
+    public long RetentionMaxEvents { get; set; }
+
+    /// <summary>How often the event log is pruned.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many events one prune statement deletes, so a large backlog never holds long locks or one huge transaction.</summary>
+    [Range(1, 100_000)]
+    public int RetentionBatchSize { get; set; } = 1_000;
 }

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -32,56 +33,111 @@ public sealed partial class OutboxRelay(
         var listening = ListenForCommitsAsync(stoppingToken);
         var backoff = TimeSpan.Zero;
         signal.Notify(); // rows left by a previous run go out at once
-        while (!stoppingToken.IsCancellationRequested)
+        // The relay keeps its own connection from round to round: taking one from the pool each time
+        // made it queue behind every waiting request under load, so events waited seconds to go out.
+        // The relay lock is a session lock of that connection: held from round to round without a
+        // transaction per round, and released by PostgreSQL when the connection ends, however it ends.
+        NpgsqlConnection? connection = null;
+        var holdsLock = false;
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
-                while (await RelayBatchAsync(stoppingToken))
+                try
                 {
-                }
+                    await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
+                    connection ??= await dataSource.OpenConnectionAsync(stoppingToken);
+                    holdsLock = holdsLock || await TryTakeRelayLockAsync(connection, stoppingToken);
+                    if (holdsLock)
+                    {
+                        while (await RelayBatchAsync(connection, stoppingToken))
+                        {
+                        }
+                    }
 
-                backoff = TimeSpan.Zero;
+                    backoff = TimeSpan.Zero;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception exception)
+                {
+                    backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                    LogRelayFailed(exception, backoff);
+                    // Only a broken connection is replaced: its session, and so the lock, ended with it. A
+                    // healthy one is kept, since back in the pool it would hold the lock until it was reused.
+                    if (connection is not null && connection.State != ConnectionState.Open)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                        holdsLock = false;
+                    }
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        }
+        finally
+        {
+            if (connection is not null)
             {
-                break;
-            }
-            catch (Exception exception)
-            {
-                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
-                LogRelayFailed(exception, backoff);
+                await ReleaseAsync(connection, holdsLock);
             }
         }
 
         await listening;
     }
 
-    /// <summary>Relays one batch; returns whether there may be more.</summary>
-    private async Task<bool> RelayBatchAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var isRelay = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT pg_try_advisory_xact_lock(hashtext(@LockKey))", new { LockKey }, transaction, cancellationToken: cancellationToken));
-        if (!isRelay)
-        {
-            return false; // another instance relays; it drains what we committed too
-        }
+    /// <summary>
+    /// Takes the relay lock for this connection if it is free. An instance that holds it drains what
+    /// we committed too; we try again at every wake-up, so we take over as soon as its connection ends.
+    /// </summary>
+    private static async Task<bool> TryTakeRelayLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT pg_try_advisory_lock(hashtext(@LockKey))", new { LockKey }, cancellationToken: cancellationToken));
 
-        var lastSeq = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT last_seq FROM outbox_state", transaction: transaction, cancellationToken: cancellationToken));
-        // Rows numbered by an earlier round whose publish failed come first, in seq order.
-        var rows = (await connection.QueryAsync<PendingRow>(new CommandDefinition(
+    /// <summary>Gives the lock up at once on shutdown, so another instance takes over without waiting for this pool to close.</summary>
+    private async Task ReleaseAsync(NpgsqlConnection connection, bool holdsLock)
+    {
+        try
+        {
+            if (holdsLock && connection.State == ConnectionState.Open)
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(hashtext(@LockKey))", new { LockKey });
+            }
+        }
+        catch (NpgsqlException exception)
+        {
+            // The session ends with the pool at the latest, and the lock with it.
+            LogReleaseFailed(exception);
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Relays one batch; returns whether there may be more.</summary>
+    private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // One round trip: the last seq given and the waiting rows. Rows numbered by an earlier round
+        // whose publish failed come first, in seq order.
+        List<PendingRow> rows;
+        long lastSeq;
+        using (var results = await connection.QueryMultipleAsync(new CommandDefinition(
             """
+            SELECT last_seq FROM outbox_state;
             SELECT id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload
             FROM outbox WHERE published_at IS NULL
             ORDER BY seq NULLS LAST, id
-            LIMIT @batch
-            """, new { batch = options.Value.BatchSize }, transaction, cancellationToken: cancellationToken))).ToList();
-        if (rows.Count == 0)
+            LIMIT @batch;
+            """, new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)))
         {
-            return false;
+            lastSeq = await results.ReadSingleAsync<long>();
+            rows = (await results.ReadAsync<PendingRow>()).ToList();
+            if (rows.Count == 0)
+            {
+                return false;
+            }
         }
 
         var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
@@ -111,6 +167,7 @@ public sealed partial class OutboxRelay(
             ? publishes[published].Exception?.GetBaseException() ?? new TimeoutException("A publish did not complete.")
             : null;
 
+        // Both statements in one command: PostgreSQL runs them in one implicit transaction.
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN @confirmedAt END
@@ -118,6 +175,7 @@ public sealed partial class OutboxRelay(
             WHERE outbox.id = numbered.id;
             UPDATE outbox_state SET last_seq = @lastSeq;
             """,
+
             new
             {
                 ids = rows.Select(row => row.Id).ToArray(),
@@ -126,9 +184,7 @@ public sealed partial class OutboxRelay(
                 confirmedAt,
                 lastSeq,
             },
-            transaction,
             cancellationToken: CancellationToken.None));
-        await transaction.CommitAsync(CancellationToken.None);
 
         if (published > 0)
         {
@@ -192,7 +248,8 @@ public sealed partial class OutboxRelay(
 
     private sealed record PendingRow(long Id, long? Seq, Guid EventId, Guid? RecordId, string EventType, string Payload);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
+    // Debug: a round under light load is one event, so Information wrote a line per event.
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
     private partial void LogPublished(int count, long firstSeq, long lastSeq);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Outbox relay round failed; retrying in {Backoff}")]
@@ -200,6 +257,9 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
     private partial void LogListenFailed(Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Could not release the outbox relay lock on shutdown; it goes with the connection")]
+    private partial void LogReleaseFailed(Exception exception);
 }
 
 public sealed class OutboxPublishException(string message, Exception inner) : Exception(message, inner);

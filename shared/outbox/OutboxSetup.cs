@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Roomcast.ServiceDefaults.Configuration;
 
@@ -20,6 +21,8 @@ public static class OutboxSetup
         builder.Services.AddSingleton<OutboxWriter>();
         builder.Services.AddSingleton<OutboxTransaction.Factory>();
         builder.Services.AddHostedService<OutboxRelay>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHostedService<OutboxRetention>();
         return builder;
     }
 }

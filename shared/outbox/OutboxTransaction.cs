@@ -34,6 +34,25 @@ public sealed class OutboxTransaction : IAsyncDisposable
         return _outbox.AddAsync(Connection, Transaction, eventId, recordId, build(eventId), _cancellationToken);
     }
 
+    /// <summary>
+    /// Writes an event about <paramref name="recordId"/> in the same round trip as <paramref name="change"/>,
+    /// the statement that makes the change; returns what <paramref name="read"/> takes from its results.
+    /// </summary>
+    public async Task<TResult> AddWithAsync<TEvent, TResult>(Guid recordId, Func<Guid, TEvent> build, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read)
+        where TEvent : class
+    {
+        var eventId = Guid.NewGuid();
+        await using var batch = new NpgsqlBatch(Connection, Transaction) { BatchCommands = { change, _outbox.CommandFor(eventId, recordId, build(eventId)) } };
+        await using var reader = await batch.ExecuteReaderAsync(_cancellationToken);
+        var result = await read(reader, _cancellationToken);
+        // To the end of the batch, so a failed outbox insert throws here rather than leaving an aborted transaction to commit.
+        while (await reader.NextResultAsync(_cancellationToken))
+        {
+        }
+
+        return result;
+    }
+
     public async Task CommitAsync()
     {
         await Transaction.CommitAsync(_cancellationToken);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using Npgsql;
 
 namespace Roomcast.Outbox;
@@ -13,19 +12,24 @@ public sealed class OutboxWriter(OutboxEventTypes eventTypes)
     public async Task AddAsync<TEvent>(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid eventId, Guid recordId, TEvent integrationEvent, CancellationToken cancellationToken)
         where TEvent : class
     {
-        await connection.ExecuteAsync(new CommandDefinition(
-            $"""
-            INSERT INTO outbox (event_id, record_id, event_type, payload, created_at) VALUES (@eventId, @recordId, @eventType, @payload::jsonb, clock_timestamp());
-            SELECT pg_notify('{OutboxChannel.Name}', '');
-            """,
-            new
-            {
-                eventId,
-                recordId,
-                eventType = eventTypes.NameOf(typeof(TEvent)),
-                payload = JsonSerializer.Serialize(integrationEvent, OutboxEventTypes.Json),
-            },
-            transaction,
-            cancellationToken: cancellationToken));
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { CommandFor(eventId, recordId, integrationEvent) } };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>The one statement that writes the event and the NOTIFY sent on commit, to batch with others.</summary>
+    public NpgsqlBatchCommand CommandFor<TEvent>(Guid eventId, Guid recordId, TEvent integrationEvent)
+        where TEvent : class =>
+        new($"""
+            INSERT INTO outbox (event_id, record_id, event_type, payload, created_at)
+            SELECT $1, $2, $3, $4::jsonb, clock_timestamp() FROM (SELECT pg_notify('{OutboxChannel.Name}', '')) AS wake_relays
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid> { TypedValue = eventId },
+                new NpgsqlParameter<Guid> { TypedValue = recordId },
+                new NpgsqlParameter<string> { TypedValue = eventTypes.NameOf(typeof(TEvent)) },
+                new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(integrationEvent, OutboxEventTypes.Json) },
+            },
+        };
 }

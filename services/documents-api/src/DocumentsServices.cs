@@ -5,6 +5,7 @@ using Roomcast.DocumentsApi.Demo;
 using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Events;
+using Roomcast.DocumentsApi.Http;
 using Roomcast.DocumentsApi.Permissions;
 using Roomcast.DocumentsApi.Projection;
 using Roomcast.DocumentsApi.Roots;
@@ -25,6 +26,7 @@ internal static class DocumentsServices
                 kestrel.Limits.MaxRequestBodySize = documents.Value.MaxRequestBodyBytes);
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddRequestLimits();
         builder.AddRoomcastOutbox(events => events
             .Add<DocumentChanged>()
             .Add<RecordCreated>()
@@ -43,7 +45,7 @@ internal static class DocumentsServices
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>
     public static void MapDocumentsApi(this WebApplication app)
     {
-        app.MapGroup("/api/v1").RequireAuthorization()
+        app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(RequestLimits.Policy)
             .MapRoots()
             .MapPermissions()
             .MapDocuments();

@@ -18,6 +18,8 @@ builder.AddDocumentsServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+// Before authentication: a request refused for overload should cost as little as possible.
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();

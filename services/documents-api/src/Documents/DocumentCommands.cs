@@ -78,7 +78,7 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
     public async Task<Outcome<DocumentRecord>> UpdateDataAsync(Caller caller, Guid id, JsonElement data, long? expectedVersion, string? origin, CancellationToken cancellationToken)
     {
         await using var scope = await scopes.BeginAsync(caller, origin, cancellationToken);
-        var (current, access, failure) = await LockForWriteAsync(scope, id, cancellationToken);
+        var (current, access, now, failure) = await LockForWriteAsync(scope, id, cancellationToken);
         if (failure is not null)
         {
             return failure;
@@ -89,9 +89,12 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
             return new Outcome<DocumentRecord>.Conflict($"The document is at version {current.Version}, not {expected}.", current.Version);
         }
 
-        var updated = await DocumentStore.UpdateDataAsync(scope.Connection, scope.Transaction, id, data, cancellationToken);
+        // The row is locked, so the update's result is known before it runs, and the event goes in the
+        // same round trip. The event carries the data as sent; the stored jsonb is the same JSON value.
+        var changed = current! with { Data = data, Version = current.Version + 1, UpdatedAt = now };
         // A data change alters no grant, so the readers before and after are the same.
-        await scope.DocumentChangedAsync(updated, new RecordReaders(access!, updated.AuthorId));
+        var updated = await scope.DocumentChangedAsync(changed, new RecordReaders(access!, current.AuthorId),
+            DocumentStore.UpdateDataCommand(id, data), DocumentStore.ReadChangedAsync);
         await scope.CommitAsync();
         return updated;
     }
@@ -99,7 +102,7 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
     public async Task<Outcome<DocumentRecord>> DeleteAsync(Caller caller, Guid id, string? origin, CancellationToken cancellationToken)
     {
         await using var scope = await scopes.BeginAsync(caller, origin, cancellationToken);
-        var (current, access, failure) = await LockForWriteAsync(scope, id, cancellationToken);
+        var (current, access, _, failure) = await LockForWriteAsync(scope, id, cancellationToken);
         if (failure is not null)
         {
             return failure;
@@ -112,18 +115,17 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
         return current;
     }
 
-    private static async Task<(DocumentRecord? Document, RootAccess? Access, Outcome<DocumentRecord>? Failure)> LockForWriteAsync(ChangeScope scope, Guid id, CancellationToken cancellationToken)
+    private static async Task<(DocumentRecord? Document, RootAccess? Access, DateTimeOffset Now, Outcome<DocumentRecord>? Failure)> LockForWriteAsync(ChangeScope scope, Guid id, CancellationToken cancellationToken)
     {
-        var document = await DocumentStore.FindAsync(scope.Connection, scope.Transaction, id, cancellationToken);
-        var access = document is null ? null : await RootAccessStore.LoadAsync(scope.Connection, scope.Transaction, document.RootId, cancellationToken);
+        var (document, access, now) = await DocumentStore.LockWithAccessAsync(scope.Connection, scope.Transaction, id, cancellationToken);
         if (access is null || !scope.Caller.AccessTo(access, document!.AuthorId).CanRead())
         {
-            return (null, null, NotFound(id));
+            return (null, null, now, NotFound(id));
         }
 
         return scope.Caller.AccessTo(access, document.AuthorId).CanWrite()
-            ? (document, access, null)
-            : (null, null, new Outcome<DocumentRecord>.Forbidden("You may read this document but not change it."));
+            ? (document, access, now, null)
+            : (null, null, now, new Outcome<DocumentRecord>.Forbidden("You may read this document but not change it."));
     }
 
     private static Outcome<DocumentRecord> NotFound(Guid id) => new Outcome<DocumentRecord>.NotFound($"document {id}");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Npgsql;
 using Roomcast.Contracts.Events;
+using Roomcast.DocumentsApi.Access;
 
 namespace Roomcast.DocumentsApi.Documents;
 
@@ -20,6 +21,23 @@ public static class DocumentStore
         return row?.ToRecord();
     }
 
+    /// <summary>
+    /// The document, locked until the transaction ends, the access to its root, and the transaction's
+    /// time (what <c>now()</c> stamps its changes with), in one round trip.
+    /// </summary>
+    public static async Task<(DocumentRecord? Document, RootAccess? Access, DateTimeOffset Now)> LockWithAccessAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
+            SELECT now();
+            SELECT {Columns} FROM documents WHERE id = @id FOR UPDATE;
+            {RootAccessStore.Queries("(SELECT root_id FROM documents WHERE id = @id)")}
+            """, new { id }, transaction, cancellationToken: cancellationToken));
+        var now = new DateTimeOffset(await results.ReadSingleAsync<DateTime>(), TimeSpan.Zero);
+        var document = (await results.ReadSingleOrDefaultAsync<Row>())?.ToRecord();
+        return document is null ? (null, null, now) : (document, await RootAccessStore.ReadAsync(results, document.RootId), now);
+    }
+
     public static async Task<DocumentRecord> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, Guid authorId, string type, Guid? parentId, JsonElement data, CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
@@ -31,12 +49,24 @@ public static class DocumentStore
         return row.ToRecord();
     }
 
-    public static async Task<DocumentRecord> UpdateDataAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, JsonElement data, CancellationToken cancellationToken)
+    /// <summary>The update of a document's data, for <see cref="ReadChangedAsync"/>; with a lock on the row its result is known: the next version at the transaction's time.</summary>
+    public static NpgsqlBatchCommand UpdateDataCommand(Guid id, JsonElement data) =>
+        new($"UPDATE documents SET data = $1::jsonb, version = version + 1, updated_at = now() WHERE id = $2 RETURNING {Columns}")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = data.GetRawText() },
+                new NpgsqlParameter<Guid> { TypedValue = id },
+            },
+        };
+
+    /// <summary>The document as a changing statement returned it.</summary>
+    public static async Task<DocumentRecord> ReadChangedAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
-        var row = await connection.QuerySingleAsync<Row>(new CommandDefinition(
-            $"UPDATE documents SET data = @data::jsonb, version = version + 1, updated_at = now() WHERE id = @id RETURNING {Columns}",
-            new { id, data = data.GetRawText() }, transaction, cancellationToken: cancellationToken));
-        return row.ToRecord();
+        var parse = reader.GetRowParser<Row>();
+        return await reader.ReadAsync(cancellationToken)
+            ? parse(reader).ToRecord()
+            : throw new InvalidOperationException("The changed document was not returned.");
     }
 
     /// <summary>Deletes the document and its descendants; returns the descendants.</summary>

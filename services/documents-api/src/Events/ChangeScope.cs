@@ -40,12 +40,16 @@ public sealed class ChangeScope(OutboxTransaction transaction, Caller caller, st
             eventId, clock.GetUtcNow(), type, id, cascade, version, Caller.UserId, OriginConnectionId, ToSelf: true,
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)));
 
-    /// <summary>A document's data changed: not echoed to the connection it came from, as in the system Roomcast replaces.</summary>
-    public Task DocumentChangedAsync(DocumentRecord document, RecordReaders readers) =>
-        transaction.AddAsync(document.Id, eventId => new DocumentChanged(
-            eventId, clock.GetUtcNow(), document.Id, document.RootId, document.Data, document.Version, document.UpdatedAt,
+    /// <summary>
+    /// A document's data changes by <paramref name="change"/>, sent in one round trip with its event;
+    /// <paramref name="changed"/> is the document as the change leaves it. Not echoed to the connection
+    /// it came from, as in the system Roomcast replaces.
+    /// </summary>
+    public Task<TResult> DocumentChangedAsync<TResult>(DocumentRecord changed, RecordReaders readers, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read) =>
+        transaction.AddWithAsync(changed.Id, eventId => new DocumentChanged(
+            eventId, clock.GetUtcNow(), changed.Id, changed.RootId, changed.Data, changed.Version, changed.UpdatedAt,
             Caller.UserId, OriginConnectionId, ToSelf: false,
-            AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)));
+            AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)), change, read);
 
     public Task CommitAsync() => transaction.CommitAsync();
 
