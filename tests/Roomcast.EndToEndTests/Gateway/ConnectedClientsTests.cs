@@ -6,6 +6,7 @@ using Roomcast.EndToEndTests.Infrastructure;
 using Roomcast.EndToEndTests.SignalR;
 using Shouldly;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Roomcast.EndToEndTests.Gateway;
 
@@ -118,7 +119,7 @@ public sealed class CoalescingCensusStack : CensusStack
 }
 
 /// <summary><c>CONNECTED_CLIENTS</c>: room → live connections over both instances, a full list on entering <c>admin</c>, coalesced updates after.</summary>
-public sealed class ConnectedClientsTests(CoalescingCensusStack stack) : IClassFixture<CoalescingCensusStack>, IAsyncLifetime
+public sealed class ConnectedClientsTests(CoalescingCensusStack stack, ITestOutputHelper output) : IClassFixture<CoalescingCensusStack>, IAsyncLifetime
 {
     private readonly ClientConnections _connections = new();
 
@@ -190,7 +191,7 @@ public sealed class ConnectedClientsTests(CoalescingCensusStack stack) : IClassF
 
         var changes = 2 * PerInstance + Closed;
         var updates = watcher.Updates - updatesBefore;
-        Console.WriteLine($"[census] {changes} connection changes on two instances reached the admin as {updates} updates");
+        output.WriteLine($"[census] {changes} connection changes on two instances reached the admin as {updates} updates");
         updates.ShouldBeLessThan(changes / 2, "updates are coalesced per interval, not sent per connection");
     }
 
@@ -215,7 +216,7 @@ public sealed class ConnectedClientsTests(CoalescingCensusStack stack) : IClassF
 }
 
 /// <summary>A gateway process that dies without a word: its connections leave the counts after the instance timeout.</summary>
-public sealed class ConnectedClientsAfterAGatewayDiesTests(CensusStack stack) : IClassFixture<CensusStack>, IAsyncLifetime
+public sealed class ConnectedClientsAfterAGatewayDiesTests(CensusStack stack, ITestOutputHelper output) : IClassFixture<CensusStack>, IAsyncLifetime
 {
     private readonly ClientConnections _connections = new();
 
@@ -240,7 +241,7 @@ public sealed class ConnectedClientsAfterAGatewayDiesTests(CensusStack stack) : 
         await watcher.UntilAsync(view => view.Count(carol) == 0 && view.Count("all") == 1, "carol's tabs gone with instance B", () => stack.Logs);
         sinceKill.Stop();
 
-        Console.WriteLine($"[census] a killed instance's connections left the counts {sinceKill.ElapsedMilliseconds} ms after the kill (timeout {CensusStack.InstanceTimeout})");
+        output.WriteLine($"[census] a killed instance's connections left the counts {sinceKill.ElapsedMilliseconds} ms after the kill (timeout {CensusStack.InstanceTimeout})");
         sinceKill.Elapsed.ShouldBeGreaterThan(CensusStack.InstanceTimeout - CensusStack.HeartbeatInterval - TimeSpan.FromMilliseconds(100),
             "nothing told instance A before the timeout");
         watcher.Counts.ShouldBe(new Dictionary<string, int> { ["all"] = 1, ["admin"] = 1, [$"user:{world.Alice:D}"] = 1 }, ignoreOrder: true);

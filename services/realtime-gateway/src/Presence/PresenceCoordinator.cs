@@ -31,7 +31,7 @@ public sealed class PresenceCoordinator : BackgroundService
     private readonly ILogger<PresenceCoordinator> _logger;
     private readonly BackplaneRedis? _redis;
     private readonly string? _channel;
-    private long _lastHeartbeat = long.MinValue;
+    private long? _lastHeartbeat;
     private int _resync = 1;
     private int _stateRequested;
     private int _stateMissing;
@@ -166,7 +166,7 @@ public sealed class PresenceCoordinator : BackgroundService
         {
             Volatile.Write(ref _stateRequested, 1);
         }
-        if (now - _lastHeartbeat >= _options.HeartbeatInterval.TotalMilliseconds)
+        if (_lastHeartbeat is not { } last || now - last >= _options.HeartbeatInterval.TotalMilliseconds)
         {
             _lastHeartbeat = now;
             await PublishAsync(CensusReport.Signal(CensusReportKind.Heartbeat, _local.Instance, _local.Epoch, _local.Version));
