@@ -9,18 +9,27 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 source scripts/lib/require-dotnet.sh
 
+# One test run at a time on this machine: two full runs on two cores starve each other's services
+# past their readiness timeouts. A second run waits here for the first to finish.
+exec 9>"${TMPDIR:-/tmp}/roomcast-test-run.lock"
+if ! flock -n 9; then
+    echo "[test] another Roomcast test run is using this machine; waiting for it to finish" >&2
+    flock 9
+fi
+
 started=$SECONDS
-stack_env="$(scripts/stack.sh start test)"
+# (9>&- : the servers and test processes do not inherit the lock, so none can outlive it holding it.)
+stack_env="$(scripts/stack.sh start test 9>&-)"
 eval "$stack_env"
-stop_stack() { scripts/stack.sh stop "$ROOMCAST_STACK_DIR" || echo "[test] warning: the test stack did not stop cleanly" >&2; }
+stop_stack() { scripts/stack.sh stop "$ROOMCAST_STACK_DIR" 9>&- || echo "[test] warning: the test stack did not stop cleanly" >&2; }
 trap stop_stack EXIT
 
 echo "[test] building (Release)" >&2
-dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers
+dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers 9>&-
 
 results="$ROOMCAST_STACK_DIR/test-output.txt"
 set +e
-dotnet test Roomcast.slnx -c Release --no-build --nologo "$@" 2>&1 | tee "$results"
+dotnet test Roomcast.slnx -c Release --no-build --nologo "$@" 2>&1 9>&- | tee "$results"
 status=${PIPESTATUS[0]}
 set -e
 

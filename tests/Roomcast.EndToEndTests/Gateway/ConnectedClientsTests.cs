@@ -17,7 +17,7 @@ public class CensusStack : RoomcastStack
 
     public static TimeSpan HeartbeatInterval { get; } = TimeSpan.FromMilliseconds(250);
 
-    public static TimeSpan InstanceTimeout { get; } = TimeSpan.FromSeconds(2);
+    public static TimeSpan InstanceTimeout { get; } = TimeSpan.FromSeconds(3);
 
     /// <summary>The coalescing window of this stack's gateways.</summary>
     public virtual TimeSpan UpdateInterval => TimeSpan.FromMilliseconds(250);

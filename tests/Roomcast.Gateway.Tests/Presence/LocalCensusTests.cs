@@ -97,6 +97,21 @@ public sealed class LocalCensusTests : IDisposable
     }
 
     [Fact]
+    public void AConnectionLeavingAdminOrClosingIsNoLongerOwedUpdates()
+    {
+        _rooms.Connect("c1", _ada, isAdmin: true, [RoomName.All, RoomName.Admin]);
+        _rooms.Connect("c2", _ada, isAdmin: true, [RoomName.All, RoomName.Admin]);
+        _census.Flush();
+
+        _rooms.Remove("c1", RoomName.Admin);
+        _rooms.Disconnect("c2");
+
+        var flush = _census.Flush();
+        flush.LeftAdmin.Order(StringComparer.Ordinal).ShouldBe(["c1", "c2"]);
+        flush.EnteredAdmin.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void TheStateHoldsWhatWasReportedAtTheCurrentVersion()
     {
         _rooms.Connect("c1", _ada, isAdmin: false, [RoomName.All, _group]);

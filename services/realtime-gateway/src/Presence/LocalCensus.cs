@@ -6,7 +6,8 @@ namespace Roomcast.RealtimeGateway.Presence;
 /// <summary>What this instance's connections did since the previous flush.</summary>
 /// <param name="Changes">The <see cref="CensusReportKind.Changes"/> report for the others, or <c>null</c> when nothing changed in net.</param>
 /// <param name="EnteredAdmin">Connections that entered <c>admin</c>: each is owed a <c>full</c> list.</param>
-public sealed record LocalFlush(CensusReport? Changes, IReadOnlyList<string> EnteredAdmin);
+/// <param name="LeftAdmin">Connections that left <c>admin</c> (or closed): no more updates for them.</param>
+public sealed record LocalFlush(CensusReport? Changes, IReadOnlyList<string> EnteredAdmin, IReadOnlyList<string> LeftAdmin);
 
 /// <summary>
 /// This instance's side of the census. Listens to <see cref="LocalRooms.Changed"/> and keeps, per
@@ -23,6 +24,7 @@ public sealed class LocalCensus : IDisposable
     private HashSet<RoomName> _touchedRooms = [];
     private HashSet<Guid> _touchedUsers = [];
     private List<string> _enteredAdmin = [];
+    private List<string> _leftAdmin = [];
 
     // What the other instances were last told; read and written by the flushing thread only.
     private readonly Dictionary<string, int> _publishedRooms = new(StringComparer.Ordinal);
@@ -50,15 +52,18 @@ public sealed class LocalCensus : IDisposable
         HashSet<RoomName> touchedRooms;
         HashSet<Guid> touchedUsers;
         List<string> enteredAdmin;
+        List<string> leftAdmin;
         var counts = new List<RoomCount>();
         lock (_gate)
         {
             touchedRooms = _touchedRooms;
             touchedUsers = _touchedUsers;
             enteredAdmin = _enteredAdmin;
+            leftAdmin = _leftAdmin;
             _touchedRooms = [];
             _touchedUsers = [];
             _enteredAdmin = [];
+            _leftAdmin = [];
             foreach (var room in touchedRooms)
             {
                 var count = _counts.GetValueOrDefault(room);
@@ -109,10 +114,10 @@ public sealed class LocalCensus : IDisposable
 
         if (rooms.Count == 0 && users.Count == 0)
         {
-            return new LocalFlush(null, enteredAdmin);
+            return new LocalFlush(null, enteredAdmin, leftAdmin);
         }
         Version++;
-        return new LocalFlush(new CensusReport(CensusReportKind.Changes, Instance, Epoch, Version, rooms, users), enteredAdmin);
+        return new LocalFlush(new CensusReport(CensusReportKind.Changes, Instance, Epoch, Version, rooms, users), enteredAdmin, leftAdmin);
     }
 
     /// <summary>Everything the others were told so far, at <see cref="Version"/>: the answer to a state request.</summary>
@@ -133,9 +138,9 @@ public sealed class LocalCensus : IDisposable
             _counts[change.Room] = _counts.GetValueOrDefault(change.Room) + (change.Joined ? 1 : -1);
             _touchedRooms.Add(change.Room);
             _touchedUsers.Add(change.UserId);
-            if (change.Joined && change.Room == RoomName.Admin)
+            if (change.Room == RoomName.Admin)
             {
-                _enteredAdmin.Add(change.ConnectionId);
+                (change.Joined ? _enteredAdmin : _leftAdmin).Add(change.ConnectionId);
             }
         }
     }

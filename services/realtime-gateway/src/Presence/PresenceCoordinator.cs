@@ -31,6 +31,9 @@ public sealed class PresenceCoordinator : BackgroundService
     private readonly ILogger<PresenceCoordinator> _logger;
     private readonly BackplaneRedis? _redis;
     private readonly string? _channel;
+
+    // Admin connections that were sent their full list: only they get updates, so none sees an update before its full.
+    private readonly HashSet<string> _listening = new(StringComparer.Ordinal);
     private long? _lastHeartbeat;
     private int _resync = 1;
     private int _stateRequested;
@@ -127,16 +130,18 @@ public sealed class PresenceCoordinator : BackgroundService
             await AnnounceAsync(flush.Changes, now);
         }
 
-        var fullTo = flush.EnteredAdmin.Where(connection => _rooms.RoomsOf(connection).Contains(RoomName.Admin)).ToList();
+        _listening.ExceptWith(flush.LeftAdmin);
+        var fullTo = flush.EnteredAdmin.Distinct(StringComparer.Ordinal).Where(connection => _rooms.RoomsOf(connection).Contains(RoomName.Admin)).ToList();
         if (totals is not null && fullTo.Count > 0)
         {
             await SendAsync(fullTo, ClientEvents.ConnectedClients, new ConnectedClientsMessage(ConnectedClientsMessage.Full, totals), cancellationToken);
         }
         if (changes.Rooms.Count > 0)
         {
-            var updateTo = _rooms.MembersOf(RoomName.Admin).Except(fullTo, StringComparer.Ordinal).ToList();
+            var updateTo = _rooms.MembersOf(RoomName.Admin).Where(_listening.Contains).ToList();
             await SendAsync(updateTo, ClientEvents.ConnectedClients, new ConnectedClientsMessage(ConnectedClientsMessage.Update, changes.Rooms), cancellationToken);
         }
+        _listening.UnionWith(fullTo);
         foreach (var transition in changes.Presence)
         {
             var others = _rooms.ConnectionsIn(transition.Rooms, except: null).Except(_rooms.ConnectionsOf(transition.UserId), StringComparer.Ordinal).ToList();
