@@ -10,4 +10,5 @@ public static class ClientEvents
     public const string DeletedRecord = "DELETED_RECORD";
     public const string ChangedDocument = "CHANGED_DOCUMENT";
     public const string ConnectedClients = "CONNECTED_CLIENTS";
+    public const string Presence = "PRESENCE";
 }
