@@ -31,6 +31,9 @@ public class RoomcastStack : IAsyncLifetime
 
     public Uri HubUrl => HubUrlOf(0);
 
+    /// <summary>The stack's RabbitMQ virtual host, for a test that puts a message on the bus itself.</summary>
+    public string VirtualHost { get; private set; } = "";
+
     public Uri HubUrlOf(int gateway) => new(Gateways[gateway].BaseAddress, ClientMethods.HubPath);
 
     /// <summary>All three services' output, for the message of a failing assertion.</summary>
@@ -43,6 +46,7 @@ public class RoomcastStack : IAsyncLifetime
         var identityDb = Own(await IsolatedDatabase.CreateAsync(stack, "identity"));
         var documentsDb = Own(await IsolatedDatabase.CreateAsync(stack, "documents"));
         var vhost = Own(await IsolatedVirtualHost.CreateAsync(stack));
+        VirtualHost = vhost.Name;
 
         var bus = new Dictionary<string, string>
         {
