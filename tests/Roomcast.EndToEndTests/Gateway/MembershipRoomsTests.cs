@@ -74,6 +74,20 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
     }
 
     [Fact]
+    public async Task AUserWhoseMembershipPredatesTheGatewayGetsTheGroupRoomFromIdentityOnConnect()
+    {
+        // identity seeded dave into the study group before any gateway queue existed: no event told the gateway.
+        var daveOnA = await ConnectAsync(World.Dave, gateway: 0, "dave on instance A");
+        var daveOnB = await ConnectAsync(World.Dave, gateway: 1, "dave on instance B");
+
+        var forMembers = await PublishToGroupRoomOnlyAsync(World.StudyGroup, "for the study group");
+        foreach (var inbox in new[] { daveOnA, daveOnB })
+        {
+            (await NextAsync(inbox)).Id.ShouldBe(forMembers, $"{inbox.Name} is not in the group room identity says he is in");
+        }
+    }
+
+    [Fact]
     public async Task IdentityRecordEventsReachTheAdminsAndTheUsersTheyConcernAndNoOneElse()
     {
         var admin = await ConnectAsync(World.Alice, gateway: 0, "alice (admin) on instance A");

@@ -108,6 +108,45 @@ public abstract class MembershipProjectionSpecification : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AUserIsNotBackfilledUntilIdentitysAnswerIsMergedInEvenAnEmptyOne()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        (await Projection.BackfilledGroupsOfAsync(_user, default)).ShouldBeNull("an event about a user says nothing of their older groups");
+
+        (await Projection.BackfillAsync(_otherUser, [], default)).ShouldBeEmpty();
+        (await Projection.BackfilledGroupsOfAsync(_otherUser, default)).ShouldNotBeNull().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ABackfilledMembershipCountsUntilAnyEventAboutItOverridesIt()
+    {
+        (await Projection.BackfillAsync(_user, [_group, _otherGroup], default)).ShouldBe([_group, _otherGroup], ignoreOrder: true);
+        (await Projection.BackfilledGroupsOfAsync(_user, default)).ShouldNotBeNull().ShouldBe([_group, _otherGroup], ignoreOrder: true);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 1, default)).ShouldBeFalse();
+        (await GroupsOfAsync(_user)).ShouldBe([_otherGroup]);
+    }
+
+    [Fact]
+    public async Task IdentitysAnswerNeverOverridesWhatAnEventWrote()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default);
+
+        (await Projection.BackfillAsync(_user, [_group], default)).ShouldBeEmpty("the removal at version 2 stands");
+    }
+
+    [Fact]
+    public async Task IdentitysAnswerDoesNotReviveADeletedGroupAndABackfilledMemberLeavesWithTheGroup()
+    {
+        await Projection.DeleteGroupAsync(_otherGroup, default);
+        (await Projection.BackfillAsync(_user, [_group, _otherGroup], default)).ShouldBe([_group]);
+
+        (await Projection.DeleteGroupAsync(_group, default)).ShouldBe([_user]);
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task AVersionBelowOneIsRefused() =>
         await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Projection.ApplyMembershipAsync(_group, _user, isMember: true, 0, default));
 

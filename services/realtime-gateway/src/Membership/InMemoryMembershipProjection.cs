@@ -7,8 +7,9 @@ namespace Roomcast.RealtimeGateway.Membership;
 /// </summary>
 public sealed class InMemoryMembershipProjection : IMembershipProjection
 {
-    // Per user: group → signed membership version (negative: removed at that version, a tombstone).
+    // Per user: group → signed membership version (negative: removed at that version, a tombstone; 0: from identity's answer).
     private readonly Dictionary<Guid, Dictionary<Guid, long>> _byUser = [];
+    private readonly HashSet<Guid> _backfilled = [];
     private readonly Dictionary<Guid, HashSet<Guid>> _members = [];
     private readonly HashSet<Guid> _deletedGroups = [];
     private readonly Lock _gate = new();
@@ -17,10 +18,33 @@ public sealed class InMemoryMembershipProjection : IMembershipProjection
     {
         lock (_gate)
         {
-            IReadOnlyCollection<Guid> groups = _byUser.TryGetValue(userId, out var versions)
-                ? versions.Where(entry => entry.Value > 0).Select(entry => entry.Key).ToList()
-                : [];
-            return ValueTask.FromResult(groups);
+            return ValueTask.FromResult(GroupsOf(userId));
+        }
+    }
+
+    public ValueTask<IReadOnlyCollection<Guid>?> BackfilledGroupsOfAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return ValueTask.FromResult(_backfilled.Contains(userId) ? GroupsOf(userId) : null);
+        }
+    }
+
+    public Task<IReadOnlyCollection<Guid>> BackfillAsync(Guid userId, IReadOnlyCollection<Guid> groups, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var versions = VersionsOf(userId);
+            foreach (var group in groups.Where(group => !_deletedGroups.Contains(group)))
+            {
+                if (versions.TryAdd(group, 0))
+                {
+                    MembersOf(group).Add(userId);
+                }
+            }
+
+            _backfilled.Add(userId);
+            return Task.FromResult(GroupsOf(userId));
         }
     }
 
@@ -34,14 +58,14 @@ public sealed class InMemoryMembershipProjection : IMembershipProjection
                 return Task.FromResult(false);
             }
 
-            var versions = _byUser.TryGetValue(userId, out var known) ? known : _byUser[userId] = [];
+            var versions = VersionsOf(userId);
             if (versions.TryGetValue(groupId, out var current) && Math.Abs(current) >= membershipVersion)
             {
-                return Task.FromResult(current > 0);
+                return Task.FromResult(current >= 0);
             }
 
             versions[groupId] = isMember ? membershipVersion : -membershipVersion;
-            var members = _members.TryGetValue(groupId, out var set) ? set : _members[groupId] = [];
+            var members = MembersOf(groupId);
             if (isMember)
             {
                 members.Add(userId);
@@ -70,4 +94,11 @@ public sealed class InMemoryMembershipProjection : IMembershipProjection
             return Task.FromResult(members);
         }
     }
+
+    private IReadOnlyCollection<Guid> GroupsOf(Guid userId) =>
+        _byUser.TryGetValue(userId, out var versions) ? versions.Where(entry => entry.Value >= 0).Select(entry => entry.Key).ToList() : [];
+
+    private Dictionary<Guid, long> VersionsOf(Guid userId) => _byUser.TryGetValue(userId, out var versions) ? versions : _byUser[userId] = [];
+
+    private HashSet<Guid> MembersOf(Guid groupId) => _members.TryGetValue(groupId, out var members) ? members : _members[groupId] = [];
 }

@@ -2,6 +2,8 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.ServiceDefaults.Auth;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
@@ -32,7 +34,19 @@ internal static class MembershipServices
                 provider.GetRequiredService<ILogger<GroupRoomMoves>>()));
         }
 
-        services.AddSingleton<IUserGroups>(provider => provider.GetRequiredService<IMembershipProjection>());
+        // A user the projection never heard of gets their groups from identity on their first connect.
+        builder.AddValidatedOptions<MembershipOptions>(MembershipOptions.Section);
+        services.AddHttpContextAccessor();
+        services.AddHttpClient<IdentityGroups>((provider, http) =>
+        {
+            var membership = provider.GetRequiredService<IOptions<MembershipOptions>>().Value;
+            var identity = string.IsNullOrWhiteSpace(membership.IdentityUrl)
+                ? provider.GetRequiredService<IOptions<JwtValidationOptions>>().Value.Authority
+                : membership.IdentityUrl;
+            http.BaseAddress = new Uri(identity.TrimEnd('/') + "/");
+            http.Timeout = membership.IdentityTimeout;
+        });
+        services.AddScoped<IUserGroups, BackfilledUserGroups>();
     }
 
     public static void AddMembershipConsumers(this IBusRegistrationConfigurator bus) =>

@@ -7,7 +7,8 @@ namespace Roomcast.RealtimeGateway.Membership;
 /// The membership projection every instance shares, in Redis under the backplane's channel prefix, so
 /// each instance gives the same answer and it survives gateway restarts. Keys:
 /// <c>{prefix}:membership:user:{userId}</c> (hash group → signed membership version, negative for a
-/// removal tombstone), <c>{prefix}:membership:members:{groupId}</c> (set of members, kept after the
+/// removal tombstone, 0 for a membership from identity's answer; field <c>backfilled</c> once identity's
+/// answer was merged in), <c>{prefix}:membership:members:{groupId}</c> (set of members, kept after the
 /// group's deletion) and <c>{prefix}:membership:deleted-groups</c> (set of group tombstones). Each change
 /// is one Lua script, so the version check and the write are atomic; a connect reads one hash.
 /// </summary>
@@ -24,7 +25,7 @@ public sealed partial class RedisMembershipProjection(BackplaneOptions options, 
         if current then
           current = tonumber(current)
           if math.abs(current) >= version then
-            if current > 0 then return 1 else return 0 end
+            if current >= 0 then return 1 else return 0 end
           end
         end
         if ARGV[4] == '1' then
@@ -49,6 +50,21 @@ public sealed partial class RedisMembershipProjection(BackplaneOptions options, 
         return members
         """);
 
+    // KEYS: user hash, deleted-group set. ARGV: user id, the member set key prefix, then identity's group ids.
+    // Adds each group the hash has no field for at version 0, marks the user backfilled, returns the hash.
+    private static readonly RedisScript BackfillScript = new(
+        """
+        for i = 3, #ARGV do
+          if redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 and redis.call('HSETNX', KEYS[1], ARGV[i], 0) == 1 then
+            redis.call('SADD', ARGV[2] .. ARGV[i], ARGV[1])
+          end
+        end
+        redis.call('HSET', KEYS[1], 'backfilled', 1)
+        return redis.call('HGETALL', KEYS[1])
+        """);
+
+    private const string BackfilledField = "backfilled";
+
     private readonly string _keyPrefix = $"{options.ChannelPrefix}:membership";
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private RedisConnection? _redis;
@@ -56,17 +72,29 @@ public sealed partial class RedisMembershipProjection(BackplaneOptions options, 
     public async ValueTask<IReadOnlyCollection<Guid>> GroupsOfAsync(Guid userId, CancellationToken cancellationToken)
     {
         var redis = await ConnectionAsync(cancellationToken);
-        var versions = await redis.HGetAllAsync(UserKey(userId));
-        var groups = new List<Guid>(versions.Count);
-        foreach (var (group, version) in versions)
+        return GroupsIn(await redis.HGetAllAsync(UserKey(userId)));
+    }
+
+    public async ValueTask<IReadOnlyCollection<Guid>?> BackfilledGroupsOfAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var redis = await ConnectionAsync(cancellationToken);
+        var fields = await redis.HGetAllAsync(UserKey(userId));
+        return fields.ContainsKey(BackfilledField) ? GroupsIn(fields) : null;
+    }
+
+    public async Task<IReadOnlyCollection<Guid>> BackfillAsync(Guid userId, IReadOnlyCollection<Guid> groups, CancellationToken cancellationToken)
+    {
+        var redis = await ConnectionAsync(cancellationToken);
+        var fields = await redis.EvalAsync(BackfillScript, [UserKey(userId), DeletedGroupsKey],
+            [userId.ToString("D"), $"{_keyPrefix}:members:", .. groups.Select(group => (RedisArgument)group.ToString("D"))]);
+        var flat = fields.AsArray();
+        var hash = new Dictionary<string, RedisValue>(flat.Count / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < flat.Count; i += 2)
         {
-            if (version.AsInt64() > 0)
-            {
-                groups.Add(Guid.Parse(group));
-            }
+            hash[flat[i].AsString()!] = flat[i + 1];
         }
 
-        return groups;
+        return GroupsIn(hash);
     }
 
     public async Task<bool> ApplyMembershipAsync(Guid groupId, Guid userId, bool isMember, long membershipVersion, CancellationToken cancellationToken)
@@ -94,6 +122,21 @@ public sealed partial class RedisMembershipProjection(BackplaneOptions options, 
         }
 
         _connecting.Dispose();
+    }
+
+    /// <summary>The groups a user hash makes them a member of: group fields with a version of 0 or more.</summary>
+    private static List<Guid> GroupsIn(IReadOnlyDictionary<string, RedisValue> fields)
+    {
+        var groups = new List<Guid>(fields.Count);
+        foreach (var (field, version) in fields)
+        {
+            if (field != BackfilledField && version.AsInt64() >= 0)
+            {
+                groups.Add(Guid.Parse(field));
+            }
+        }
+
+        return groups;
     }
 
     private string DeletedGroupsKey => $"{_keyPrefix}:deleted-groups";
