@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Rooms;
@@ -220,7 +222,12 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
         _connections.Add(connection);
-        return new EventInbox(connection, name);
+        var inbox = new EventInbox(connection, name);
+        // The client's StartAsync returns at the handshake, before the hub's OnConnectedAsync has put the
+        // connection in its rooms; the hub reads no call before that, so the answer to one (an unknown
+        // method, refused) proves the rooms are set before the test publishes anything.
+        await Should.ThrowAsync<HubException>(() => connection.InvokeAsync<object>("ROOMS_SET_PROBE"));
+        return inbox;
     }
 
     private async Task<ReceivedEvent> NextAsync(EventInbox inbox)

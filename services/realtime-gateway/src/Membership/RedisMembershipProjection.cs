@@ -28,12 +28,13 @@ public sealed partial class RedisMembershipProjection(BackplaneOptions options, 
             if current >= 0 then return 1 else return 0 end
           end
         end
+        -- The version is written as it came, not as a Lua number (which prints large values as 1e+14).
         if ARGV[4] == '1' then
-          redis.call('HSET', KEYS[1], ARGV[1], version)
+          redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
           redis.call('SADD', KEYS[2], ARGV[2])
           return 1
         end
-        redis.call('HSET', KEYS[1], ARGV[1], -version)
+        redis.call('HSET', KEYS[1], ARGV[1], '-' .. ARGV[3])
         redis.call('SREM', KEYS[2], ARGV[2])
         return 0
         """);
