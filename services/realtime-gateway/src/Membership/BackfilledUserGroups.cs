@@ -1,17 +1,18 @@
-using System.Text.Json;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
 /// <summary>
-/// The groups the hub puts a connecting user in: the projection's answer, and, the first time a user
-/// connects whose groups the projection never took from identity (memberships made before the
-/// gateway's queue existed), identity's own answer for the connecting user's token, merged into the
-/// projection without overriding anything an event wrote. If identity cannot answer, the connect goes
-/// on with what the projection knows and the next connect asks again.
+/// The groups the hub puts a connecting user in: the projection's answer, at once. The first time a
+/// user connects whose groups the projection never took from identity (memberships made before the
+/// gateway's queue existed), identity is asked in the background with the connecting user's own token;
+/// its answer is merged into the projection without overriding anything an event wrote, and the user's
+/// live connections on every instance join the groups it added. The connect itself never waits for
+/// identity, so it takes its rooms as fast as before. If identity cannot answer, the next connect asks again.
 /// </summary>
 public sealed partial class BackfilledUserGroups(
     IMembershipProjection projection,
     IdentityGroups identity,
+    GroupRoomMoves moves,
     IHttpContextAccessor http,
     ILogger<BackfilledUserGroups> logger) : IUserGroups
 {
@@ -22,25 +23,36 @@ public sealed partial class BackfilledUserGroups(
             return known;
         }
 
-        if (CallerToken() is not { } token)
+        var groups = await projection.GroupsOfAsync(userId, cancellationToken);
+        if (CallerToken() is { } token)
+        {
+            _ = BackfillAsync(userId, token, groups);
+        }
+        else
         {
             LogNoToken(userId);
-            return await projection.GroupsOfAsync(userId, cancellationToken);
         }
 
+        return groups;
+    }
+
+    private async Task BackfillAsync(Guid userId, string token, IReadOnlyCollection<Guid> before)
+    {
         try
         {
-            var groups = await identity.OfCallerAsync(token, cancellationToken);
-            var merged = await projection.BackfillAsync(userId, groups, cancellationToken);
-            LogBackfilled(userId, groups.Count, merged.Count);
-            return merged;
+            var fromIdentity = await identity.OfCallerAsync(token, CancellationToken.None);
+            var merged = await projection.BackfillAsync(userId, fromIdentity, CancellationToken.None);
+            foreach (var group in merged.Except(before))
+            {
+                await moves.MoveAsync(group, [userId], joined: true);
+            }
+
+            LogBackfilled(userId, fromIdentity.Count, merged.Count);
         }
-        // identity away, too slow, or answering something else than a list of groups: the connect goes on.
-        catch (Exception exception) when (exception is HttpRequestException or JsonException or InvalidOperationException or KeyNotFoundException or FormatException
-                                              || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        // Logged, never thrown: nobody awaits this task; the next connect of the user asks again.
+        catch (Exception exception)
         {
-            LogIdentityFailed(userId, exception.Message);
-            return await projection.GroupsOfAsync(userId, cancellationToken);
+            LogBackfillFailed(userId, exception);
         }
     }
 
@@ -65,8 +77,8 @@ public sealed partial class BackfilledUserGroups(
     [LoggerMessage(EventId = 605, Level = LogLevel.Information, Message = "User {UserId} was new to the membership projection: identity named {FromIdentity} groups; {Groups} groups after merging")]
     private partial void LogBackfilled(Guid userId, int fromIdentity, int groups);
 
-    [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "Could not ask identity for the groups of user {UserId} ({Reason}): the connection gets the groups the projection knows; the next connect asks again")]
-    private partial void LogIdentityFailed(Guid userId, string reason);
+    [LoggerMessage(EventId = 606, Level = LogLevel.Warning, Message = "Could not merge identity's groups of user {UserId}: the user keeps the groups the projection knows; the next connect asks again")]
+    private partial void LogBackfillFailed(Guid userId, Exception exception);
 
     [LoggerMessage(EventId = 607, Level = LogLevel.Warning, Message = "No token to ask identity for the groups of user {UserId} with: the connection gets the groups the projection knows")]
     private partial void LogNoToken(Guid userId);

@@ -14,7 +14,7 @@ public sealed class MembershipOptions
     [Url]
     public string? IdentityUrl { get; set; }
 
-    /// <summary>How long a connect may wait for identity's answer before it goes on with what the projection knows.</summary>
+    /// <summary>How long the background question to identity may take before it is given up (and asked again on the next connect).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan IdentityTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }
