@@ -22,6 +22,9 @@ public class RoomcastStack : IAsyncLifetime
 
     public ServiceProcess Identity { get; private set; } = null!;
 
+    /// <summary>The RabbitMQ virtual host of this stack, for tests that publish onto the bus themselves.</summary>
+    public string VirtualHost { get; private set; } = null!;
+
     public ServiceProcess Documents { get; private set; } = null!;
 
     public ServiceProcess Gateway => Gateways[0];
@@ -30,9 +33,6 @@ public class RoomcastStack : IAsyncLifetime
     public List<ServiceProcess> Gateways { get; } = [];
 
     public Uri HubUrl => HubUrlOf(0);
-
-    /// <summary>The stack's RabbitMQ virtual host, for a test that puts a message on the bus itself.</summary>
-    public string VirtualHost { get; private set; } = "";
 
     public Uri HubUrlOf(int gateway) => new(Gateways[gateway].BaseAddress, ClientMethods.HubPath);
 
