@@ -109,10 +109,10 @@ public sealed partial class IdentityEventConsumer(
             seq => new RecordMessage(recordType, json, version, eventId, seq), cancellationToken);
     }
 
-    [LoggerMessage(EventId = 603, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 703, Level = LogLevel.Information,
         Message = "Event {EventId}: membership of user {UserId} in group {GroupId} {Change} at version {MembershipVersion}; member now: {IsMember}")]
     private partial void LogMembershipApplied(Guid eventId, Guid groupId, Guid userId, MembershipChange change, long membershipVersion, bool isMember);
 
-    [LoggerMessage(EventId = 604, Level = LogLevel.Information, Message = "Event {EventId}: group {GroupId} deleted; {Members} members left its room")]
+    [LoggerMessage(EventId = 704, Level = LogLevel.Information, Message = "Event {EventId}: group {GroupId} deleted; {Members} members left its room")]
     private partial void LogGroupDeleted(Guid eventId, Guid groupId, int members);
 }

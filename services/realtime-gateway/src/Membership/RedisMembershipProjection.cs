@@ -177,6 +177,6 @@ public sealed partial class RedisMembershipProjection(BackplaneOptions options, 
         }
     }
 
-    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Membership projection connected to Redis at {Endpoint} (keys under {KeyPrefix})")]
+    [LoggerMessage(EventId = 701, Level = LogLevel.Information, Message = "Membership projection connected to Redis at {Endpoint} (keys under {KeyPrefix})")]
     private partial void LogConnected(string endpoint, string keyPrefix);
 }
