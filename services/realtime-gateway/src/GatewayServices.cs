@@ -106,8 +106,8 @@ internal static class GatewayServices
                     endpoint.ConfigureConsumer<RecordCreatedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordChangedConsumer>(context);
                     endpoint.ConfigureConsumer<RecordDeletedConsumer>(context);
+                    endpoint.ConfigureMembershipConsumers(context);
                 });
-                rabbit.ConfigureMembershipEndpoints(context, backplane);
             });
     }
 }

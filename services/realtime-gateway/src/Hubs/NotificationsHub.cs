@@ -35,12 +35,25 @@ public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups group
         {
             joined.Add(RoomName.Admin);
         }
-        foreach (var group in await groups.GroupsOfAsync(userId, Context.ConnectionAborted))
+        // Registered before the groups are read, so a membership move that lands meanwhile reaches
+        // this connection too (a move applies to the user's registered connections).
+        rooms.Connect(Context.ConnectionId, userId, isAdmin, joined);
+        try
         {
-            joined.Add(RoomName.Group(group));
+            foreach (var group in await groups.GroupsOfAsync(userId, Context.ConnectionAborted))
+            {
+                var room = RoomName.Group(group);
+                rooms.Add(Context.ConnectionId, room);
+                joined.Add(room);
+            }
+        }
+        catch
+        {
+            // SignalR does not call OnDisconnectedAsync for a connection whose OnConnectedAsync failed.
+            rooms.Disconnect(Context.ConnectionId);
+            throw;
         }
 
-        rooms.Connect(Context.ConnectionId, userId, isAdmin, joined);
         LogConnected(Context.ConnectionId, userId, string.Join(",", joined));
         await base.OnConnectedAsync();
     }

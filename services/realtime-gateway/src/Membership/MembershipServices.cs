@@ -1,32 +1,69 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.ServiceDefaults.Auth;
+using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
 /// <summary>The gateway's membership projection from identity's events, and the live room moves it drives.</summary>
 internal static class MembershipServices
 {
+    /// <summary>With the backplane the projection lives in Redis and moves reach every instance; without, both stay in this process.</summary>
     public static void AddMembership(this WebApplicationBuilder builder, bool backplane)
     {
-        _ = backplane;
-        builder.Services.AddSingleton<IUserGroups, NoUserGroups>();
+        var services = builder.Services;
+        if (backplane)
+        {
+            services.AddSingleton<IMembershipProjection>(provider => new RedisMembershipProjection(
+                provider.GetRequiredService<IOptions<BackplaneOptions>>().Value,
+                provider.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId,
+                provider.GetRequiredService<ILogger<RedisMembershipProjection>>()));
+            services.AddSingleton(provider => new GroupRoomMoves(
+                provider.GetRequiredService<LocalRooms>(),
+                provider.GetRequiredService<ILogger<GroupRoomMoves>>(),
+                provider.GetRequiredService<BackplaneRedis>()));
+            services.AddHostedService<MoveSubscriptionStarter>();
+        }
+        else
+        {
+            services.AddSingleton<IMembershipProjection, InMemoryMembershipProjection>();
+            services.AddSingleton(provider => new GroupRoomMoves(
+                provider.GetRequiredService<LocalRooms>(),
+                provider.GetRequiredService<ILogger<GroupRoomMoves>>()));
+        }
+
+        // A user the projection never heard of gets their groups from identity on their first connect.
+        builder.AddValidatedOptions<MembershipOptions>(MembershipOptions.Section);
+        services.AddHttpContextAccessor();
+        services.AddHttpClient<IdentityGroups>((provider, http) =>
+        {
+            var membership = provider.GetRequiredService<IOptions<MembershipOptions>>().Value;
+            var identity = string.IsNullOrWhiteSpace(membership.IdentityUrl)
+                ? provider.GetRequiredService<IOptions<JwtValidationOptions>>().Value.Authority
+                : membership.IdentityUrl;
+            http.BaseAddress = new Uri(identity.TrimEnd('/') + "/");
+            http.Timeout = membership.IdentityTimeout;
+        });
+        services.AddScoped<IUserGroups, BackfilledUserGroups>();
     }
 
-    public static void AddMembershipConsumers(this IBusRegistrationConfigurator bus)
-    {
-        _ = bus;
-    }
+    public static void AddMembershipConsumers(this IBusRegistrationConfigurator bus) =>
+        bus.AddConsumer<IdentityEventConsumer>();
 
-    public static void ConfigureMembershipEndpoints(this IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, bool backplane)
-    {
-        _ = rabbit;
-        _ = context;
-        _ = backplane;
-    }
+    /// <summary>identity's events on the gateway's one event endpoint, in the same order as every other event.</summary>
+    public static void ConfigureMembershipConsumers(this IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context) =>
+        endpoint.ConfigureConsumer<IdentityEventConsumer>(context);
 
-    // Placeholder until the projection lands: no groups.
-    private sealed class NoUserGroups : IUserGroups
+    /// <summary>
+    /// Subscribes the move channel when the gateway starts: an instance that consumes no identity event
+    /// would otherwise never build <see cref="GroupRoomMoves"/>, and miss the moves the others publish.
+    /// </summary>
+    private sealed class MoveSubscriptionStarter(GroupRoomMoves moves) : IHostedService
     {
-        public ValueTask<IReadOnlyCollection<Guid>> GroupsOfAsync(Guid userId, CancellationToken cancellationToken) =>
-            ValueTask.FromResult<IReadOnlyCollection<Guid>>([]);
+        public Task StartAsync(CancellationToken cancellationToken) => moves.SubscribedAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

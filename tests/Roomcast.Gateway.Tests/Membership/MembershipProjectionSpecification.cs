@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Roomcast.Gateway.Tests.Infrastructure;
+using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Membership;
+using Xunit;
+
+namespace Roomcast.Gateway.Tests.Membership;
+
+/// <summary>
+/// The version rules of the gateway's membership projection (the same as documents-api's), written once
+/// and run against each implementation: in memory, and in the real Redis every instance shares.
+/// </summary>
+public abstract class MembershipProjectionSpecification : IAsyncLifetime
+{
+    private readonly Guid _group = Guid.NewGuid();
+    private readonly Guid _otherGroup = Guid.NewGuid();
+    private readonly Guid _user = Guid.NewGuid();
+    private readonly Guid _otherUser = Guid.NewGuid();
+
+    protected IMembershipProjection Projection { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Projection = await CreateAsync();
+
+    public virtual Task DisposeAsync() => Task.CompletedTask;
+
+    protected abstract Task<IMembershipProjection> CreateAsync();
+
+    [Fact]
+    public async Task AUserTheProjectionNeverHeardOfHasNoGroups() =>
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+
+    [Fact]
+    public async Task AnAddedMemberHasTheGroupAndARemovedOneLosesIt()
+    {
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default)).ShouldBeTrue();
+        (await GroupsOfAsync(_user)).ShouldBe([_group]);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default)).ShouldBeFalse();
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AReplayedAdditionOlderThanTheRemovalTombstoneIsIgnored()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default)).ShouldBeFalse("the answer is the current state: not a member");
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AnOlderRemovalArrivingLateLeavesTheNewerAdditionStanding()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 3, default);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default)).ShouldBeTrue();
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 3, default)).ShouldBeTrue("an equal version is a replay, not a change");
+        (await GroupsOfAsync(_user)).ShouldBe([_group]);
+    }
+
+    [Fact]
+    public async Task ANewerAdditionAfterARemovalMakesTheUserAMemberAgain()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 3, default)).ShouldBeTrue();
+        (await GroupsOfAsync(_user)).ShouldBe([_group]);
+    }
+
+    [Fact]
+    public async Task EachGroupOfAUserFollowsItsOwnVersions()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 5, default);
+        await Projection.ApplyMembershipAsync(_otherGroup, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_otherGroup, _user, isMember: false, 2, default);
+        await Projection.ApplyMembershipAsync(_group, _otherUser, isMember: true, 6, default);
+
+        (await GroupsOfAsync(_user)).ShouldBe([_group]);
+        (await GroupsOfAsync(_otherUser)).ShouldBe([_group]);
+    }
+
+    [Fact]
+    public async Task ADeletedGroupLosesItsMembersAndNamesThemAgainWhenTheDeletionIsReplayed()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_group, _otherUser, isMember: true, 2, default);
+        await Projection.ApplyMembershipAsync(_otherGroup, _user, isMember: true, 1, default);
+
+        (await Projection.DeleteGroupAsync(_group, default)).ShouldBe([_user, _otherUser], ignoreOrder: true);
+        (await GroupsOfAsync(_user)).ShouldBe([_otherGroup]);
+        (await GroupsOfAsync(_otherUser)).ShouldBeEmpty();
+
+        (await Projection.DeleteGroupAsync(_group, default)).ShouldBe([_user, _otherUser], ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task NoAdditionRevivesADeletedGroupHoweverNewItsVersion()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.DeleteGroupAsync(_group, default);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default)).ShouldBeFalse();
+        (await Projection.ApplyMembershipAsync(_group, _otherUser, isMember: true, 9, default)).ShouldBeFalse();
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+        (await GroupsOfAsync(_otherUser)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AUserIsNotBackfilledUntilIdentitysAnswerIsMergedInEvenAnEmptyOne()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        (await Projection.BackfilledGroupsOfAsync(_user, default)).ShouldBeNull("an event about a user says nothing of their older groups");
+
+        (await Projection.BackfillAsync(_otherUser, [], default)).ShouldBeEmpty();
+        (await Projection.BackfilledGroupsOfAsync(_otherUser, default)).ShouldNotBeNull().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ABackfilledMembershipCountsUntilAnyEventAboutItOverridesIt()
+    {
+        (await Projection.BackfillAsync(_user, [_group, _otherGroup], default)).ShouldBe([_group, _otherGroup], ignoreOrder: true);
+        (await Projection.BackfilledGroupsOfAsync(_user, default)).ShouldNotBeNull().ShouldBe([_group, _otherGroup], ignoreOrder: true);
+
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 1, default)).ShouldBeFalse();
+        (await GroupsOfAsync(_user)).ShouldBe([_otherGroup]);
+    }
+
+    [Fact]
+    public async Task IdentitysAnswerNeverOverridesWhatAnEventWrote()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default);
+
+        (await Projection.BackfillAsync(_user, [_group], default)).ShouldBeEmpty("the removal at version 2 stands");
+    }
+
+    [Fact]
+    public async Task IdentitysAnswerDoesNotReviveADeletedGroupAndABackfilledMemberLeavesWithTheGroup()
+    {
+        await Projection.DeleteGroupAsync(_otherGroup, default);
+        (await Projection.BackfillAsync(_user, [_group, _otherGroup], default)).ShouldBe([_group]);
+
+        (await Projection.DeleteGroupAsync(_group, default)).ShouldBe([_user]);
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AVersionBelowOneIsRefused() =>
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Projection.ApplyMembershipAsync(_group, _user, isMember: true, 0, default));
+
+    private async Task<IReadOnlyCollection<Guid>> GroupsOfAsync(Guid user) => await Projection.GroupsOfAsync(user, default);
+}
+
+public sealed class InMemoryMembershipProjectionTests : MembershipProjectionSpecification
+{
+    protected override Task<IMembershipProjection> CreateAsync() => Task.FromResult<IMembershipProjection>(new InMemoryMembershipProjection());
+}
+
+/// <summary>The same rules in the real Redis, each test class under a prefix of its own.</summary>
+public sealed class RedisMembershipProjectionTests : MembershipProjectionSpecification
+{
+    private RedisMembershipProjection? _projection;
+
+    protected override Task<IMembershipProjection> CreateAsync()
+    {
+        _projection = new RedisMembershipProjection(
+            new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = TestRedis.NewPrefix() },
+            "membership-tests",
+            NullLogger<RedisMembershipProjection>.Instance);
+        return Task.FromResult<IMembershipProjection>(_projection);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        if (_projection is not null)
+        {
+            await _projection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnotherInstanceReadingTheSamePrefixGetsTheSameAnswer()
+    {
+        var prefix = TestRedis.NewPrefix();
+        var options = new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = prefix };
+        await using var writer = new RedisMembershipProjection(options, "instance-a", NullLogger<RedisMembershipProjection>.Instance);
+        await using var reader = new RedisMembershipProjection(options, "instance-b", NullLogger<RedisMembershipProjection>.Instance);
+        var group = Guid.NewGuid();
+        var user = Guid.NewGuid();
+
+        await writer.ApplyMembershipAsync(group, user, isMember: true, 1, default);
+
+        (await reader.GroupsOfAsync(user, default)).ShouldBe([group]);
+    }
+}
