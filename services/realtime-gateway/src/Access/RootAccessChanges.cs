@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Backplane;
@@ -23,12 +24,14 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
     private readonly JoinedRoots _joined;
     private readonly RootReadAccess _access;
     private readonly ILogger<RootAccessChanges> _logger;
+    private readonly IOptions<RoomAccessOptions> _options;
     private readonly BackplaneRedis? _redis;
     private readonly ChannelSubscriptions? _subscriptions;
     private readonly string? _channel;
 
-    public RootAccessChanges(LocalRooms rooms, JoinedRoots joined, RootReadAccess access, ILogger<RootAccessChanges> logger, BackplaneRedis? redis = null)
+    public RootAccessChanges(LocalRooms rooms, JoinedRoots joined, RootReadAccess access, IOptions<RoomAccessOptions> options, ILogger<RootAccessChanges> logger, BackplaneRedis? redis = null)
     {
+        _options = options;
         _rooms = rooms;
         _joined = joined;
         _access = access;
@@ -141,18 +144,25 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
     private void ApplyUser(Guid userId)
     {
         _access.ForgetUser(userId);
+        // documents-api applies the same departure from its own queue: ask it only once it has had time to.
+        var delay = _options.Value.MembershipRecheckDelay;
         foreach (var (connectionId, rootId, token) in _joined.RootsOf(userId))
         {
             _rooms.Remove(connectionId, RoomName.Root(rootId));
-            _ = RecheckAsync(connectionId, userId, token, rootId);
+            _ = RecheckAsync(connectionId, userId, token, rootId, delay);
         }
     }
 
-    private async Task RecheckAsync(string connectionId, Guid userId, string token, Guid rootId)
+    private async Task RecheckAsync(string connectionId, Guid userId, string token, Guid rootId, TimeSpan delay = default)
     {
         bool readable;
         try
         {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay);
+                _access.ForgetUser(userId);
+            }
             readable = await _access.CanReadAsync(userId, rootId, token, CancellationToken.None);
         }
         catch (RootAccessUnavailableException exception)
