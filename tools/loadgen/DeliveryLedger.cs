@@ -5,7 +5,7 @@ namespace Roomcast.LoadGen;
 /// <summary>What a run delivered against what it should have: counts and latencies.</summary>
 public sealed record DeliverySummary(
     int UpdatesSent, int UpdatesFailed, long Expected, long Delivered, long Missing, long Unexpected, long Duplicated,
-    long DeliveredOfFailedUpdates, IReadOnlyList<double> LatenciesMs);
+    long DeliveredOfFailedUpdates, IReadOnlyList<double> LatenciesMs, double FirstSendToLastReceiptSeconds);
 
 /// <summary>
 /// Every update sent (its root and send time) and every receipt on every connection, checked against
@@ -82,6 +82,7 @@ public sealed class DeliveryLedger
         long delivered = 0, unexpected = 0, duplicated = 0, ofFailed = 0;
         var latencies = new List<double>();
         var sent = Volatile.Read(ref _sent);
+        var lastReceipt = long.MinValue;
         for (var connection = 0; connection < _receipts.Length; connection++)
         {
             var seen = new HashSet<int>();
@@ -92,6 +93,7 @@ public sealed class DeliveryLedger
             }
             foreach (var (update, receivedAt) in receipts)
             {
+                lastReceipt = Math.Max(lastReceipt, receivedAt);
                 if (update < 0 || update >= sent)
                 {
                     unexpected++; // an update this run never sent
@@ -118,6 +120,7 @@ public sealed class DeliveryLedger
         }
         var expected = ExpectedSoFar();
         var failed = Enumerable.Range(0, sent).Count(update => _updateFailed[update]);
-        return new DeliverySummary(sent, failed, expected, delivered, expected - delivered, unexpected, duplicated, ofFailed, latencies);
+        var span = sent == 0 || lastReceipt == long.MinValue ? 0 : Stopwatch.GetElapsedTime(_updateSent[0], lastReceipt).TotalSeconds;
+        return new DeliverySummary(sent, failed, expected, delivered, expected - delivered, unexpected, duplicated, ofFailed, latencies, span);
     }
 }
