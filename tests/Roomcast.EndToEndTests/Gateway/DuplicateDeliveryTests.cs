@@ -67,10 +67,10 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         await PublishAsync(after, "after the poison", [RoomName.User(World.Carol).ToString()]);
 
         (await NextAsync(carol)).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
-        await EventuallyAsync(async () => (await _bus.PeekAsync(ErrorQueue, 50)).Any(body => body.Contains(poison.ToString(), StringComparison.OrdinalIgnoreCase)),
-            $"the poison message is in {ErrorQueue}");
-        await EventuallyAsync(() => Task.FromResult(stack.Logs.Contains($"Message {poison} on realtime-gateway.events failed after its retries", StringComparison.Ordinal)),
-            "the gateway logged the dead-lettered message");
+        await Poll.UntilAsync(async () => (await _bus.PeekAsync(ErrorQueue, 50)).Any(body => body.Contains(poison.ToString(), StringComparison.OrdinalIgnoreCase)),
+            $"the poison message is in {ErrorQueue}", Patience, () => stack.Logs);
+        await Poll.UntilAsync(() => Task.FromResult(stack.Logs.Contains($"Message {poison} on realtime-gateway.events failed after its retries", StringComparison.Ordinal)),
+            "the gateway logged the dead-lettered message", Patience, () => stack.Logs);
     }
 
     private Task PublishAsync(Guid eventId, string text, string[] audience) => _bus.PublishAsync(Exchange, MessageUrn, eventId, new
@@ -88,19 +88,6 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         audience,
         seq = 0,
     });
-
-    private async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > Patience)
-            {
-                throw new TimeoutException($"Not within {Patience.TotalSeconds} s: {what}.{Environment.NewLine}{stack.Logs}");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
 
     private async Task<EventInbox> ConnectAsync(Guid user, int gateway, string name)
     {

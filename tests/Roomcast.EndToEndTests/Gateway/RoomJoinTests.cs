@@ -41,6 +41,8 @@ public sealed class RoomJoinStack : RoomcastStack
 /// </summary>
 public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinStack>, IAsyncLifetime
 {
+    /// <summary>How long documents-api may take to hear of identity's changes.</summary>
+    private static readonly TimeSpan SyncPatience = TimeSpan.FromSeconds(30);
     private readonly ClientConnections _connections = new();
 
     private DemoWorld World => stack.World;
@@ -129,7 +131,7 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
         (await bob.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}", new { data = new { text = "before" } })).ShouldBe(HttpStatusCode.OK);
         foreach (var inbox in inboxes)
         {
-            await NextMatchingAsync(inbox, received => received.Name == ClientEvents.ChangedDocument && received.Id == document);
+            await UntilAsync(inbox, received => received.Name == ClientEvents.ChangedDocument && received.Id == document);
         }
 
         (await bob.DeleteAsync($"/api/v1/roots/{root}/permissions/users/{World.Carol}")).ShouldBe(HttpStatusCode.NoContent);
@@ -164,10 +166,10 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
         var root = await bob.CreateRootIdAsync("through a group");
         var document = await bob.CreateDocumentIdAsync(root);
         // documents-api hears of the group and the membership from identity's events: bounded waits.
-        await Until(async () => (await bob.SendAsync(HttpMethod.Put, $"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" })).Status == HttpStatusCode.Created,
-            "documents-api to know the new group");
+        await Poll.UntilAsync(() => bob.SendAsync(HttpMethod.Put, $"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" }),
+            answer => answer.Status == HttpStatusCode.Created, "documents-api to know the new group", SyncPatience);
         using var daveApi = await ApiUser.LoginAsync(stack, World.Dave);
-        await Until(async () => (await daveApi.GetAsync($"/api/v1/roots/{root}")).Status == HttpStatusCode.OK, "documents-api to see dave join the group");
+        await Poll.UntilAsync(() => daveApi.GetAsync($"/api/v1/roots/{root}"), answer => answer.Status == HttpStatusCode.OK, "documents-api to see dave join the group", SyncPatience);
         var inboxes = new List<EventInbox>();
         for (var gateway = 0; gateway < 2; gateway++)
         {
@@ -177,7 +179,7 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
         }
 
         (await identity.DeleteAsync($"/api/v1/groups/{group}/members/{World.Dave}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        await Until(async () => (await daveApi.GetAsync($"/api/v1/roots/{root}")).Status == HttpStatusCode.NotFound, "documents-api to see dave leave the group");
+        await Poll.UntilAsync(() => daveApi.GetAsync($"/api/v1/roots/{root}"), answer => answer.Status == HttpStatusCode.NotFound, "documents-api to see dave leave the group", SyncPatience);
         (await bob.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}", new { data = new { text = "members only" } })).ShouldBe(HttpStatusCode.OK);
         (await alice.SendAsync(HttpMethod.Put, $"/api/v1/documents/{World.NoticeDocument}", new { data = new { text = "fence" } })).ShouldBe(HttpStatusCode.OK);
         foreach (var inbox in inboxes)
@@ -229,22 +231,6 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
         _connections.Add(connection);
         return connection;
     }
-
-    /// <summary>Bounded poll: every 200 ms for at most 30 s.</summary>
-    private static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited 30 s for {what}.");
-            }
-            await Task.Delay(200);
-        }
-    }
-
-    private async Task NextMatchingAsync(EventInbox inbox, Func<ReceivedEvent, bool> wanted) => await UntilAsync(inbox, wanted);
 
     /// <summary>Every event up to and including the first <paramref name="wanted"/> one (bounded by the inbox's patience per event).</summary>
     private async Task<List<ReceivedEvent>> UntilAsync(EventInbox inbox, Func<ReceivedEvent, bool> wanted)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -110,33 +109,4 @@ internal static class Json
     public static IReadOnlyList<Guid> Members(this JsonElement group) => group.GetProperty("members").EnumerateArray().Select(member => member.GetGuid()).ToList();
 
     public static IReadOnlyList<string> PropertyNames(this JsonElement record) => record.EnumerateObject().Select(property => property.Name).ToList();
-}
-
-/// <summary>Bounded polling: asks again until the answer is the awaited one or the deadline passes.</summary>
-internal static class Poll
-{
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(150);
-
-    /// <summary>Calls <paramref name="attempt"/> until <paramref name="done"/>; fails with the last answer after <paramref name="within"/>.</summary>
-    public static async Task<Answer> UntilAsync(Func<Task<Answer>> attempt, Func<Answer, bool> done, string what, TimeSpan? within = null)
-    {
-        var deadline = within ?? Patience;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var answer = await attempt();
-            if (done(answer))
-            {
-                return answer;
-            }
-
-            if (clock.Elapsed > deadline)
-            {
-                throw new ShouldAssertException($"{what} did not happen within {deadline.TotalSeconds} s; the last answer was {answer.Describe()}");
-            }
-
-            await Task.Delay(Pause);
-        }
-    }
 }
