@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace Roomcast.Bench;
 
-/// <summary>A process whose CPU time and memory the report shows; <c>Tree</c> adds its direct children (PostgreSQL backends).</summary>
-public sealed record WatchedProcess(string Name, int Pid, bool Tree);
-
 /// <summary>The command line. The endpoints and database come from scripts/bench.sh; the load shape from the user.</summary>
 public sealed record BenchOptions
 {

@@ -3,6 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace Roomcast.Bench;
 
+/// <summary>A process whose CPU time and memory the report shows; <c>Tree</c> adds its direct children (PostgreSQL backends).</summary>
+public sealed record WatchedProcess(string Name, int Pid, bool Tree);
+
 /// <summary>CPU seconds of each watched process and of the whole machine at one instant, from /proc.</summary>
 public sealed record CpuSnapshot(long Timestamp, IReadOnlyDictionary<string, double> ProcessSeconds, double MachineBusySeconds);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Roomcast.Bench;
 using Roomcast.LoadGen;
 
 // Roomcast's load generator (see README.md): seeds a world, opens the connections, drives updates at
@@ -41,9 +42,10 @@ try
     var connectTime = await fleet.ConnectAsync(options, world, ledger, Progress, cancel.Token);
     Progress($"{fleet.Count} connections open in {connectTime.TotalSeconds:0.0} s; driving");
 
-    var before = ServiceUsage.Sample(options.ServicePids);
+    var watched = options.ServicePids.Select(service => new WatchedProcess(service.Key, service.Value, Tree: false)).ToList();
+    var before = ProcessStats.Snapshot(watched);
     var drive = await UpdateDriver.RunAsync(options, world, ledger, Progress, cancel.Token);
-    var after = ServiceUsage.Sample(options.ServicePids);
+    var after = ProcessStats.Snapshot(watched);
 
     // Bounded wait for the last deliveries: until every expected one arrived or the drain time ran out.
     var drain = Stopwatch.StartNew();
@@ -56,8 +58,11 @@ try
     await Task.Delay(TimeSpan.FromSeconds(1), cancel.Token);
     Progress($"drained in {drain.Elapsed.TotalSeconds:0.0} s");
 
-    var services = before.Join(after, b => b.Pid, a => a.Pid, (b, a) => new ServiceReport(
-        a.Name, a.Pid, a.CpuSeconds - b.CpuSeconds, (a.CpuSeconds - b.CpuSeconds) / drive.Seconds, a.PeakRssKiB / 1024.0)).ToList();
+    var services = watched.Select(service =>
+    {
+        var cpuSeconds = after.ProcessSeconds[service.Name] - before.ProcessSeconds[service.Name];
+        return new ServiceReport(service.Name, service.Pid, cpuSeconds, cpuSeconds / drive.Seconds, ProcessStats.PeakRssMiB(service.Pid) ?? double.NaN);
+    }).ToList();
     var report = LoadReport.From(options, connectTime.TotalSeconds, drive, ledger.Summarize(), services);
     Console.WriteLine(report.ToText());
     if (options.JsonFile is { } file)
