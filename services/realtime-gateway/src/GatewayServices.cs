@@ -36,6 +36,9 @@ internal static class GatewayServices
         builder.Services.AddSingleton<LocalRooms>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<AudienceDelivery>();
+        builder.AddValidatedOptions<DeliveryTimingsOptions>(DeliveryTimingsOptions.Section);
+        builder.Services.AddSingleton<DeliveryTimings>();
+        builder.Services.AddHostedService<DeliveryTimingsLog>();
         builder.AddValidatedOptions<DeliveryRetryOptions>(DeliveryRetryOptions.Section);
 
         // With the backplane, one instance consumes each event and the backplane carries it to the
@@ -59,6 +62,7 @@ internal static class GatewayServices
         builder.AddRoomcastMessageBus(
             bus =>
             {
+                bus.AddConsumeObserver<DeliveryStageObserver>();
                 bus.AddConsumer<DocumentChangedConsumer>();
                 bus.AddConsumer<RecordCreatedConsumer>();
                 bus.AddConsumer<RecordChangedConsumer>();

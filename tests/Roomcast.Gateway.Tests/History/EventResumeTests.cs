@@ -122,7 +122,7 @@ public sealed class EventResumeTests
         var first = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
 
         var retried = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
-        await history.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        await history.MarkDeliveredAsync(eventId, first.Seq, null, CancellationToken.None);
         var redelivered = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
 
         first.Outcome.ShouldBe(AppendOutcome.New);

@@ -37,7 +37,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
 
         var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
         var copyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
-        await a.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        await a.MarkDeliveredAsync(eventId, first.Seq, null, CancellationToken.None);
         var laterCopyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
         var next = await b.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "next"), CancellationToken.None);
 
@@ -121,6 +121,35 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
 
         after.Seq.ShouldBeGreaterThan(before.Seq);
         ResumeRules.GapReason(before.Seq, page.Floor, page.Head).ShouldBe(ResumeRules.BeyondHistory);
+    }
+
+    [Fact]
+    public async Task MarkingDeliveredWithAnAnnouncementPublishesItToTheOtherInstancesInTheSameStep()
+    {
+        var a = await InstanceAsync(new EventHistoryOptions());
+        var b = await InstanceAsync(new EventHistoryOptions());
+        var listener = _connections[^1];
+        var heard = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscription = await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.TrySetResult(frame.ToArray()));
+        var eventId = Guid.NewGuid();
+        byte[] frame = [0, 1, 2, 0xff, (byte)'|'];
+
+        var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
+        await a.MarkDeliveredAsync(eventId, first.Seq, new HistoryAnnouncement(listener.Channels.Audience, frame), CancellationToken.None);
+        var laterCopyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
+
+        (await heard.Task.WaitAsync(TestRedis.Patience)).ShouldBe(frame, "the frame reaches the other instances byte for byte");
+        laterCopyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
+    }
+
+    [Fact]
+    public async Task TheInMemoryHistoryRefusesAnAnnouncementItCouldNotSend()
+    {
+        var history = new InMemoryEventHistory(new EventHistoryOptions(), TimeProvider.System);
+        var first = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "once"), CancellationToken.None);
+
+        await Should.ThrowAsync<InvalidOperationException>(() =>
+            history.MarkDeliveredAsync(Guid.NewGuid(), first.Seq, new HistoryAnnouncement("audience", new byte[] { 1 }), CancellationToken.None));
     }
 
     private async Task<RedisEventHistory> InstanceAsync(EventHistoryOptions options)

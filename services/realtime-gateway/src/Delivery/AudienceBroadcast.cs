@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.Redis;
@@ -46,22 +47,24 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         _subscribed = _subscriptions.SubscribeAsync(redis.Channels.Audience, OnAudience);
     }
 
-    /// <summary>Publishes the event for the other instances; throws a <see cref="RedisException"/> or <see cref="TimeoutException"/> (logged and counted) when Redis cannot take it.</summary>
-    public async Task PublishAsync(Guid eventId, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, object payload)
+    /// <summary>
+    /// The frame that carries the event to the other instances, for the history to publish as it marks the
+    /// event delivered (<see cref="IEventHistory.MarkDeliveredAsync"/>). Waits for this instance's own
+    /// subscription first, so an instance never sends on a channel it does not hear yet.
+    /// </summary>
+    public async Task<HistoryAnnouncement> AnnouncementAsync(Guid eventId, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, object payload)
     {
         await _subscribed.ConfigureAwait(false);
         var message = new SerializedHubMessage(new InvocationMessage(clientEvent, [payload]));
         var frame = BackplaneFraming.Audience(new AudienceEnvelope(_redis.ServerName, eventId, audience, exceptConnectionId, message), _protocols);
-        try
-        {
-            await _redis.PublishAsync(_redis.Channels.Audience, frame).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            _metrics.PublishFailed("audience");
-            _logger.PublishFailed("audience", _redis.Channels.Audience, exception.Message);
-            throw;
-        }
+        return new HistoryAnnouncement(_redis.Channels.Audience, frame);
+    }
+
+    /// <summary>Logs and counts an announcement that Redis could not take (the event is retried).</summary>
+    public void AnnouncementFailed(Exception exception)
+    {
+        _metrics.PublishFailed("audience");
+        _logger.PublishFailed("audience", _redis.Channels.Audience, exception.Message);
     }
 
     /// <summary>Completes once the audience channel is subscribed (or the wait is cancelled; a subscription made while Redis is away completes later).</summary>

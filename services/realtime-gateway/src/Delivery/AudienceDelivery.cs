@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Rooms;
+using Roomcast.Redis;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 
@@ -11,7 +13,8 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// id seen before on any instance: a copy of an event that reached everyone is dropped outright; a copy
 /// of one whose delivery was cut short is sent again with the same seq. Then the local connections get
 /// it (never twice for the same event id, see <see cref="RecentEvents"/>) and, with a backplane, the
-/// connections of every other instance through <see cref="AudienceBroadcast"/>. When the history or the
+/// connections of every other instance through <see cref="AudienceBroadcast"/>'s frame, which the history
+/// publishes as it marks the event delivered (one Redis round trip for both). When the history or the
 /// other instances cannot be reached it throws, so the bus retries the event.
 /// </summary>
 public sealed partial class AudienceDelivery(
@@ -19,6 +22,7 @@ public sealed partial class AudienceDelivery(
     IHubContext<NotificationsHub> hub,
     RecentEvents recent,
     IEventHistory history,
+    DeliveryTimings timings,
     ILogger<AudienceDelivery> logger,
     AudienceBroadcast? broadcast = null)
 {
@@ -27,8 +31,10 @@ public sealed partial class AudienceDelivery(
     /// <returns>How many local connections received the event now.</returns>
     public async Task<int> SendAsync(Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var appended = await history.AppendAsync(
             new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0))), cancellationToken);
+        started = Timed(DeliveryStage.History, started);
         if (appended.Outcome == AppendOutcome.Delivered)
         {
             LogDeliveredBefore(eventId, sourceSeq, appended.Seq);
@@ -49,6 +55,7 @@ public sealed partial class AudienceDelivery(
                 await hub.Clients.Clients(connections).SendAsync(clientEvent, message, cancellationToken);
                 delivered = connections.Count;
             }
+            started = Timed(DeliveryStage.LocalSend, started);
             LogDelivered(eventId, clientEvent, appended.Seq, delivered);
         }
         else
@@ -56,12 +63,27 @@ public sealed partial class AudienceDelivery(
             LogDuplicate(eventId);
         }
 
-        if (broadcast is not null)
+        // The other instances are sent the event by the same Redis step that marks it delivered.
+        var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(eventId, audience, exceptConnectionId, clientEvent, message);
+        try
         {
-            await broadcast.PublishAsync(eventId, audience, exceptConnectionId, clientEvent, message);
+            await history.MarkDeliveredAsync(eventId, appended.Seq, announcement, cancellationToken);
         }
-        await history.MarkDeliveredAsync(eventId, appended.Seq, cancellationToken);
+        catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
+        {
+            broadcast!.AnnouncementFailed(exception);
+            throw;
+        }
+        Timed(DeliveryStage.Complete, started);
         return delivered;
+    }
+
+    /// <summary>Records the stage that started at <paramref name="started"/>; returns now, when the next one starts.</summary>
+    private long Timed(DeliveryStage stage, long started)
+    {
+        var now = Stopwatch.GetTimestamp();
+        timings.Record(stage, Stopwatch.GetElapsedTime(started, now).TotalMilliseconds);
+        return now;
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Sent event {EventId} as {ClientEvent} with seq {Seq} to {Connections} local connections")]

@@ -72,6 +72,15 @@ internal static class HistoryScripts
         return 1
         """);
 
+    /// <summary>KEYS: seen; ARGV: seq, channel, frame. Publishes the frame, then marks the event delivered as <see cref="MarkDelivered"/> does.</summary>
+    public static readonly RedisScript PublishAndMarkDelivered = new("""
+        redis.call('PUBLISH', ARGV[2], ARGV[3])
+        if redis.call('GET', KEYS[1]) == ARGV[1] .. ':pending' then
+          redis.call('SET', KEYS[1], ARGV[1] .. ':delivered', 'KEEPTTL')
+        end
+        return 1
+        """);
+
     /// <summary>
     /// KEYS: head, floor, log; ARGV: max events, max age ms, after seq, count, then the rooms of the
     /// reader. Trims first, then scans up to count entries after the seq and returns

@@ -14,8 +14,12 @@ public interface IEventHistory
     /// </summary>
     Task<HistoryAppend> AppendAsync(HistoryEntry entry, CancellationToken cancellationToken);
 
-    /// <summary>Records that the event reached every instance, so a later copy of it is dropped outright.</summary>
-    Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records that the event reached every instance, so a later copy of it is dropped outright; with an
+    /// <paramref name="announcement"/>, publishes it to the other instances first, in the same step (only a
+    /// history shared through Redis can: the in-memory one refuses it).
+    /// </summary>
+    Task MarkDeliveredAsync(Guid eventId, long seq, HistoryAnnouncement? announcement, CancellationToken cancellationToken);
 
     /// <summary>
     /// Looks at up to <paramref name="count"/> entries after <paramref name="afterSeq"/>, oldest first, and

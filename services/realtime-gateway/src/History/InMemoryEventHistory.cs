@@ -45,8 +45,12 @@ public sealed class InMemoryEventHistory : IEventHistory
         }
     }
 
-    public Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken)
+    public Task MarkDeliveredAsync(Guid eventId, long seq, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
     {
+        if (announcement is not null)
+        {
+            throw new InvalidOperationException("The in-memory history has no other instances to announce an event to.");
+        }
         lock (_gate)
         {
             if (_seen.TryGetValue(eventId, out var seen) && seen.Seq == seq)

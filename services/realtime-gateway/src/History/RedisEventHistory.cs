@@ -31,8 +31,10 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
         return new HistoryAppend(Number(parts[0]), outcome);
     }
 
-    public Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken) =>
-        redis.EvalAsync(HistoryScripts.MarkDelivered, [_keys.Seen(eventId)], [seq]).WaitAsync(cancellationToken);
+    public Task MarkDeliveredAsync(Guid eventId, long seq, HistoryAnnouncement? announcement, CancellationToken cancellationToken) =>
+        (announcement is null
+            ? redis.EvalAsync(HistoryScripts.MarkDelivered, [_keys.Seen(eventId)], [seq])
+            : redis.EvalAsync(HistoryScripts.PublishAndMarkDelivered, [_keys.Seen(eventId)], [seq, announcement.Channel, announcement.Frame])).WaitAsync(cancellationToken);
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
