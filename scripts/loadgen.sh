@@ -74,7 +74,8 @@ for i in $(seq 1 "$gateway_count"); do
     port="$(free_port)"
     start_service "gateway-$i" "$port" services/realtime-gateway/src Roomcast.RealtimeGateway \
         Gateway__InstanceId="loadgen-$stamp-$i" Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix="loadgen-$stamp" \
-        RoomAccess__DocumentsApiUrl="http://$BIND:$documents_port" Hub__CallsPerSecond=1000 Hub__CallBurst=1000
+        RoomAccess__DocumentsApiUrl="http://$BIND:$documents_port" Hub__CallsPerSecond=1000 Hub__CallBurst=1000 \
+        Logging__LogLevel__Roomcast.RealtimeGateway.Delivery.DeliveryTimingsLog=Information DeliveryTimings__LogInterval=00:00:05
     gateway_urls+=("http://$BIND:$port")
     pids="$pids,gateway-$i=${service_pid_of[gateway-$i]}"
 done
@@ -92,5 +93,9 @@ dotnet tools/loadgen/bin/Release/net10.0/Roomcast.LoadGen.dll --scenario "$scena
     --pids "$pids" "${json_args[@]}" "${generator_args[@]}"
 status=$?
 set -e
+# Where the time went inside the gateways: each logs a per-stage summary every 5 s while it consumes.
+for i in $(seq 1 "$gateway_count"); do
+    grep -h "Delivery over the last" "$SERVICE_LOG_DIR/gateway-$i.log" 2>/dev/null | sed "s/^/[gateway-$i] /" || true
+done
 echo "[loadgen] generator exited with $status; services' logs in $SERVICE_LOG_DIR" >&2
 exit "$status"

@@ -14,6 +14,8 @@ namespace Roomcast.LoadGen;
 public sealed class ClientFleet : IAsyncDisposable
 {
     private readonly List<HubConnection> _connections = [];
+    private readonly TaskCompletionSource _fenceReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _fenceId;
 
     private ClientFleet(IReadOnlyList<int> userOfConnection, IReadOnlyList<int> gatewayOfConnection)
     {
@@ -55,10 +57,16 @@ public sealed class ClientFleet : IAsyncDisposable
             {
                 var receivedAt = Stopwatch.GetTimestamp();
                 if (payload.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-                    && data.TryGetProperty("lg", out var run) && run.GetString() == runId
-                    && data.TryGetProperty("n", out var n))
+                    && data.TryGetProperty("lg", out var run) && run.GetString() == runId)
                 {
-                    ledger.Received(index, n.GetInt32(), receivedAt);
+                    if (data.TryGetProperty("n", out var n))
+                    {
+                        ledger.Received(index, n.GetInt32(), receivedAt);
+                    }
+                    else if (data.TryGetProperty("fence", out var fence) && fence.GetString() is { } id && id == Volatile.Read(ref _fenceId))
+                    {
+                        _fenceReceived.TrySetResult();
+                    }
                 }
             });
             await connection.StartAsync(token);
@@ -69,6 +77,41 @@ public sealed class ClientFleet : IAsyncDisposable
             }
         });
         _connections.AddRange(connections);
+        return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Waits until the gateways have consumed every event published so far: seeding the world publishes
+    /// thousands (users, groups, memberships, grants), and measuring while they are still queued would time
+    /// the setup's backlog, not the load. Events are consumed in order, so once an update sent now (to
+    /// root 0's document, <c>data = {lg, fence}</c>; not counted by the ledger) reaches a reader of root 0,
+    /// everything before it has been consumed. Returns how long that took.
+    /// </summary>
+    public async Task<TimeSpan> WaitForQuietAsync(LoadOptions options, LoadWorld world, Action<string> progress, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var fenceId = Guid.NewGuid().ToString("N");
+        Volatile.Write(ref _fenceId, fenceId);
+        using var http = RoomcastApi.Client(options.DocumentsApi);
+        await new RoomcastApi(http).RequireAsync(HttpMethod.Put, $"/api/v1/documents/{world.Roots[0].DocumentId}",
+            new { data = new { lg = options.RunId, fence = fenceId } }, world.WriterToken, cancellationToken, System.Net.HttpStatusCode.OK);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.QuietSeconds));
+        while (!_fenceReceived.Task.IsCompleted)
+        {
+            try
+            {
+                await _fenceReceived.Task.WaitAsync(TimeSpan.FromSeconds(5), timeout.Token);
+            }
+            catch (TimeoutException)
+            {
+                progress($"the gateways are still consuming the setup's events ({clock.Elapsed.TotalSeconds:0} s)");
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The gateways did not consume the setup's events within {options.QuietSeconds} s (--quiet).");
+            }
+        }
         return clock.Elapsed;
     }
 

@@ -36,6 +36,9 @@ public sealed record LoadOptions
     /// <summary>How long to wait for the last deliveries after the last update was sent.</summary>
     public double DrainSeconds { get; init; } = 15;
 
+    /// <summary>How long to wait, before driving, for the gateways to consume the events the setup published.</summary>
+    public double QuietSeconds { get; init; } = 300;
+
     public int ConnectConcurrency { get; init; } = 64;
 
     /// <summary>Service processes whose CPU time and peak RSS are reported, by name.</summary>
@@ -94,7 +97,7 @@ public sealed record LoadOptions
         var known = new HashSet<string>(StringComparer.Ordinal)
         {
             "scenario", "identity", "documents", "gateways", "admin", "admin-password", "users", "groups", "roots", "connections-per-user",
-            "broadcast", "rate", "seconds", "drain", "connect-concurrency", "pids", "json", "run-id",
+            "broadcast", "rate", "seconds", "drain", "quiet", "connect-concurrency", "pids", "json", "run-id",
         };
         if (values.Keys.FirstOrDefault(key => !known.Contains(key)) is { } unknown)
         {
@@ -117,6 +120,7 @@ public sealed record LoadOptions
             Rate = Double("rate", 200),
             Seconds = Double("seconds", 20),
             DrainSeconds = Double("drain", 15),
+            QuietSeconds = Double("quiet", 300),
             ConnectConcurrency = Int("connect-concurrency", 64),
             ServicePids = values.TryGetValue("pids", out var pids) ? ParsePids(pids) : new Dictionary<string, int>(),
             JsonFile = values.GetValueOrDefault("json"),

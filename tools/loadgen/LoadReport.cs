@@ -11,12 +11,14 @@ public sealed record LoadReport(
     int UpdatesSent, int UpdatesFailed, IReadOnlyDictionary<string, int> HttpErrors,
     long Expected, long Delivered, long Missing, long Unexpected, long Duplicated, long DeliveredOfFailedUpdates,
     double DeliveriesPerSecond, double LatencyP50Ms, double LatencyP95Ms, double LatencyP99Ms, double LatencyMaxMs,
+    double HttpP50Ms, double HttpP99Ms, double HttpMaxMs,
     IReadOnlyList<ServiceReport> Services)
 {
     public static LoadReport From(LoadOptions options, double connectSeconds, DriveSummary drive, DeliverySummary deliveries, IReadOnlyList<ServiceReport> services)
     {
         var sorted = deliveries.LatenciesMs.Order().ToArray();
-        double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        double Percentile(double p) => PercentileOf(sorted, p);
+        var http = drive.HttpLatenciesMs;
         return new LoadReport(
             options.Scenario, options.RunId, options.Users, options.Groups, options.Roots, options.Broadcast, options.Connections, options.Gateways.Count,
             connectSeconds, options.Connections / connectSeconds, options.Rate, drive.Seconds, drive.MaxLateMs,
@@ -24,8 +26,12 @@ public sealed record LoadReport(
             deliveries.Expected, deliveries.Delivered, deliveries.Missing, deliveries.Unexpected, deliveries.Duplicated, deliveries.DeliveredOfFailedUpdates,
             // Over the whole delivery window: deliveries that trail the last update still took time.
             deliveries.Delivered / Math.Max(drive.Seconds, deliveries.FirstSendToLastReceiptSeconds), Percentile(0.50), Percentile(0.95), Percentile(0.99), sorted.Length == 0 ? double.NaN : sorted[^1],
+            PercentileOf(http, 0.50), PercentileOf(http, 0.99), http.Count == 0 ? double.NaN : http[^1],
             services);
     }
+
+    private static double PercentileOf(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     public string ToText()
     {
@@ -35,6 +41,7 @@ public sealed record LoadReport(
         text.AppendLine(CultureInfo.InvariantCulture, $"updates: {UpdatesSent} sent at {Rate:0}/s over {DriveSeconds:0.0} s (driver at most {MaxLateMs:0.0} ms late), {UpdatesFailed} failed{(HttpErrors.Count == 0 ? "" : " (" + string.Join(", ", HttpErrors.Select(error => $"{error.Key}: {error.Value}")) + ")")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"deliveries: expected {Expected}, delivered {Delivered}, missing {Missing}, unexpected {Unexpected}, duplicated {Duplicated}{(DeliveredOfFailedUpdates > 0 ? $", of failed updates {DeliveredOfFailedUpdates}" : "")}; {DeliveriesPerSecond:0} deliveries/s (first send to last receipt)");
         text.AppendLine(CultureInfo.InvariantCulture, $"latency HTTP send → client receipt: p50 {LatencyP50Ms:0.0} ms, p95 {LatencyP95Ms:0.0} ms, p99 {LatencyP99Ms:0.0} ms, max {LatencyMaxMs:0.0} ms");
+        text.AppendLine(CultureInfo.InvariantCulture, $"of which the update's HTTP request, send → answer: p50 {HttpP50Ms:0.0} ms, p99 {HttpP99Ms:0.0} ms, max {HttpMaxMs:0.0} ms");
         foreach (var service in Services)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"process {service.Name} (pid {service.Pid}): {service.CpuSecondsDuringDrive:0.00} s CPU while driving ({service.CoresDuringDrive:0.00} cores), peak RSS {service.PeakRssMiB:0.0} MiB");

@@ -4,7 +4,8 @@ using System.Net;
 namespace Roomcast.LoadGen;
 
 /// <summary>What the driver did: how many updates went out, how late it was against the schedule, and the HTTP errors by kind.</summary>
-public sealed record DriveSummary(int Sent, double Seconds, double MaxLateMs, IReadOnlyDictionary<string, int> HttpErrors);
+/// <param name="HttpLatenciesMs">How long each update's HTTP request took, send to answer, sorted.</param>
+public sealed record DriveSummary(int Sent, double Seconds, double MaxLateMs, IReadOnlyDictionary<string, int> HttpErrors, IReadOnlyList<double> HttpLatenciesMs);
 
 /// <summary>
 /// Open loop: update n is due at start + n / rate, whatever the answers to the earlier ones do, so a
@@ -23,6 +24,7 @@ public static class UpdateDriver
         var errors = new Dictionary<string, int>(StringComparer.Ordinal);
         using var inFlight = new SemaphoreSlim(MaxInFlight);
         var pending = new List<Task>(options.Updates);
+        var httpLatencies = new double[options.Updates];
         var start = Stopwatch.GetTimestamp();
         double maxLateMs = 0;
         var nextProgress = 5.0;
@@ -52,6 +54,7 @@ public static class UpdateDriver
 
             async Task SendAsync()
             {
+                var sentAt = Stopwatch.GetTimestamp();
                 try
                 {
                     var (status, _) = await api.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}",
@@ -69,6 +72,7 @@ public static class UpdateDriver
                 }
                 finally
                 {
+                    httpLatencies[n] = Stopwatch.GetElapsedTime(sentAt).TotalMilliseconds;
                     inFlight.Release();
                 }
             }
@@ -76,7 +80,8 @@ public static class UpdateDriver
 
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         await Task.WhenAll(pending);
-        return new DriveSummary(options.Updates, seconds, maxLateMs, errors);
+        Array.Sort(httpLatencies);
+        return new DriveSummary(options.Updates, seconds, maxLateMs, errors, httpLatencies);
     }
 
     private static void Count(Dictionary<string, int> errors, string kind)
