@@ -6,6 +6,12 @@ public sealed class BackplaneChannels(string prefix)
     /// <summary>Every connection of the hub, on every instance.</summary>
     public string All { get; } = $"{prefix}:all";
 
+    /// <summary>
+    /// Sends to connections of other instances, with their ids: every instance hears this one channel
+    /// instead of one channel per connection, so a connection costs no subscription (such sends are rare).
+    /// </summary>
+    public string Connections { get; } = $"{prefix}:connections";
+
     /// <summary>Group add / remove commands for a connection that lives on another instance.</summary>
     public string GroupCommands { get; } = $"{prefix}:internal:groups";
 
@@ -13,8 +19,6 @@ public sealed class BackplaneChannels(string prefix)
     public string Audience { get; } = $"{prefix}:audience";
 
     public string Prefix { get; } = prefix;
-
-    public string Connection(string connectionId) => $"{Prefix}:connection:{connectionId}";
 
     public string Group(string groupName) => $"{Prefix}:group:{groupName}";
 
