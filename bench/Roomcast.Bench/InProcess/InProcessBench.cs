@@ -201,7 +201,7 @@ internal static class InProcessBench
         table.AppendLine("|---|---:|---:|");
         var alone = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 1);
         var shared = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 4);
-        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection channel subscription; user channel and member store, per user) | {alone.Manager:0} | {shared.Manager:0} |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection store and user member set; no channel per connection or user) | {alone.Manager:0} | {shared.Manager:0} |");
         table.AppendLine(CultureInfo.InvariantCulture, $"| LocalRooms (user:{{id}} and all, as the hub registers a non-admin without groups) | {alone.Rooms:0} | {shared.Rooms:0} |");
         Console.WriteLine(table.ToString());
         return 0;

@@ -12,6 +12,9 @@ public sealed class BackplaneChannels(string prefix)
     /// </summary>
     public string Connections { get; } = $"{prefix}:connections";
 
+    /// <summary>Sends to users, with their ids: as <see cref="Connections"/>, one channel instead of one per user.</summary>
+    public string Users { get; } = $"{prefix}:users";
+
     /// <summary>Group add / remove commands for a connection that lives on another instance.</summary>
     public string GroupCommands { get; } = $"{prefix}:internal:groups";
 
@@ -21,8 +24,6 @@ public sealed class BackplaneChannels(string prefix)
     public string Prefix { get; } = prefix;
 
     public string Group(string groupName) => $"{Prefix}:group:{groupName}";
-
-    public string User(string userId) => $"{Prefix}:user:{userId}";
 
     /// <summary>Acknowledgements of group commands sent by <paramref name="serverName"/>.</summary>
     public string Ack(string serverName) => $"{Prefix}:internal:ack:{serverName}";

@@ -4,7 +4,7 @@ using Roomcast.RealtimeGateway.Rooms;
 namespace Roomcast.RealtimeGateway.Backplane;
 
 /// <summary>
-/// The local members of channels (a group's or a user's): a channel is subscribed when its first local
+/// The local members of group channels: a channel is subscribed when its first local
 /// member arrives and dropped when its last one leaves. Keyed by the channel name itself, so one string
 /// per channel serves this map, the subscription and the publish, and one handler serves every channel.
 /// </summary>

@@ -12,9 +12,10 @@ namespace Roomcast.RealtimeGateway.Backplane;
 /// <para>Every send reaches the local connections directly (a send to a local connection never touches
 /// Redis) and is published once, serialized once per hub protocol, for the other instances; an
 /// instance ignores what it published itself. Each instance hears <c>{prefix}:all</c>,
-/// <c>{prefix}:connections</c> (sends to connections by id: every instance picks those it holds, so a
-/// connection costs no subscription of its own), the channel of each user with a local connection and
-/// of each group with a local member (subscribed with the first member, dropped with the last).</para>
+/// <c>{prefix}:connections</c> and <c>{prefix}:users</c> (sends naming connections or users: every
+/// instance picks those it holds, so neither a connection nor a user costs a subscription of its own;
+/// Roomcast's events travel by rooms, so such sends are rare), and the channel of each group with a
+/// local member (subscribed with the first member, dropped with the last).</para>
 /// <para>Adding or removing a connection of another instance to or from a group is a command on
 /// <c>{prefix}:internal:groups</c>; the call completes when the owning instance acknowledges it and
 /// fails with <see cref="TimeoutException"/> after <see cref="BackplaneOptions.AckTimeout"/>.</para>
@@ -35,7 +36,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     private readonly ILogger _logger;
     private readonly ChannelSubscriptions _subscriptions;
     private readonly ChannelMembers _groups;
-    private readonly ChannelMembers _users;
+    private readonly KeyedSets<string, HubConnectionContext> _users = new(StringComparer.Ordinal);
     private readonly AckHandler _acks;
     private readonly Task _started;
 
@@ -53,7 +54,6 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         _acks = new AckHandler(redis.Options.AckTimeout);
         _subscriptions = new ChannelSubscriptions(redis, logger);
         _groups = new ChannelMembers(_subscriptions, Guarded(OnGroupMessage));
-        _users = new ChannelMembers(_subscriptions, Guarded(OnUserMessage));
         _started = SubscribeInstanceChannelsAsync();
     }
 
@@ -66,7 +66,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         _connections.Add(connection);
         if (connection.UserIdentifier is { } user)
         {
-            await _users.AddAsync(_channels.User(user), connection).ConfigureAwait(false);
+            _users.Add(user, connection);
         }
     }
 
@@ -75,7 +75,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         _connections.Remove(connection);
         if (connection.UserIdentifier is { } user)
         {
-            await _users.RemoveAsync(_channels.User(user), connection).ConfigureAwait(false);
+            _users.Remove(user, connection);
         }
         foreach (var channel in _groupChannelsOfConnection.RemoveAll(connection.ConnectionId))
         {
@@ -96,26 +96,22 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         SendConnectionsAsync("send to connections", connectionIds, Invocation(methodName, args));
 
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        SendToMembersAsync("send to group", _groups, _channels.Group(groupName), Invocation(methodName, args), excluded: null);
+        SendGroupAsync("send to group", groupName, Invocation(methodName, args), excluded: null);
 
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         var message = Invocation(methodName, args);
-        return Task.WhenAll(groupNames.Select(group => SendToMembersAsync("send to groups", _groups, _channels.Group(group), message, excluded: null)));
+        return Task.WhenAll(groupNames.Select(group => SendGroupAsync("send to groups", group, message, excluded: null)));
     }
 
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        SendToMembersAsync("send to group except", _groups, _channels.Group(groupName), Invocation(methodName, args), excludedConnectionIds);
+        SendGroupAsync("send to group except", groupName, Invocation(methodName, args), excludedConnectionIds);
 
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        SendToMembersAsync("send to user", _users, _channels.User(userId), Invocation(methodName, args), excluded: null);
+        SendUsersAsync("send to user", [userId], Invocation(methodName, args));
 
-    public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
-    {
-        var message = Invocation(methodName, args);
-        return Task.WhenAll(userIds.Distinct(StringComparer.Ordinal)
-            .Select(user => SendToMembersAsync("send to users", _users, _channels.User(user), message, excluded: null)));
-    }
+    public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        SendUsersAsync("send to users", userIds, Invocation(methodName, args));
 
     public override async Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
     {
@@ -144,7 +140,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     /// instance, once each; never touches Redis and never fails for one bad connection.
     /// </summary>
     public Task WriteToLocalAsync(IEnumerable<string> connectionIds, SerializedHubMessage message) =>
-        WriteAllAsync(connectionIds.Distinct(StringComparer.Ordinal).Select(id => _connections[id]).OfType<HubConnectionContext>(), message, excluded: null);
+        WriteAllAsync(LocalConnections(connectionIds.Distinct(StringComparer.Ordinal)), message, excluded: null);
 
     public async ValueTask DisposeAsync()
     {
@@ -156,6 +152,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     {
         await _subscriptions.SubscribeAsync(_channels.All, Guarded((_, message) => OnAllMessage(message))).ConfigureAwait(false);
         await _subscriptions.SubscribeAsync(_channels.Connections, Guarded((_, message) => OnConnectionsMessage(message))).ConfigureAwait(false);
+        await _subscriptions.SubscribeAsync(_channels.Users, Guarded((_, message) => OnUsersMessage(message))).ConfigureAwait(false);
         await _subscriptions.SubscribeAsync(_channels.GroupCommands, Guarded((_, message) => OnGroupCommand(message))).ConfigureAwait(false);
         await _subscriptions.SubscribeAsync(_channels.Ack(ServerName), Guarded((_, message) => _acks.Acknowledge(BackplaneFraming.ReadAck(message))))
             .ConfigureAwait(false);
@@ -177,16 +174,31 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
                 (remote ??= []).Add(connectionId);
             }
         }
-        var written = local is null ? Task.CompletedTask : WriteAllAsync(local, message, excluded: null);
-        if (remote is not null)
+        await SendRoutedAsync(operation, _channels.Connections, local ?? [], remote, message).ConfigureAwait(false);
+    }
+
+    /// <summary>The users' local connections now; the other instances by one publish that names the users.</summary>
+    private Task SendUsersAsync(string operation, IReadOnlyList<string> userIds, SerializedHubMessage message)
+    {
+        var users = userIds.Distinct(StringComparer.Ordinal).ToList();
+        return SendRoutedAsync(operation, _channels.Users, users.SelectMany(_users.Of).ToList(), users, message);
+    }
+
+    private async Task SendRoutedAsync(string operation, string channel, List<HubConnectionContext> local, List<string>? targets, SerializedHubMessage message)
+    {
+        var written = WriteAllAsync(local, message, excluded: null);
+        if (targets is not null)
         {
-            await PublishAsync(operation, _channels.Connections, BackplaneFraming.Routed(ServerName, remote, message, _protocols)).ConfigureAwait(false);
+            await PublishAsync(operation, channel, BackplaneFraming.Routed(ServerName, targets, message, _protocols)).ConfigureAwait(false);
         }
         await written.ConfigureAwait(false);
     }
 
-    private Task SendToMembersAsync(string operation, ChannelMembers members, string channel, SerializedHubMessage message, IReadOnlyList<string>? excluded) =>
-        SendEverywhereAsync(operation, channel, members.Of(channel), message, excluded);
+    private Task SendGroupAsync(string operation, string groupName, SerializedHubMessage message, IReadOnlyList<string>? excluded)
+    {
+        var channel = _channels.Group(groupName);
+        return SendEverywhereAsync(operation, channel, _groups.Of(channel), message, excluded);
+    }
 
     /// <summary>Local connections now, then the other instances through <paramref name="channel"/>.</summary>
     private async Task SendEverywhereAsync(string operation, string channel, IReadOnlyList<HubConnectionContext> local, SerializedHubMessage message, IReadOnlyList<string>? excluded)
@@ -261,16 +273,12 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         }
     }
 
-    private void OnGroupMessage(string channel, ReadOnlyMemory<byte> frame) => OnMembersMessage(_groups, channel, frame);
-
-    private void OnUserMessage(string channel, ReadOnlyMemory<byte> frame) => OnMembersMessage(_users, channel, frame);
-
-    private void OnMembersMessage(ChannelMembers members, string channel, ReadOnlyMemory<byte> frame)
+    private void OnGroupMessage(string channel, ReadOnlyMemory<byte> frame)
     {
         var invocation = BackplaneFraming.ReadInvocation(frame);
         if (invocation.Origin != ServerName)
         {
-            _ = WriteAllAsync(members.Of(channel), invocation.Message, invocation.Excluded);
+            _ = WriteAllAsync(_groups.Of(channel), invocation.Message, invocation.Excluded);
         }
     }
 
@@ -279,9 +287,22 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         var routed = BackplaneFraming.ReadRouted(frame);
         if (routed.Origin != ServerName)
         {
-            _ = WriteAllAsync(routed.Targets.Select(id => _connections[id]).OfType<HubConnectionContext>(), routed.Message, excluded: null);
+            _ = WriteAllAsync(LocalConnections(routed.Targets), routed.Message, excluded: null);
         }
     }
+
+    /// <summary>Users are distinct in a routed send and a connection has one user, so each connection is written once.</summary>
+    private void OnUsersMessage(ReadOnlyMemory<byte> frame)
+    {
+        var routed = BackplaneFraming.ReadRouted(frame);
+        if (routed.Origin != ServerName)
+        {
+            _ = WriteAllAsync(routed.Targets.SelectMany(_users.Of), routed.Message, excluded: null);
+        }
+    }
+
+    private IEnumerable<HubConnectionContext> LocalConnections(IEnumerable<string> connectionIds) =>
+        connectionIds.Select(id => _connections[id]).OfType<HubConnectionContext>();
 
     /// <summary>Applies a command for a connection of this instance off the subscriber's read loop, then acknowledges it.</summary>
     private void OnGroupCommand(ReadOnlyMemory<byte> frame)
