@@ -11,7 +11,8 @@ namespace Roomcast.RealtimeGateway.Rooms;
 /// </summary>
 public sealed class LocalRooms
 {
-    private readonly KeyedSets<string, string> _connectionsByRoom = new(StringComparer.Ordinal);
+    // Keyed by the room itself, not its name: no string per room (a user:{id} room per user).
+    private readonly KeyedSets<RoomName, string> _connectionsByRoom = new();
     private readonly ConcurrentDictionary<string, ConnectionRooms> _byConnection = new(StringComparer.Ordinal);
     private readonly KeyedSets<Guid, string> _connectionsByUser = new();
 
@@ -50,7 +51,7 @@ public sealed class LocalRooms
         }
         foreach (var room in rooms)
         {
-            _connectionsByRoom.Remove(room.ToString(), connectionId);
+            _connectionsByRoom.Remove(room, connectionId);
             Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
         }
         _connectionsByUser.Remove(state.UserId, connectionId);
@@ -70,7 +71,7 @@ public sealed class LocalRooms
                 return false;
             }
             // Inside the lock, so a concurrent Disconnect either sees the room or runs after this add.
-            _connectionsByRoom.Add(room.ToString(), connectionId);
+            _connectionsByRoom.Add(room, connectionId);
         }
         Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: true));
         return true;
@@ -90,7 +91,7 @@ public sealed class LocalRooms
                 return false;
             }
             // Inside the lock too, so a concurrent Add of the same room cannot be undone by this removal.
-            _connectionsByRoom.Remove(room.ToString(), connectionId);
+            _connectionsByRoom.Remove(room, connectionId);
         }
         Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
         return true;
@@ -132,10 +133,11 @@ public sealed class LocalRooms
     public IReadOnlyList<string> ConnectionsOf(Guid userId) => _connectionsByUser.Of(userId);
 
     /// <summary>The local connections in <paramref name="room"/>.</summary>
-    public IReadOnlyList<string> MembersOf(RoomName room) => _connectionsByRoom.Of(room.ToString());
+    public IReadOnlyList<string> MembersOf(RoomName room) => _connectionsByRoom.Of(room);
 
     /// <summary>How many local connections each non-empty room has right now.</summary>
-    public IReadOnlyDictionary<string, int> Counts() => new Dictionary<string, int>(_connectionsByRoom.Counts(), StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, int> Counts() =>
+        _connectionsByRoom.Counts().ToDictionary(count => count.Key.ToString(), count => count.Value, StringComparer.Ordinal);
 
     /// <summary>The connections here that are in at least one of <paramref name="rooms"/>, each once.</summary>
     public IReadOnlyList<string> ConnectionsIn(IEnumerable<string> rooms, string? except)
@@ -143,7 +145,11 @@ public sealed class LocalRooms
         var connections = new HashSet<string>(StringComparer.Ordinal);
         foreach (var room in rooms)
         {
-            _connectionsByRoom.CopyTo(room, connections);
+            // A name that is no room has no members here.
+            if (RoomName.TryParse(room, out var name))
+            {
+                _connectionsByRoom.CopyTo(name, connections);
+            }
         }
 
         if (except is not null)
