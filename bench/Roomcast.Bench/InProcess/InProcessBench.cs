@@ -197,12 +197,13 @@ internal static class InProcessBench
         table.AppendLine();
         table.AppendLine(CultureInfo.InvariantCulture, $"## managed memory per connection in process: {connections} connections (full GC before each reading)");
         table.AppendLine();
-        table.AppendLine("| held by | 1 connection per user, bytes per connection | 4 connections per user, bytes per connection |");
-        table.AppendLine("|---|---:|---:|");
+        table.AppendLine("| held by | 1 connection per user, bytes per connection | 4 connections per user, bytes per connection | all of one user (as the idle run), bytes per connection |");
+        table.AppendLine("|---|---:|---:|---:|");
         var alone = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 1);
         var shared = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 4);
-        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection channel subscription; user channel and member store, per user) | {alone.Manager:0} | {shared.Manager:0} |");
-        table.AppendLine(CultureInfo.InvariantCulture, $"| LocalRooms (user:{{id}} and all, as the hub registers a non-admin without groups) | {alone.Rooms:0} | {shared.Rooms:0} |");
+        var oneUser = await MeasureMemoryAsync(redis, connections, connectionsPerUser: connections);
+        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection store and user member set; no channel per connection or user) | {alone.Manager:0} | {shared.Manager:0} | {oneUser.Manager:0} |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| LocalRooms (user:{{id}} and all, as the hub registers a non-admin without groups) | {alone.Rooms:0} | {shared.Rooms:0} | {oneUser.Rooms:0} |");
         Console.WriteLine(table.ToString());
         return 0;
     }

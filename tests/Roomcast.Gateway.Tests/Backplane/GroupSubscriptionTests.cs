@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Roomcast.Gateway.Tests.Backplane;
 
-/// <summary>Which group channels an instance listens to, and group commands to other instances.</summary>
+/// <summary>Which channels an instance listens to, and group commands to other instances.</summary>
 public sealed class GroupSubscriptionTests : IAsyncLifetime
 {
     private BackplaneCluster _cluster = null!;
@@ -57,6 +57,22 @@ public sealed class GroupSubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectionsAndUsersAddNoChannelOfTheirOwn()
+    {
+        // A first connection waits for its instance's own channels, so they are all in the baseline.
+        await _cluster.ConnectAsync(0, "first-here");
+        await _cluster.ConnectAsync(1, "first-there");
+        var before = await ChannelsAsync();
+
+        for (var index = 0; index < 10; index++)
+        {
+            await _cluster.ConnectAsync(index % 2, $"connection-{index}", userId: $"user-{index % 3}");
+        }
+
+        (await ChannelsAsync()).ShouldBe(before, ignoreOrder: true);
+    }
+
+    [Fact]
     public async Task AddingAConnectionThatNoInstanceHoldsFailsAfterTheAckTimeout()
     {
         var clock = Stopwatch.StartNew();
@@ -83,9 +99,11 @@ public sealed class GroupSubscriptionTests : IAsyncLifetime
         return reply.AsArray()[1].AsInt64();
     }
 
-    private async Task<List<string>> GroupChannelsAsync()
+    private Task<List<string>> GroupChannelsAsync() => ChannelsAsync("group:*");
+
+    private async Task<List<string>> ChannelsAsync(string pattern = "*")
     {
-        var reply = await _redis.ExecuteAsync("PUBSUB", "CHANNELS", $"{_cluster.Prefix}:group:*");
+        var reply = await _redis.ExecuteAsync("PUBSUB", "CHANNELS", $"{_cluster.Prefix}:{pattern}");
         return reply.AsArray().Select(channel => channel.AsString()!).ToList();
     }
 }

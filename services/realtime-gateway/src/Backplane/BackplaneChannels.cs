@@ -6,6 +6,15 @@ public sealed class BackplaneChannels(string prefix)
     /// <summary>Every connection of the hub, on every instance.</summary>
     public string All { get; } = $"{prefix}:all";
 
+    /// <summary>
+    /// Sends to connections of other instances, with their ids: every instance hears this one channel
+    /// instead of one channel per connection, so a connection costs no subscription (such sends are rare).
+    /// </summary>
+    public string Connections { get; } = $"{prefix}:connections";
+
+    /// <summary>Sends to users, with their ids: as <see cref="Connections"/>, one channel instead of one per user.</summary>
+    public string Users { get; } = $"{prefix}:users";
+
     /// <summary>Group add / remove commands for a connection that lives on another instance.</summary>
     public string GroupCommands { get; } = $"{prefix}:internal:groups";
 
@@ -14,11 +23,7 @@ public sealed class BackplaneChannels(string prefix)
 
     public string Prefix { get; } = prefix;
 
-    public string Connection(string connectionId) => $"{Prefix}:connection:{connectionId}";
-
     public string Group(string groupName) => $"{Prefix}:group:{groupName}";
-
-    public string User(string userId) => $"{Prefix}:user:{userId}";
 
     /// <summary>Acknowledgements of group commands sent by <paramref name="serverName"/>.</summary>
     public string Ack(string serverName) => $"{Prefix}:internal:ack:{serverName}";

@@ -14,6 +14,12 @@ public enum GroupAction : byte
 /// <summary>An invocation as it travels between instances: serialized once per hub protocol, with the sender and the connections to skip.</summary>
 public sealed record BackplaneInvocation(string Origin, IReadOnlyList<string> Excluded, SerializedHubMessage Message);
 
+/// <summary>
+/// A send to connections (or users) named by id: published on one channel every instance hears, each
+/// writes to those it holds.
+/// </summary>
+public sealed record BackplaneRouted(string Origin, IReadOnlyList<string> Targets, SerializedHubMessage Message);
+
 /// <summary>Add or remove a connection that lives on another instance to or from a group; answered by an ack to <see cref="Origin"/>.</summary>
 public sealed record GroupCommand(int Id, string Origin, GroupAction Action, string Group, string ConnectionId);
 
@@ -30,15 +36,16 @@ public static class BackplaneFraming
     private const byte Version = 1;
 
     public static byte[] Invocation(string origin, IReadOnlyList<string>? excluded, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
-        Write(writer =>
-        {
-            writer.Write(origin);
-            WriteStrings(writer, excluded ?? []);
-            WriteMessage(writer, message, protocols);
-        });
+        WithNames(origin, excluded ?? [], message, protocols);
 
     public static BackplaneInvocation ReadInvocation(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
         new BackplaneInvocation(reader.ReadString(), ReadStrings(reader), ReadMessage(reader)));
+
+    public static byte[] Routed(string origin, IReadOnlyList<string> targets, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
+        WithNames(origin, targets, message, protocols);
+
+    public static BackplaneRouted ReadRouted(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
+        new BackplaneRouted(reader.ReadString(), ReadStrings(reader), ReadMessage(reader)));
 
     public static byte[] Command(GroupCommand command) => Write(writer =>
     {
@@ -77,6 +84,15 @@ public static class BackplaneFraming
         var except = reader.ReadBoolean() ? reader.ReadString() : null;
         return new AudienceEnvelope(origin, eventId, rooms, except, ReadMessage(reader));
     });
+
+    /// <summary>The layout of an invocation and of a routed send: origin, a list of ids, the message.</summary>
+    private static byte[] WithNames(string origin, IReadOnlyList<string> names, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
+        Write(writer =>
+        {
+            writer.Write(origin);
+            WriteStrings(writer, names);
+            WriteMessage(writer, message, protocols);
+        });
 
     private static void WriteMessage(BinaryWriter writer, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols)
     {

@@ -1,46 +1,29 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
+using Roomcast.RealtimeGateway.Rooms;
 
 namespace Roomcast.RealtimeGateway.Backplane;
 
 /// <summary>
-/// The local members of groups (or users): the channel of a key is subscribed when its first local
-/// member arrives and dropped when its last one leaves.
+/// The local members of group channels: a channel is subscribed when its first local
+/// member arrives and dropped when its last one leaves. Keyed by the channel name itself, so one string
+/// per channel serves this map, the subscription and the publish, and one handler serves every channel.
 /// </summary>
-internal sealed class ChannelMembers(
-    ChannelSubscriptions subscriptions,
-    Func<string, string> channelOf,
-    Func<string, Action<string, ReadOnlyMemory<byte>>> handlerOf)
+internal sealed class ChannelMembers(ChannelSubscriptions subscriptions, Action<string, ReadOnlyMemory<byte>> handler)
 {
-    private readonly ConcurrentDictionary<string, HubConnectionStore> _members = new(StringComparer.Ordinal);
+    private readonly KeyedSets<string, HubConnectionContext> _members = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>The local members of <paramref name="key"/>; empty when there are none.</summary>
-    public IReadOnlyList<HubConnectionContext> Of(string key)
-    {
-        if (!_members.TryGetValue(key, out var members))
-        {
-            return [];
-        }
-        var snapshot = new List<HubConnectionContext>(members.Count);
-        foreach (var member in members)
-        {
-            snapshot.Add(member);
-        }
-        return snapshot;
-    }
+    /// <summary>The local members of <paramref name="channel"/>; empty when there are none.</summary>
+    public IReadOnlyList<HubConnectionContext> Of(string channel) => _members.Of(channel);
 
-    public async Task AddAsync(string key, HubConnectionContext connection)
+    public async Task AddAsync(string channel, HubConnectionContext connection)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            var members = _members.GetOrAdd(key, _ => new HubConnectionStore());
-            var first = members.Count == 0;
-            members.Add(connection);
-            if (first)
+            if (_members.Add(channel, connection, out var first) && first)
             {
-                await subscriptions.SubscribeAsync(channelOf(key), handlerOf(key)).ConfigureAwait(false);
+                await subscriptions.SubscribeAsync(channel, handler).ConfigureAwait(false);
             }
         }
         finally
@@ -49,20 +32,14 @@ internal sealed class ChannelMembers(
         }
     }
 
-    public async Task RemoveAsync(string key, string connectionId)
+    public async Task RemoveAsync(string channel, HubConnectionContext connection)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (!_members.TryGetValue(key, out var members) || members[connectionId] is not { } connection)
+            if (_members.Remove(channel, connection, out var last) && last)
             {
-                return;
-            }
-            members.Remove(connection);
-            if (members.Count == 0)
-            {
-                _members.TryRemove(key, out _);
-                await subscriptions.UnsubscribeAsync(channelOf(key)).ConfigureAwait(false);
+                await subscriptions.UnsubscribeAsync(channel).ConfigureAwait(false);
             }
         }
         finally

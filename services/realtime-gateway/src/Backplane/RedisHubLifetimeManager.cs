@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
@@ -11,9 +11,11 @@ namespace Roomcast.RealtimeGateway.Backplane;
 /// <remarks>
 /// <para>Every send reaches the local connections directly (a send to a local connection never touches
 /// Redis) and is published once, serialized once per hub protocol, for the other instances; an
-/// instance ignores what it published itself. Each instance hears <c>{prefix}:all</c>, the channel of
-/// each of its connections, of each user with a local connection and of each group with a local
-/// member (subscribed with the first member, dropped with the last).</para>
+/// instance ignores what it published itself. Each instance hears <c>{prefix}:all</c>,
+/// <c>{prefix}:connections</c> and <c>{prefix}:users</c> (sends naming connections or users: every
+/// instance picks those it holds, so neither a connection nor a user costs a subscription of its own;
+/// Roomcast's events travel by rooms, so such sends are rare), and the channel of each group with a
+/// local member (subscribed with the first member, dropped with the last).</para>
 /// <para>Adding or removing a connection of another instance to or from a group is a command on
 /// <c>{prefix}:internal:groups</c>; the call completes when the owning instance acknowledges it and
 /// fails with <see cref="TimeoutException"/> after <see cref="BackplaneOptions.AckTimeout"/>.</para>
@@ -26,7 +28,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     where THub : Hub
 {
     private readonly HubConnectionStore _connections = new();
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _groupsOfConnection = new(StringComparer.Ordinal);
+    private readonly KeyedSets<string, string> _groupChannelsOfConnection = new(StringComparer.Ordinal);
     private readonly BackplaneRedis _redis;
     private readonly BackplaneChannels _channels;
     private readonly IReadOnlyList<IHubProtocol> _protocols;
@@ -34,7 +36,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     private readonly ILogger _logger;
     private readonly ChannelSubscriptions _subscriptions;
     private readonly ChannelMembers _groups;
-    private readonly ChannelMembers _users;
+    private readonly KeyedSets<string, HubConnectionContext> _users = new(StringComparer.Ordinal);
     private readonly AckHandler _acks;
     private readonly Task _started;
 
@@ -51,8 +53,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         _logger = logger;
         _acks = new AckHandler(redis.Options.AckTimeout);
         _subscriptions = new ChannelSubscriptions(redis, logger);
-        _groups = new ChannelMembers(_subscriptions, _channels.Group, group => Guarded((_, message) => OnGroupMessage(group, message)));
-        _users = new ChannelMembers(_subscriptions, _channels.User, user => Guarded((_, message) => OnUserMessage(user, message)));
+        _groups = new ChannelMembers(_subscriptions, Guarded(OnGroupMessage));
         _started = SubscribeInstanceChannelsAsync();
     }
 
@@ -63,30 +64,22 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     {
         await _started.ConfigureAwait(false);
         _connections.Add(connection);
-        var connectionId = connection.ConnectionId;
-        await _subscriptions.SubscribeAsync(_channels.Connection(connectionId), Guarded((_, message) => OnConnectionMessage(connectionId, message)))
-            .ConfigureAwait(false);
         if (connection.UserIdentifier is { } user)
         {
-            await _users.AddAsync(user, connection).ConfigureAwait(false);
+            _users.Add(user, connection);
         }
     }
 
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
-        var connectionId = connection.ConnectionId;
         _connections.Remove(connection);
-        await _subscriptions.UnsubscribeAsync(_channels.Connection(connectionId)).ConfigureAwait(false);
         if (connection.UserIdentifier is { } user)
         {
-            await _users.RemoveAsync(user, connectionId).ConfigureAwait(false);
+            _users.Remove(user, connection);
         }
-        if (_groupsOfConnection.TryRemove(connectionId, out var groups))
+        foreach (var channel in _groupChannelsOfConnection.RemoveAll(connection.ConnectionId))
         {
-            foreach (var group in groups.Keys)
-            {
-                await _groups.RemoveAsync(group, connectionId).ConfigureAwait(false);
-            }
+            await _groups.RemoveAsync(channel, connection).ConfigureAwait(false);
         }
     }
 
@@ -97,35 +90,28 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         SendEverywhereAsync("send to all except", _channels.All, Snapshot(_connections), Invocation(methodName, args), excludedConnectionIds);
 
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        SendConnectionAsync(connectionId, Invocation(methodName, args));
+        SendConnectionsAsync("send to connection", [connectionId], Invocation(methodName, args));
 
-    public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
-    {
-        var message = Invocation(methodName, args);
-        return Task.WhenAll(connectionIds.Distinct(StringComparer.Ordinal).Select(connectionId => SendConnectionAsync(connectionId, message)));
-    }
+    public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        SendConnectionsAsync("send to connections", connectionIds, Invocation(methodName, args));
 
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        SendEverywhereAsync("send to group", _channels.Group(groupName), _groups.Of(groupName), Invocation(methodName, args), excluded: null);
+        SendGroupAsync("send to group", groupName, Invocation(methodName, args), excluded: null);
 
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         var message = Invocation(methodName, args);
-        return Task.WhenAll(groupNames.Select(group => SendEverywhereAsync("send to groups", _channels.Group(group), _groups.Of(group), message, excluded: null)));
+        return Task.WhenAll(groupNames.Select(group => SendGroupAsync("send to groups", group, message, excluded: null)));
     }
 
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        SendEverywhereAsync("send to group except", _channels.Group(groupName), _groups.Of(groupName), Invocation(methodName, args), excludedConnectionIds);
+        SendGroupAsync("send to group except", groupName, Invocation(methodName, args), excludedConnectionIds);
 
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        SendEverywhereAsync("send to user", _channels.User(userId), _users.Of(userId), Invocation(methodName, args), excluded: null);
+        SendUsersAsync("send to user", [userId], Invocation(methodName, args));
 
-    public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
-    {
-        var message = Invocation(methodName, args);
-        return Task.WhenAll(userIds.Distinct(StringComparer.Ordinal)
-            .Select(user => SendEverywhereAsync("send to users", _channels.User(user), _users.Of(user), message, excluded: null)));
-    }
+    public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        SendUsersAsync("send to users", userIds, Invocation(methodName, args));
 
     public override async Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
     {
@@ -141,9 +127,9 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     public override async Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
     {
         await _started.ConfigureAwait(false);
-        if (_connections[connectionId] is not null)
+        if (_connections[connectionId] is { } connection)
         {
-            await RemoveLocalAsync(connectionId, groupName).ConfigureAwait(false);
+            await RemoveLocalAsync(connection, groupName).ConfigureAwait(false);
             return;
         }
         await SendGroupCommandAsync(GroupAction.Remove, connectionId, groupName).ConfigureAwait(false);
@@ -154,7 +140,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     /// instance, once each; never touches Redis and never fails for one bad connection.
     /// </summary>
     public Task WriteToLocalAsync(IEnumerable<string> connectionIds, SerializedHubMessage message) =>
-        WriteAllAsync(connectionIds.Distinct(StringComparer.Ordinal).Select(id => _connections[id]).OfType<HubConnectionContext>(), message, excluded: null);
+        WriteAllAsync(LocalConnections(connectionIds.Distinct(StringComparer.Ordinal)), message, excluded: null);
 
     public async ValueTask DisposeAsync()
     {
@@ -165,20 +151,53 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
     private async Task SubscribeInstanceChannelsAsync()
     {
         await _subscriptions.SubscribeAsync(_channels.All, Guarded((_, message) => OnAllMessage(message))).ConfigureAwait(false);
+        await _subscriptions.SubscribeAsync(_channels.Connections, Guarded((_, message) => OnConnectionsMessage(message))).ConfigureAwait(false);
+        await _subscriptions.SubscribeAsync(_channels.Users, Guarded((_, message) => OnUsersMessage(message))).ConfigureAwait(false);
         await _subscriptions.SubscribeAsync(_channels.GroupCommands, Guarded((_, message) => OnGroupCommand(message))).ConfigureAwait(false);
         await _subscriptions.SubscribeAsync(_channels.Ack(ServerName), Guarded((_, message) => _acks.Acknowledge(BackplaneFraming.ReadAck(message))))
             .ConfigureAwait(false);
     }
 
-    private async Task SendConnectionAsync(string connectionId, SerializedHubMessage message)
+    /// <summary>Local connections directly; the others by one publish that names them all, when there are any.</summary>
+    private async Task SendConnectionsAsync(string operation, IReadOnlyList<string> connectionIds, SerializedHubMessage message)
     {
-        if (_connections[connectionId] is { } connection)
+        List<HubConnectionContext>? local = null;
+        List<string>? remote = null;
+        foreach (var connectionId in connectionIds.Distinct(StringComparer.Ordinal))
         {
-            await WriteAsync(connection, message).ConfigureAwait(false);
-            return;
+            if (_connections[connectionId] is { } connection)
+            {
+                (local ??= []).Add(connection);
+            }
+            else
+            {
+                (remote ??= []).Add(connectionId);
+            }
         }
-        await PublishAsync("send to connection", _channels.Connection(connectionId), BackplaneFraming.Invocation(ServerName, null, message, _protocols))
-            .ConfigureAwait(false);
+        await SendRoutedAsync(operation, _channels.Connections, local ?? [], remote, message).ConfigureAwait(false);
+    }
+
+    /// <summary>The users' local connections now; the other instances by one publish that names the users.</summary>
+    private Task SendUsersAsync(string operation, IReadOnlyList<string> userIds, SerializedHubMessage message)
+    {
+        var users = userIds.Distinct(StringComparer.Ordinal).ToList();
+        return SendRoutedAsync(operation, _channels.Users, users.SelectMany(_users.Of).ToList(), users, message);
+    }
+
+    private async Task SendRoutedAsync(string operation, string channel, List<HubConnectionContext> local, List<string>? targets, SerializedHubMessage message)
+    {
+        var written = WriteAllAsync(local, message, excluded: null);
+        if (targets is not null)
+        {
+            await PublishAsync(operation, channel, BackplaneFraming.Routed(ServerName, targets, message, _protocols)).ConfigureAwait(false);
+        }
+        await written.ConfigureAwait(false);
+    }
+
+    private Task SendGroupAsync(string operation, string groupName, SerializedHubMessage message, IReadOnlyList<string>? excluded)
+    {
+        var channel = _channels.Group(groupName);
+        return SendEverywhereAsync(operation, channel, _groups.Of(channel), message, excluded);
     }
 
     /// <summary>Local connections now, then the other instances through <paramref name="channel"/>.</summary>
@@ -229,18 +248,19 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
 
     private async Task AddLocalAsync(HubConnectionContext connection, string groupName)
     {
-        var groups = _groupsOfConnection.GetOrAdd(connection.ConnectionId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
-        if (groups.TryAdd(groupName, 0))
+        var channel = _channels.Group(groupName);
+        if (_groupChannelsOfConnection.Add(connection.ConnectionId, channel))
         {
-            await _groups.AddAsync(groupName, connection).ConfigureAwait(false);
+            await _groups.AddAsync(channel, connection).ConfigureAwait(false);
         }
     }
 
-    private async Task RemoveLocalAsync(string connectionId, string groupName)
+    private async Task RemoveLocalAsync(HubConnectionContext connection, string groupName)
     {
-        if (_groupsOfConnection.TryGetValue(connectionId, out var groups) && groups.TryRemove(groupName, out _))
+        var channel = _channels.Group(groupName);
+        if (_groupChannelsOfConnection.Remove(connection.ConnectionId, channel))
         {
-            await _groups.RemoveAsync(groupName, connectionId).ConfigureAwait(false);
+            await _groups.RemoveAsync(channel, connection).ConfigureAwait(false);
         }
     }
 
@@ -253,31 +273,36 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         }
     }
 
-    private void OnGroupMessage(string group, ReadOnlyMemory<byte> frame)
+    private void OnGroupMessage(string channel, ReadOnlyMemory<byte> frame)
     {
         var invocation = BackplaneFraming.ReadInvocation(frame);
         if (invocation.Origin != ServerName)
         {
-            _ = WriteAllAsync(_groups.Of(group), invocation.Message, invocation.Excluded);
+            _ = WriteAllAsync(_groups.Of(channel), invocation.Message, invocation.Excluded);
         }
     }
 
-    private void OnUserMessage(string user, ReadOnlyMemory<byte> frame)
+    private void OnConnectionsMessage(ReadOnlyMemory<byte> frame)
     {
-        var invocation = BackplaneFraming.ReadInvocation(frame);
-        if (invocation.Origin != ServerName)
+        var routed = BackplaneFraming.ReadRouted(frame);
+        if (routed.Origin != ServerName)
         {
-            _ = WriteAllAsync(_users.Of(user), invocation.Message, invocation.Excluded);
+            _ = WriteAllAsync(LocalConnections(routed.Targets), routed.Message, excluded: null);
         }
     }
 
-    private void OnConnectionMessage(string connectionId, ReadOnlyMemory<byte> frame)
+    /// <summary>Users are distinct in a routed send and a connection has one user, so each connection is written once.</summary>
+    private void OnUsersMessage(ReadOnlyMemory<byte> frame)
     {
-        if (_connections[connectionId] is { } connection)
+        var routed = BackplaneFraming.ReadRouted(frame);
+        if (routed.Origin != ServerName)
         {
-            _ = WriteAsync(connection, BackplaneFraming.ReadInvocation(frame).Message);
+            _ = WriteAllAsync(routed.Targets.SelectMany(_users.Of), routed.Message, excluded: null);
         }
     }
+
+    private IEnumerable<HubConnectionContext> LocalConnections(IEnumerable<string> connectionIds) =>
+        connectionIds.Select(id => _connections[id]).OfType<HubConnectionContext>();
 
     /// <summary>Applies a command for a connection of this instance off the subscriber's read loop, then acknowledges it.</summary>
     private void OnGroupCommand(ReadOnlyMemory<byte> frame)
@@ -297,7 +322,7 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
                 }
                 else
                 {
-                    await RemoveLocalAsync(command.ConnectionId, command.Group).ConfigureAwait(false);
+                    await RemoveLocalAsync(connection, command.Group).ConfigureAwait(false);
                 }
                 await PublishAsync("group ack", _channels.Ack(command.Origin), BackplaneFraming.Ack(command.Id)).ConfigureAwait(false);
             }

@@ -11,9 +11,10 @@ namespace Roomcast.RealtimeGateway.Rooms;
 /// </summary>
 public sealed class LocalRooms
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _connectionsByRoom = new(StringComparer.Ordinal);
+    // Keyed by the room itself, not its name: no string per room (a user:{id} room per user).
+    private readonly KeyedSets<RoomName, string> _connectionsByRoom = new();
     private readonly ConcurrentDictionary<string, ConnectionRooms> _byConnection = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, byte>> _connectionsByUser = new();
+    private readonly KeyedSets<Guid, string> _connectionsByUser = new();
 
     /// <summary>Raised after a connection entered (<c>joined</c> true) or left a room. Handlers must be quick and must not throw.</summary>
     public event Action<RoomChange>? Changed;
@@ -26,7 +27,7 @@ public sealed class LocalRooms
         {
             throw new InvalidOperationException($"Connection {connectionId} is registered already.");
         }
-        _connectionsByUser.GetOrAdd(userId, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
+        _connectionsByUser.Add(userId, connectionId);
         foreach (var room in rooms)
         {
             Add(connectionId, room);
@@ -44,23 +45,16 @@ public sealed class LocalRooms
         RoomName[] rooms;
         lock (state)
         {
-            rooms = [.. state.Rooms];
+            rooms = state.Rooms.ToArray();
             state.Rooms.Clear();
             state.Gone = true;
         }
         foreach (var room in rooms)
         {
-            RemoveMember(room, connectionId, state.UserId);
+            _connectionsByRoom.Remove(room, connectionId);
+            Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
         }
-
-        if (_connectionsByUser.TryGetValue(state.UserId, out var connections))
-        {
-            connections.TryRemove(connectionId, out _);
-            if (connections.IsEmpty)
-            {
-                _connectionsByUser.TryRemove(new KeyValuePair<Guid, ConcurrentDictionary<string, byte>>(state.UserId, connections));
-            }
-        }
+        _connectionsByUser.Remove(state.UserId, connectionId);
     }
 
     /// <summary>Puts a connection in a room; <c>false</c> when it is not connected here or was in it already.</summary>
@@ -77,7 +71,7 @@ public sealed class LocalRooms
                 return false;
             }
             // Inside the lock, so a concurrent Disconnect either sees the room or runs after this add.
-            _connectionsByRoom.GetOrAdd(room.ToString(), _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal))[connectionId] = 0;
+            _connectionsByRoom.Add(room, connectionId);
         }
         Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: true));
         return true;
@@ -96,8 +90,10 @@ public sealed class LocalRooms
             {
                 return false;
             }
+            // Inside the lock too, so a concurrent Add of the same room cannot be undone by this removal.
+            _connectionsByRoom.Remove(room, connectionId);
         }
-        RemoveMember(room, connectionId, state.UserId);
+        Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
         return true;
     }
 
@@ -115,7 +111,7 @@ public sealed class LocalRooms
         }
         lock (state)
         {
-            return [.. state.Rooms];
+            return state.Rooms.ToArray();
         }
     }
 
@@ -134,27 +130,14 @@ public sealed class LocalRooms
     }
 
     /// <summary>The local connections of <paramref name="userId"/>.</summary>
-    public IReadOnlyList<string> ConnectionsOf(Guid userId) =>
-        _connectionsByUser.TryGetValue(userId, out var connections) ? connections.Keys.ToList() : [];
+    public IReadOnlyList<string> ConnectionsOf(Guid userId) => _connectionsByUser.Of(userId);
 
     /// <summary>The local connections in <paramref name="room"/>.</summary>
-    public IReadOnlyList<string> MembersOf(RoomName room) =>
-        _connectionsByRoom.TryGetValue(room.ToString(), out var members) ? members.Keys.ToList() : [];
+    public IReadOnlyList<string> MembersOf(RoomName room) => _connectionsByRoom.Of(room);
 
     /// <summary>How many local connections each non-empty room has right now.</summary>
-    public IReadOnlyDictionary<string, int> Counts()
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (room, members) in _connectionsByRoom)
-        {
-            var count = members.Count;
-            if (count > 0)
-            {
-                counts[room] = count;
-            }
-        }
-        return counts;
-    }
+    public IReadOnlyDictionary<string, int> Counts() =>
+        _connectionsByRoom.Counts().ToDictionary(count => count.Key.ToString(), count => count.Value, StringComparer.Ordinal);
 
     /// <summary>The connections here that are in at least one of <paramref name="rooms"/>, each once.</summary>
     public IReadOnlyList<string> ConnectionsIn(IEnumerable<string> rooms, string? except)
@@ -162,9 +145,10 @@ public sealed class LocalRooms
         var connections = new HashSet<string>(StringComparer.Ordinal);
         foreach (var room in rooms)
         {
-            if (_connectionsByRoom.TryGetValue(room, out var members))
+            // A name that is no room has no members here.
+            if (RoomName.TryParse(room, out var name))
             {
-                connections.UnionWith(members.Keys);
+                _connectionsByRoom.CopyTo(name, connections);
             }
         }
 
@@ -176,21 +160,6 @@ public sealed class LocalRooms
         return connections.ToList();
     }
 
-    private void RemoveMember(RoomName room, string connectionId, Guid userId)
-    {
-        var name = room.ToString();
-        if (_connectionsByRoom.TryGetValue(name, out var members))
-        {
-            members.TryRemove(connectionId, out _);
-            // Drop the empty room, unless a join raced in since: then it stays.
-            if (members.IsEmpty)
-            {
-                _connectionsByRoom.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, byte>>(name, members));
-            }
-        }
-        Changed?.Invoke(new RoomChange(connectionId, userId, room, Joined: false));
-    }
-
     /// <summary>Per-connection state: kept small, an idle connection holds one of these and its few rooms.</summary>
     private sealed class ConnectionRooms(Guid userId, bool isAdmin)
     {
@@ -198,7 +167,7 @@ public sealed class LocalRooms
 
         public bool IsAdmin { get; } = isAdmin;
 
-        public HashSet<RoomName> Rooms { get; } = [];
+        public SmallSet<RoomName> Rooms { get; } = new();
 
         public bool Gone { get; set; }
     }
