@@ -53,13 +53,18 @@ public sealed record LoadOptions
 
     public int Updates => (int)Math.Round(Rate * Seconds);
 
+    /// <summary>Seconds of updates at <see cref="Rate"/> before the measured ones, not counted (0 for none).</summary>
+    public double WarmupSeconds { get; init; } = 10;
+
+    public int WarmupUpdates => (int)Math.Round(Rate * WarmupSeconds);
+
     /// <summary>Scenario presets from issue #7; explicit options override them.</summary>
     public static IReadOnlyDictionary<string, string> Preset(string scenario) => scenario switch
     {
         "a" => new Dictionary<string, string> { ["users"] = "1000", ["groups"] = "50", ["roots"] = "200", ["rate"] = "200", ["seconds"] = "20" },
         "b" => new Dictionary<string, string> { ["users"] = "1000", ["connections-per-user"] = "5", ["groups"] = "50", ["roots"] = "200", ["rate"] = "500", ["seconds"] = "20" },
         "c" => new Dictionary<string, string> { ["users"] = "1000", ["groups"] = "50", ["roots"] = "20", ["broadcast"] = "true", ["rate"] = "100", ["seconds"] = "20" },
-        "smoke" => new Dictionary<string, string> { ["users"] = "12", ["groups"] = "3", ["roots"] = "6", ["rate"] = "20", ["seconds"] = "3" },
+        "smoke" => new Dictionary<string, string> { ["users"] = "12", ["groups"] = "3", ["roots"] = "6", ["rate"] = "20", ["seconds"] = "3", ["warmup"] = "1" },
         _ => throw new ArgumentException($"Unknown scenario '{scenario}': expected a, b, c or smoke (or give every option)."),
     };
 
@@ -97,7 +102,7 @@ public sealed record LoadOptions
         var known = new HashSet<string>(StringComparer.Ordinal)
         {
             "scenario", "identity", "documents", "gateways", "admin", "admin-password", "users", "groups", "roots", "connections-per-user",
-            "broadcast", "rate", "seconds", "drain", "quiet", "connect-concurrency", "pids", "json", "run-id",
+            "broadcast", "rate", "seconds", "drain", "quiet", "warmup", "connect-concurrency", "pids", "json", "run-id",
         };
         if (values.Keys.FirstOrDefault(key => !known.Contains(key)) is { } unknown)
         {
@@ -121,6 +126,7 @@ public sealed record LoadOptions
             Seconds = Double("seconds", 20),
             DrainSeconds = Double("drain", 15),
             QuietSeconds = Double("quiet", 300),
+            WarmupSeconds = values.TryGetValue("warmup", out var warmup) ? NonNegative("warmup", double.Parse(warmup, CultureInfo.InvariantCulture)) : 10,
             ConnectConcurrency = Int("connect-concurrency", 64),
             ServicePids = values.TryGetValue("pids", out var pids) ? ParsePids(pids) : new Dictionary<string, int>(),
             JsonFile = values.GetValueOrDefault("json"),
@@ -139,6 +145,9 @@ public sealed record LoadOptions
         }
         return options;
     }
+
+    private static T NonNegative<T>(string name, T value) where T : System.Numerics.INumber<T> =>
+        value >= T.Zero ? value : throw new ArgumentException($"--{name} cannot be negative.");
 
     private static T Positive<T>(string name, T value) where T : System.Numerics.INumber<T> =>
         value > T.Zero ? value : throw new ArgumentException($"--{name} must be positive.");

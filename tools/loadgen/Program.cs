@@ -13,7 +13,7 @@ try
 catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException)
 {
     Console.Error.WriteLine($"loadgen: {exception.Message}");
-    Console.Error.WriteLine("usage: Roomcast.LoadGen --scenario a|b|c|smoke --identity URL --documents URL --gateways URL[,URL] [--users N --groups N --roots N --connections-per-user N --broadcast true --rate R --seconds T --drain S --quiet S --pids name=pid,... --json FILE --admin NAME --admin-password P]");
+    Console.Error.WriteLine("usage: Roomcast.LoadGen --scenario a|b|c|smoke --identity URL --documents URL --gateways URL[,URL] [--users N --groups N --roots N --connections-per-user N --broadcast true --rate R --seconds T --drain S --quiet S --warmup S --pids name=pid,... --json FILE --admin NAME --admin-password P]");
     return 2;
 }
 
@@ -42,7 +42,13 @@ try
     var connectTime = await fleet.ConnectAsync(options, world, ledger, Progress, cancel.Token);
     Progress($"{fleet.Count} connections open in {connectTime.TotalSeconds:0.0} s");
     var quiet = await fleet.WaitForQuietAsync(options, world, Progress, cancel.Token);
-    Progress($"the gateways had consumed the setup's events after {quiet.TotalSeconds:0.0} s; driving");
+    Progress($"the gateways had consumed the setup's events after {quiet.TotalSeconds:0.0} s");
+    if (options.WarmupUpdates > 0)
+    {
+        var warmup = await UpdateDriver.RunAsync(options, world, ledger: null, Progress, cancel.Token);
+        Progress($"warmed up: {warmup.Sent} updates in {warmup.Seconds:0.0} s, not counted{(warmup.HttpErrors.Count == 0 ? "" : " (" + string.Join(", ", warmup.HttpErrors.Select(error => $"{error.Key}: {error.Value}")) + ")")}");
+    }
+    Progress("driving");
 
     // The generator itself is watched too: on a small machine it competes with the services for the cores.
     var watched = options.ServicePids.Select(service => new WatchedProcess(service.Key, service.Value, Tree: false))

@@ -17,19 +17,27 @@ public static class UpdateDriver
     /// <summary>More requests in flight than this and the driver waits: it reports how late that made it.</summary>
     private const int MaxInFlight = 2048;
 
-    public static async Task<DriveSummary> RunAsync(LoadOptions options, LoadWorld world, DeliveryLedger ledger, Action<string> progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drives the measured updates into <paramref name="ledger"/>, or, without one, the warm-up: as many
+    /// updates as <see cref="LoadOptions.WarmupSeconds"/> take at the same rate, to the same documents, with
+    /// <c>data = {lg, warm: n}</c>, which the ledger does not count (first-use costs — JIT, pools,
+    /// caches — out of the figures).
+    /// </summary>
+    public static async Task<DriveSummary> RunAsync(LoadOptions options, LoadWorld world, DeliveryLedger? ledger, Action<string> progress, CancellationToken cancellationToken)
     {
+        var updates = ledger is null ? options.WarmupUpdates : options.Updates;
+        var what = ledger is null ? "warm-up updates" : "updates";
         using var http = RoomcastApi.Client(options.DocumentsApi);
         var api = new RoomcastApi(http);
         var errors = new Dictionary<string, int>(StringComparer.Ordinal);
         using var inFlight = new SemaphoreSlim(MaxInFlight);
-        var pending = new List<Task>(options.Updates);
-        var httpLatencies = new double[options.Updates];
+        var pending = new List<Task>(updates);
+        var httpLatencies = new double[updates];
         var start = Stopwatch.GetTimestamp();
         double maxLateMs = 0;
         var nextProgress = 5.0;
 
-        for (var update = 0; update < options.Updates; update++)
+        for (var update = 0; update < updates; update++)
         {
             var dueMs = update * 1000.0 / options.Rate;
             var nowMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -43,12 +51,12 @@ public static class UpdateDriver
             var rootIndex = update % world.Roots.Count;
             var document = world.Roots[rootIndex].DocumentId;
             var n = update;
-            ledger.Sending(n, rootIndex, Stopwatch.GetTimestamp());
+            ledger?.Sending(n, rootIndex, Stopwatch.GetTimestamp());
             pending.Add(SendAsync());
 
             if (Stopwatch.GetElapsedTime(start).TotalSeconds >= nextProgress)
             {
-                progress($"{update + 1} of {options.Updates} updates sent, {Stopwatch.GetElapsedTime(start).TotalSeconds:0} s");
+                progress($"{update + 1} of {updates} {what} sent, {Stopwatch.GetElapsedTime(start).TotalSeconds:0} s");
                 nextProgress += 5;
             }
 
@@ -58,16 +66,18 @@ public static class UpdateDriver
                 try
                 {
                     var (status, _) = await api.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}",
-                        new { data = new { lg = options.RunId, n, t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, world.WriterToken, CancellationToken.None);
+                        ledger is null
+                            ? new { data = (object)new { lg = options.RunId, warm = n } }
+                            : new { data = (object)new { lg = options.RunId, n, t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, world.WriterToken, CancellationToken.None);
                     if (status != HttpStatusCode.OK)
                     {
-                        ledger.Failed(n);
+                        ledger?.Failed(n);
                         Count(errors, $"HTTP {(int)status}");
                     }
                 }
                 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {
-                    ledger.Failed(n);
+                    ledger?.Failed(n);
                     Count(errors, exception.GetType().Name);
                 }
                 finally
@@ -81,7 +91,7 @@ public static class UpdateDriver
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         await Task.WhenAll(pending);
         Array.Sort(httpLatencies);
-        return new DriveSummary(options.Updates, seconds, maxLateMs, errors, httpLatencies);
+        return new DriveSummary(updates, seconds, maxLateMs, errors, httpLatencies);
     }
 
     private static void Count(Dictionary<string, int> errors, string kind)
