@@ -37,10 +37,12 @@ internal static class JwtValidationSetup
                 {
                     OnTokenValidated = context =>
                     {
+                        // Only the claims the services read (RoomcastClaims) outlive validation: iss, aud, exp,
+                        // iat, nbf and jti were checked already, and a WebSocket would keep them for its lifetime.
                         if (context.Principal?.Identity is ClaimsIdentity validated)
                         {
                             context.Principal = new ClaimsPrincipal(new ClaimsIdentity(
-                                validated.Claims.Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType)),
+                                validated.Claims.Where(claim => RoomcastClaims.Kept.Contains(claim.Type)).Select(claim => new Claim(claim.Type, claim.Value, claim.ValueType)),
                                 validated.AuthenticationType, validated.NameClaimType, validated.RoleClaimType));
                         }
 

@@ -10,6 +10,9 @@ public static class RoomcastClaims
     public const string Role = "role";
     public const string AdminRole = "admin";
 
+    /// <summary>The claims a validated principal keeps; the token's others are checked at validation and dropped.</summary>
+    public static readonly IReadOnlySet<string> Kept = new HashSet<string>([Subject, Name, Role], StringComparer.Ordinal);
+
     /// <summary>The signed-in user's id, or null when the token has no valid <c>sub</c>.</summary>
     public static Guid? UserId(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirst(Subject)?.Value, out var id) ? id : null;
