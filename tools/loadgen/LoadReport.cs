@@ -12,13 +12,21 @@ public sealed record LoadReport(
     long Expected, long Delivered, long Missing, long Unexpected, long Duplicated, long DeliveredOfFailedUpdates,
     double DeliveriesPerSecond, double LatencyP50Ms, double LatencyP95Ms, double LatencyP99Ms, double LatencyMaxMs,
     double HttpP50Ms, double HttpP99Ms, double HttpMaxMs,
+    IReadOnlyList<GatewayLatency> LatencyByGateway,
     IReadOnlyList<ServiceReport> Services)
 {
-    public static LoadReport From(LoadOptions options, double connectSeconds, DriveSummary drive, DeliverySummary deliveries, IReadOnlyList<ServiceReport> services)
+    /// <param name="gatewayOfConnection">Which gateway (0-based, in <see cref="LoadOptions.Gateways"/> order) each connection is on.</param>
+    public static LoadReport From(LoadOptions options, double connectSeconds, DriveSummary drive, DeliverySummary deliveries, IReadOnlyList<int> gatewayOfConnection, IReadOnlyList<ServiceReport> services)
     {
         var sorted = deliveries.LatenciesMs.Order().ToArray();
         double Percentile(double p) => PercentileOf(sorted, p);
         var http = drive.HttpLatenciesMs;
+        // The consuming gateway delivers to its own connections; the others get each event one backplane hop later.
+        var byGateway = Enumerable.Range(0, options.Gateways.Count).Select(gateway =>
+        {
+            var own = deliveries.LatenciesMs.Where((_, i) => gatewayOfConnection[deliveries.LatencyConnections[i]] == gateway).Order().ToArray();
+            return new GatewayLatency(gateway + 1, own.Length, PercentileOf(own, 0.50), PercentileOf(own, 0.99), own.Length == 0 ? double.NaN : own[^1]);
+        }).ToList();
         return new LoadReport(
             options.Scenario, options.RunId, options.Users, options.Groups, options.Roots, options.Broadcast, options.Connections, options.Gateways.Count,
             connectSeconds, options.Connections / connectSeconds, options.Rate, drive.Seconds, drive.MaxLateMs,
@@ -27,7 +35,7 @@ public sealed record LoadReport(
             // Over the whole delivery window: deliveries that trail the last update still took time.
             deliveries.Delivered / Math.Max(drive.Seconds, deliveries.FirstSendToLastReceiptSeconds), Percentile(0.50), Percentile(0.95), Percentile(0.99), sorted.Length == 0 ? double.NaN : sorted[^1],
             PercentileOf(http, 0.50), PercentileOf(http, 0.99), http.Count == 0 ? double.NaN : http[^1],
-            services);
+            byGateway, services);
     }
 
     private static double PercentileOf(IReadOnlyList<double> sorted, double p) =>
@@ -42,6 +50,11 @@ public sealed record LoadReport(
         text.AppendLine(CultureInfo.InvariantCulture, $"deliveries: expected {Expected}, delivered {Delivered}, missing {Missing}, unexpected {Unexpected}, duplicated {Duplicated}{(DeliveredOfFailedUpdates > 0 ? $", of failed updates {DeliveredOfFailedUpdates}" : "")}; {DeliveriesPerSecond:0} deliveries/s (first send to last receipt)");
         text.AppendLine(CultureInfo.InvariantCulture, $"latency HTTP send → client receipt: p50 {LatencyP50Ms:0.0} ms, p95 {LatencyP95Ms:0.0} ms, p99 {LatencyP99Ms:0.0} ms, max {LatencyMaxMs:0.0} ms");
         text.AppendLine(CultureInfo.InvariantCulture, $"of which the update's HTTP request, send → answer: p50 {HttpP50Ms:0.0} ms, p99 {HttpP99Ms:0.0} ms, max {HttpMaxMs:0.0} ms");
+        if (LatencyByGateway.Count > 1)
+        {
+            text.AppendLine("by the receiving connection's gateway: " + string.Join("; ", LatencyByGateway.Select(gateway =>
+                string.Create(CultureInfo.InvariantCulture, $"gateway-{gateway.Gateway} ({gateway.Deliveries} deliveries) p50 {gateway.P50Ms:0.0} ms, p99 {gateway.P99Ms:0.0} ms, max {gateway.MaxMs:0.0} ms"))));
+        }
         foreach (var service in Services)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"process {service.Name} (pid {service.Pid}): {service.CpuSecondsDuringDrive:0.00} s CPU while driving ({service.CoresDuringDrive:0.00} cores), peak RSS {service.PeakRssMiB:0.0} MiB");
@@ -51,6 +64,9 @@ public sealed record LoadReport(
 
     public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
 }
+
+/// <summary>Latency of the deliveries to the connections of one gateway (1-based, as the services are named).</summary>
+public sealed record GatewayLatency(int Gateway, int Deliveries, double P50Ms, double P99Ms, double MaxMs);
 
 /// <summary>One service process over the drive phase.</summary>
 public sealed record ServiceReport(string Name, int Pid, double CpuSecondsDuringDrive, double CoresDuringDrive, double PeakRssMiB);

@@ -73,7 +73,7 @@ try
         var cpuSeconds = after.ProcessSeconds[service.Name] - before.ProcessSeconds[service.Name];
         return new ServiceReport(service.Name, service.Pid, cpuSeconds, cpuSeconds / drive.Seconds, ProcessStats.PeakRssMiB(service.Pid) ?? double.NaN);
     }).ToList();
-    var report = LoadReport.From(options, connectTime.TotalSeconds, drive, ledger.Summarize(), services);
+    var report = LoadReport.From(options, connectTime.TotalSeconds, drive, ledger.Summarize(), fleet.GatewayOfConnection, services);
     Console.WriteLine(report.ToText());
     if (options.JsonFile is { } file)
     {

@@ -25,6 +25,7 @@ public sealed class DeliveryLedgerTests
         summary.ShouldBe(summary with { UpdatesSent = 2, Expected = 3, Delivered = 3, Missing = 0, Unexpected = 0, Duplicated = 0 });
         summary.LatenciesMs.Count.ShouldBe(3);
         summary.LatenciesMs.ShouldAllBe(latency => latency >= 0);
+        summary.LatencyConnections.ShouldBe([0, 1, 2], "each latency names the connection that received it, so it can be told by gateway");
     }
 
     [Fact]
