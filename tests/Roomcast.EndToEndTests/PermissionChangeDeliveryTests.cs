@@ -33,25 +33,25 @@ public sealed class PermissionChangeDeliveryTests(RoomcastStack stack) : IClassF
 
         (await bob.PutAsJsonAsync($"/api/v1/roots/{World.PlanRoot}/permissions/users/{World.Dave}", new { access = "RO" }))
             .StatusCode.ShouldBe(HttpStatusCode.Created);
-        var granted = await NextAsync(dave);
+        var granted = await dave.NextAsync();
         granted.Name.ShouldBe(ClientEvents.NewRecord);
         granted.Type.ShouldBe(RecordTypes.UserPermission);
 
         await UpdateAsync(bob, World.PlanDocument, "seen by dave");
-        var change = await NextAsync(dave);
+        var change = await dave.NextAsync();
         change.Name.ShouldBe(ClientEvents.ChangedDocument);
         change.Id.ShouldBe(World.PlanDocument);
         change.Payload.GetProperty("data").GetProperty("text").GetString().ShouldBe("seen by dave");
 
         (await bob.DeleteAsync($"/api/v1/roots/{World.PlanRoot}/permissions/users/{World.Dave}")).StatusCode.ShouldBe(HttpStatusCode.NoContent);
-        var revoked = await NextAsync(dave);
+        var revoked = await dave.NextAsync();
         revoked.Name.ShouldBe(ClientEvents.DeletedRecord);
         revoked.Type.ShouldBe(RecordTypes.UserPermission);
 
         await UpdateAsync(bob, World.PlanDocument, "hidden from dave");
         // The fence: a change dave can read, made after the hidden one; events reach him in order.
         await UpdateAsync(alice, World.NoticeDocument, "fence");
-        var next = await NextAsync(dave);
+        var next = await dave.NextAsync();
         next.Id.ShouldBe(World.NoticeDocument, $"dave heard of a change after his grant was revoked: {next}");
     }
 
@@ -71,7 +71,7 @@ public sealed class PermissionChangeDeliveryTests(RoomcastStack stack) : IClassF
         (await bob.PatchAsJsonAsync($"/api/v1/roots/{root}", new { sharedAccess = "RO" })).StatusCode.ShouldBe(HttpStatusCode.OK);
         foreach (var user in new[] { carol, dave })
         {
-            var shared = await NextAsync(user);
+            var shared = await user.NextAsync();
             shared.Name.ShouldBe(ClientEvents.ChangedRecord, user.Name);
             shared.Type.ShouldBe(RecordTypes.DocumentRoot, user.Name);
             shared.Payload.GetProperty("record").GetProperty("sharedAccess").GetString().ShouldBe("RO", user.Name);
@@ -80,7 +80,7 @@ public sealed class PermissionChangeDeliveryTests(RoomcastStack stack) : IClassF
         await UpdateAsync(bob, documentId, "published");
         foreach (var user in new[] { carol, dave })
         {
-            var change = await NextAsync(user);
+            var change = await user.NextAsync();
             change.Name.ShouldBe(ClientEvents.ChangedDocument, user.Name);
             change.Id.ShouldBe(documentId, user.Name);
         }
@@ -90,7 +90,7 @@ public sealed class PermissionChangeDeliveryTests(RoomcastStack stack) : IClassF
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user));
         _connections.Add(connection);
-        return new EventInbox(connection, name);
+        return new EventInbox(connection, name, () => stack.Logs);
     }
 
     private static async Task UpdateAsync(HttpClient client, Guid document, string text)
@@ -99,15 +99,4 @@ public sealed class PermissionChangeDeliveryTests(RoomcastStack stack) : IClassF
         response.StatusCode.ShouldBe(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<ReceivedEvent> NextAsync(EventInbox inbox)
-    {
-        try
-        {
-            return await inbox.NextAsync();
-        }
-        catch (TimeoutException timeout)
-        {
-            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
-        }
-    }
 }

@@ -47,10 +47,10 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         await PublishAsync(duplicated, "once", [RoomName.User(World.Carol).ToString()]);
         await PublishAsync(fence, "fence", [RoomName.User(World.Carol).ToString()]);
 
-        var first = await NextAsync(carol);
+        var first = await carol.NextAsync();
         first.Payload.GetProperty("eventId").GetGuid().ShouldBe(duplicated);
         // The queue is consumed in order: the fence comes after both copies, so a second copy would be here first.
-        var next = await NextAsync(carol);
+        var next = await carol.NextAsync();
         next.Payload.GetProperty("eventId").GetGuid().ShouldBe(fence, "the second copy of the event reached carol");
         next.Payload.GetProperty("seq").GetInt64().ShouldBeGreaterThan(first.Payload.GetProperty("seq").GetInt64());
     }
@@ -66,7 +66,7 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         await PublishAsync(poison, "poison", ["no-such-room"]);
         await PublishAsync(after, "after the poison", [RoomName.User(World.Carol).ToString()]);
 
-        (await NextAsync(carol)).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
+        (await carol.NextAsync()).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
         await Poll.UntilAsync(async () => (await _bus.PeekAsync(ErrorQueue, 50)).Any(body => body.Contains(poison.ToString(), StringComparison.OrdinalIgnoreCase)),
             $"the poison message is in {ErrorQueue}", Patience, () => stack.Logs);
         await Poll.UntilAsync(() => Task.FromResult(stack.Logs.Contains($"Message {poison} on realtime-gateway.events failed after its retries", StringComparison.Ordinal)),
@@ -93,18 +93,7 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
         _connections.Add(connection);
-        return new EventInbox(connection, name);
+        return new EventInbox(connection, name, () => stack.Logs);
     }
 
-    private async Task<ReceivedEvent> NextAsync(EventInbox inbox)
-    {
-        try
-        {
-            return await inbox.NextAsync();
-        }
-        catch (TimeoutException timeout)
-        {
-            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
-        }
-    }
 }

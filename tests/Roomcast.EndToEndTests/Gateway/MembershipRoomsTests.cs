@@ -43,13 +43,13 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         (await alice.PutAsync(IdentityApi.Member(group, World.Carol), null)).ShouldBe(HttpStatusCode.Created);
         foreach (var inbox in new[] { carolOnA, carolOnB })
         {
-            ShouldBeMembership(await NextAsync(inbox), ClientEvents.NewRecord, group, World.Carol, isMember: true, inbox.Name);
+            ShouldBeMembership(await inbox.NextAsync(), ClientEvents.NewRecord, group, World.Carol, isMember: true, inbox.Name);
         }
 
         var forMembers = await PublishToGroupRoomOnlyAsync(group, "for the members");
         foreach (var inbox in new[] { carolOnA, carolOnB })
         {
-            (await NextAsync(inbox)).Id.ShouldBe(forMembers, $"{inbox.Name} is not in the group room after being added");
+            (await inbox.NextAsync()).Id.ShouldBe(forMembers, $"{inbox.Name} is not in the group room after being added");
         }
 
         // A connection made after the change is put in the group room on connect, from the projection.
@@ -57,20 +57,20 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         var forMembersLater = await PublishToGroupRoomOnlyAsync(group, "for the members, later");
         foreach (var inbox in new[] { carolOnA, carolOnB, carolLater })
         {
-            (await NextAsync(inbox)).Id.ShouldBe(forMembersLater, $"{inbox.Name} is not in the group room");
+            (await inbox.NextAsync()).Id.ShouldBe(forMembersLater, $"{inbox.Name} is not in the group room");
         }
 
         (await alice.DeleteAsync(IdentityApi.Member(group, World.Carol))).ShouldBe(HttpStatusCode.NoContent);
         foreach (var inbox in new[] { carolOnA, carolOnB, carolLater })
         {
-            ShouldBeMembership(await NextAsync(inbox), ClientEvents.ChangedRecord, group, World.Carol, isMember: false, inbox.Name);
+            ShouldBeMembership(await inbox.NextAsync(), ClientEvents.ChangedRecord, group, World.Carol, isMember: false, inbox.Name);
         }
 
         await PublishToGroupRoomOnlyAsync(group, "after carol left");
         await FenceAsync();
         foreach (var inbox in new[] { carolOnA, carolOnB, carolLater })
         {
-            var next = await NextAsync(inbox);
+            var next = await inbox.NextAsync();
             next.Id.ShouldBe(World.NoticeDocument, $"{inbox.Name} still heard the group room after being removed: {next}");
         }
     }
@@ -109,7 +109,7 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
 
         var newcomerName = IdentityApi.FreshName("newcomer");
         var newcomer = await alice.RegisterAsync(newcomerName);
-        var registered = await NextAsync(admin);
+        var registered = await admin.NextAsync();
         ShouldBeRecordEvent(registered, ClientEvents.NewRecord, RecordTypes.User);
         var user = registered.Payload.GetProperty("record");
         user.PropertyNames().ShouldBe(["id", "username", "isAdmin", "version"], ignoreOrder: true, "a user record carries nothing secret");
@@ -117,7 +117,7 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         user.Str("username").ShouldBe(newcomerName);
 
         var group = (await alice.CreateGroupAsync("Reading circle")).Id();
-        var created = await NextAsync(admin);
+        var created = await admin.NextAsync();
         ShouldBeRecordEvent(created, ClientEvents.NewRecord, RecordTypes.StudentGroup);
         created.Id.ShouldBe(group);
         created.Payload.GetProperty("record").Str("name").ShouldBe("Reading circle");
@@ -125,13 +125,13 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         (await alice.PutAsync(IdentityApi.Member(group, World.Carol), null)).ShouldBe(HttpStatusCode.Created);
         foreach (var inbox in new[] { admin, member })
         {
-            ShouldBeMembership(await NextAsync(inbox), ClientEvents.NewRecord, group, World.Carol, isMember: true, inbox.Name);
+            ShouldBeMembership(await inbox.NextAsync(), ClientEvents.NewRecord, group, World.Carol, isMember: true, inbox.Name);
         }
 
         (await alice.PatchAsync(IdentityApi.Group(group), new { name = "Writing circle" })).ShouldBe(HttpStatusCode.OK);
         foreach (var inbox in new[] { admin, member })
         {
-            var renamed = await NextAsync(inbox);
+            var renamed = await inbox.NextAsync();
             ShouldBeRecordEvent(renamed, ClientEvents.ChangedRecord, RecordTypes.StudentGroup, inbox.Name);
             renamed.Payload.GetProperty("record").Str("name").ShouldBe("Writing circle", inbox.Name);
         }
@@ -139,7 +139,7 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         (await alice.DeleteAsync(IdentityApi.Group(group))).ShouldBe(HttpStatusCode.NoContent);
         foreach (var inbox in new[] { admin, member })
         {
-            var deleted = await NextAsync(inbox);
+            var deleted = await inbox.NextAsync();
             ShouldBeRecordEvent(deleted, ClientEvents.DeletedRecord, RecordTypes.StudentGroup, inbox.Name);
             deleted.Id.ShouldBe(group, inbox.Name);
         }
@@ -149,7 +149,7 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         await FenceAsync();
         foreach (var inbox in new[] { admin, member, bystander })
         {
-            var next = await NextAsync(inbox);
+            var next = await inbox.NextAsync();
             next.Id.ShouldBe(World.NoticeDocument, $"{inbox.Name} received something not meant for them: {next}");
         }
     }
@@ -232,7 +232,7 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
         _connections.Add(connection);
-        var inbox = new EventInbox(connection, name);
+        var inbox = new EventInbox(connection, name, () => stack.Logs);
         listener?.Listen(connection);
         // The client's StartAsync returns at the handshake, before the hub's OnConnectedAsync has put the
         // connection in its rooms; the hub reads no call before that, so the answer to one (an unknown
@@ -241,17 +241,6 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
         return inbox;
     }
 
-    private async Task<ReceivedEvent> NextAsync(EventInbox inbox)
-    {
-        try
-        {
-            return await inbox.NextAsync();
-        }
-        catch (TimeoutException timeout)
-        {
-            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
-        }
-    }
 }
 
 /// <summary>Completes <see cref="Heard"/> when a connection receives one of the record ids it was told to expect.</summary>

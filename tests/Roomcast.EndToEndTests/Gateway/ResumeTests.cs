@@ -31,11 +31,11 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
     {
         var watchers = new[] { await ConnectAsync(World.Alice, gateway: 0, "alice (admin) on A"), await ConnectAsync(World.Alice, gateway: 1, "alice (admin) on B") };
         var carol = await stack.ConnectAsync(await stack.LoginAsync(World.Carol), gateway: 0);
-        var carolInbox = new EventInbox(carol, "carol on A");
+        var carolInbox = new EventInbox(carol, "carol on A", () => stack.Logs);
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
 
         await UpdatePlanAsync(bob, "before");
-        var lastSeq = Seq(await NextAsync(carolInbox));
+        var lastSeq = Seq(await carolInbox.NextAsync());
         await carol.DisposeAsync();
 
         for (var update = 1; update <= Away; update++)
@@ -95,11 +95,11 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
     {
         var watcher = await ConnectAsync(World.Alice, gateway: 1, "alice (admin) on B");
         var carol = await stack.ConnectAsync(await stack.LoginAsync(World.Carol), gateway: 1);
-        var carolInbox = new EventInbox(carol, "carol on B");
+        var carolInbox = new EventInbox(carol, "carol on B", () => stack.Logs);
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
 
         await UpdatePlanAsync(bob, "before");
-        var lastSeq = Seq(await NextAsync(carolInbox));
+        var lastSeq = Seq(await carolInbox.NextAsync());
         await carol.DisposeAsync();
         var passing = HistoryStack.HistorySize + 2;
         for (var update = 1; update <= passing; update++)
@@ -146,7 +146,7 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
         _connections.Add(connection);
-        return new EventInbox(connection, name);
+        return new EventInbox(connection, name, () => stack.Logs);
     }
 
     private async Task<List<ReceivedEvent>> ReceiveAsync(EventInbox inbox, int count)
@@ -154,20 +154,9 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
         var received = new List<ReceivedEvent>(count);
         while (received.Count < count)
         {
-            received.Add(await NextAsync(inbox));
+            received.Add(await inbox.NextAsync());
         }
         return received;
     }
 
-    private async Task<ReceivedEvent> NextAsync(EventInbox inbox)
-    {
-        try
-        {
-            return await inbox.NextAsync();
-        }
-        catch (TimeoutException timeout)
-        {
-            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
-        }
-    }
 }

@@ -60,7 +60,7 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
             var texts = new List<string>();
             while (texts.Distinct().Count() < Updates)
             {
-                var received = await NextAsync(inbox);
+                var received = await inbox.NextAsync();
                 received.Name.ShouldBe(ClientEvents.ChangedDocument, inbox.Name);
                 eventIds.Add(received.Payload.GetProperty("eventId").GetGuid());
                 texts.Add(received.Payload.GetProperty("data").GetProperty("text").GetString()!);
@@ -76,7 +76,7 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
         (await alice.PutAsJsonAsync($"/api/v1/documents/{World.NoticeDocument}", new { data = new { text = "fence" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
         foreach (var inbox in inboxes)
         {
-            (await NextAsync(inbox)).Id.ShouldBe(World.NoticeDocument, $"{inbox.Name} received something else before the fence");
+            (await inbox.NextAsync()).Id.ShouldBe(World.NoticeDocument, $"{inbox.Name} received something else before the fence");
         }
     }
 
@@ -84,18 +84,7 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
         _connections.Add(connection);
-        return new EventInbox(connection, name);
+        return new EventInbox(connection, name, () => stack.Logs);
     }
 
-    private async Task<ReceivedEvent> NextAsync(EventInbox inbox)
-    {
-        try
-        {
-            return await inbox.NextAsync();
-        }
-        catch (TimeoutException timeout)
-        {
-            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
-        }
-    }
 }

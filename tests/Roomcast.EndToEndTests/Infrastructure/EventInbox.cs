@@ -20,10 +20,13 @@ public sealed class EventInbox
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly Channel<ReceivedEvent> _received = Channel.CreateUnbounded<ReceivedEvent>();
+    private readonly Func<string>? _diagnostics;
 
-    public EventInbox(HubConnection connection, string name)
+    /// <param name="diagnostics">What a timeout should also tell (the stack's service logs), read only when one happens.</param>
+    public EventInbox(HubConnection connection, string name, Func<string>? diagnostics = null)
     {
         Name = name;
+        _diagnostics = diagnostics;
         foreach (var clientEvent in new[] { ClientEvents.NewRecord, ClientEvents.ChangedRecord, ClientEvents.DeletedRecord, ClientEvents.ChangedDocument })
         {
             connection.On<JsonElement>(clientEvent, payload => _received.Writer.TryWrite(new ReceivedEvent(clientEvent, payload)));
@@ -42,7 +45,7 @@ public sealed class EventInbox
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"{Name} received no event within {Patience.TotalSeconds} s.");
+            throw new TimeoutException($"{Name} received no event within {Patience.TotalSeconds} s.{(_diagnostics is null ? "" : Environment.NewLine + _diagnostics())}");
         }
     }
 }
