@@ -309,7 +309,9 @@ for ((i = 1; i < $#; i++)); do
 done
 
 log "starting an ephemeral stack"
-settings="$(timeout 300 scripts/stack.sh start test)"
+# pg_stat_statements: the outbox run prints PostgreSQL's own time per statement.
+settings="$(ROOMCAST_STACK_PG_SETTINGS="shared_preload_libraries=pg_stat_statements pg_stat_statements.track_utility=on" \
+    timeout 300 scripts/stack.sh start test)"
 eval "$settings"
 stack_dir=$ROOMCAST_STACK_DIR
 

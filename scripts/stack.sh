@@ -18,6 +18,8 @@
 # shell: whoever starts a stack must stop it.
 #
 # ROOMCAST_STACK_DURABLE=1 keeps fsync and synchronous_commit on in a test stack (for benchmarks).
+# ROOMCAST_STACK_PG_SETTINGS="name=value ..." adds PostgreSQL settings (benchmarks load
+# pg_stat_statements with it).
 #
 # Dev port overrides: ROOMCAST_DEV_PG_PORT (55432), ROOMCAST_DEV_REDIS_PORT (56379),
 # ROOMCAST_DEV_RABBITMQ_PORT (55672), ROOMCAST_DEV_RABBITMQ_MANAGEMENT_PORT (55673),
@@ -214,6 +216,11 @@ start_postgres() {
     # Test data is thrown away: trade durability for speed, unless ROOMCAST_STACK_DURABLE=1 asks for
     # production's commit path (benchmarks: a commit's latency is mostly its WAL flush).
     [[ $MODE == test && ${ROOMCAST_STACK_DURABLE:-0} != 1 ]] && opts+=(-c fsync=off -c synchronous_commit=off)
+    local setting
+    for setting in ${ROOMCAST_STACK_PG_SETTINGS:-}; do
+        [[ $setting == ?*=* ]] || die "ROOMCAST_STACK_PG_SETTINGS: '$setting' is not name=value"
+        opts+=(-c "$setting")
+    done
 
     install -d -o postgres -g postgres -m 755 "$STACK_DIR/pgsock"
     if [[ ! -e $pgdata || -z $(ls -A "$pgdata") ]]; then

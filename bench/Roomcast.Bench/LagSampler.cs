@@ -18,6 +18,13 @@ public sealed class LagSampler : IAsyncDisposable
         FROM outbox WHERE published_at IS NULL
         """;
 
+    /// <summary>
+    /// For the observers' own sessions: a bitmap scan of the unpublished-rows index never marks the
+    /// entries of rows published since as dead, so every sample walked all of them again (4.8 ms a
+    /// sample at 500 events/s, half a core of PostgreSQL taken from what it measures).
+    /// </summary>
+    internal const string IndexScansOnly = "SET enable_bitmapscan = off";
+
     private readonly CancellationTokenSource _stop = new();
     private readonly List<double> _ages = [];
     private readonly Task _loop;
@@ -53,6 +60,11 @@ public sealed class LagSampler : IAsyncDisposable
     {
         await using (connection)
         {
+            await using (var session = new NpgsqlCommand(IndexScansOnly, connection))
+            {
+                await session.ExecuteNonQueryAsync();
+            }
+
             await using var command = new NpgsqlCommand(Query, connection);
             await command.PrepareAsync();
             using var timer = new PeriodicTimer(interval);

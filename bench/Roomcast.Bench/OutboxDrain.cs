@@ -14,6 +14,11 @@ public sealed record OutboxDrain(long BacklogAtStart, TimeSpan Took, long Remain
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        await using (var session = new NpgsqlCommand(LagSampler.IndexScansOnly, connection))
+        {
+            await session.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = new NpgsqlCommand("SELECT count(*) FROM outbox WHERE published_at IS NULL", connection);
         var started = Stopwatch.StartNew();
         long? backlogAtStart = null;

@@ -118,12 +118,14 @@ async Task<FixedRatePhase> RunFixedRatePhaseAsync(ApiClient api, IReadOnlyList<G
 {
     // The sampler runs from before the first request until the outbox is empty again.
     await using var sampler = await LagSampler.StartAsync(options.DocumentsDb, TimeSpan.FromMilliseconds(10), cancellationToken);
+    var statements = await PostgresStatements.StartAsync(options.DocumentsDb, cancellationToken);
     var before = ProcessStats.Snapshot(watched);
     var (load, slip) = await LoadDriver.RunOpenLoopAsync(api, documents, options.Rate, TimeSpan.FromSeconds(options.Seconds), cancellationToken);
     var cpu = ProcessStats.Between(before, ProcessStats.Snapshot(watched));
     NoteErrors("phase b", load);
     var drain = await DrainAsync("phase b");
     var sampled = await sampler.StopAsync();
+    var statementTimes = new StatementTimes(await statements.ReadAsync(12, cancellationToken), statements.Unavailable);
     var outbox = await OutboxLatency.MeasureAsync(options.DocumentsDb, load.WindowStartUtc, load.WindowEndUtc, cancellationToken);
     // Nothing else writes to this database during the phase, so every successful update is exactly one event.
     if (outbox.Events != load.Succeeded)
@@ -131,7 +133,7 @@ async Task<FixedRatePhase> RunFixedRatePhaseAsync(ApiClient api, IReadOnlyList<G
         failures.Add($"phase b: {load.Succeeded} successful updates but {outbox.Events} outbox events in the window");
     }
 
-    return new FixedRatePhase(options.Rate, load, slip, outbox, drain, sampled, cpu);
+    return new FixedRatePhase(options.Rate, load, slip, outbox, drain, sampled, cpu, statementTimes);
 }
 
 void NoteErrors(string phase, LoadResult load)

@@ -39,6 +39,22 @@ public static class Report
         Row($"  sampled every 10 ms ({fixedRate.Sampled.OldestAgeMs.Count} samples)  p50 / p99 / max", Ms3(fixedRate.Sampled.OldestAgeMs));
         Row("  largest sampled backlog", $"{fixedRate.Sampled.MaxBacklog} rows");
 
+        Heading("PostgreSQL's time per statement in phase b, the load and its drain (pg_stat_statements; the bench's own samplers included)");
+        if (fixedRate.Statements.Unavailable is { } why)
+        {
+            table.Append(Invariant, $"  n/a: {why}\n");
+        }
+        else
+        {
+            var updates = Math.Max(1, fixedRate.Load.Succeeded);
+            table.Append(Invariant, $"  {"calls/update",12} {"mean ms",9} {"ms/update",10}  statement\n");
+            foreach (var statement in fixedRate.Statements.Top)
+            {
+                var query = statement.Query.Length > 100 ? statement.Query[..97] + "..." : statement.Query;
+                table.Append(Invariant, $"  {(double)statement.Calls / updates,12:0.00} {statement.MeanMs,9:0.000} {statement.TotalMs / updates,10:0.000}  {query}\n");
+            }
+        }
+
         // The drain column is the relay (and the gateway consuming) without API load: where its time
         // goes. A drain shorter than a second is too short to say anything, so it is left blank.
         Heading($"{"CPU, in cores busy (1.00 = one core all the time)",-54} {"a. load",10} {"a. drain",10} {"b. load",10}");

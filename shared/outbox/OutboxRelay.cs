@@ -26,7 +26,30 @@ public sealed partial class OutboxRelay(
     ILogger<OutboxRelay> logger) : BackgroundService
 {
     private const string LockKey = "roomcast.outbox-relay";
+
+    private const string PendingColumns =
+        "id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload";
+
+    /// <summary>
+    /// The rows waiting to be published, oldest first. Both queries read the partial index of
+    /// unpublished rows in its own order, so a round costs the same whatever the size of the event
+    /// log, and the index scan marks the entries of rows published since as dead for the next one.
+    /// (Ordering by seq first, as an earlier version did, made PostgreSQL walk the seq index over the
+    /// whole event log: 19 ms a round at 500 events/s with a few minutes of log.)
+    /// </summary>
+    internal const string WaitingRowsQuery =
+        $"SELECT {PendingColumns} FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT @batch";
+
+    /// <summary>The rows a failed round numbered and did not publish.</summary>
+    internal const string NumberedRowsQuery =
+        $"SELECT {PendingColumns} FROM outbox WHERE published_at IS NULL AND seq IS NOT NULL ORDER BY id LIMIT @batch";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether rows numbered by a failed round may be waiting: so at start (a previous relay's round
+    /// may have failed) and after a failed round; cleared when none are left.
+    /// </summary>
+    private bool _numberedMayWait = true;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +70,12 @@ public sealed partial class OutboxRelay(
                 {
                     await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
                     connection ??= await dataSource.OpenConnectionAsync(stoppingToken);
-                    holdsLock = holdsLock || await TryTakeRelayLockAsync(connection, stoppingToken);
+                    if (!holdsLock && await TryTakeRelayLockAsync(connection, stoppingToken))
+                    {
+                        holdsLock = true;
+                        _numberedMayWait = true; // the previous holder's last round may have failed
+                    }
+
                     if (holdsLock)
                     {
                         while (await RelayBatchAsync(connection, stoppingToken))
@@ -120,24 +148,38 @@ public sealed partial class OutboxRelay(
     private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         // One round trip: the last seq given and the waiting rows. Rows numbered by an earlier round
-        // whose publish failed come first, in seq order.
+        // whose publish failed go out again first, alone, before anything new is numbered.
+        var numbered = _numberedMayWait;
         List<PendingRow> rows;
         long lastSeq;
         using (var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            """
-            SELECT last_seq FROM outbox_state;
-            SELECT id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload
-            FROM outbox WHERE published_at IS NULL
-            ORDER BY seq NULLS LAST, id
-            LIMIT @batch;
-            """, new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)))
+            $"SELECT last_seq FROM outbox_state; {(numbered ? NumberedRowsQuery : WaitingRowsQuery)}",
+            new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)))
         {
             lastSeq = await results.ReadSingleAsync<long>();
             rows = (await results.ReadAsync<PendingRow>()).ToList();
+        }
+
+        if (numbered)
+        {
             if (rows.Count == 0)
             {
-                return false;
+                _numberedMayWait = false;
+                return true; // now the rows waiting to be numbered
             }
+
+            // One failed round's rows, numbered in id order: sorted by seq to say so rather than assume it.
+            rows.Sort((left, right) => left.Seq!.Value.CompareTo(right.Seq!.Value));
+        }
+        else if (rows.Count == 0)
+        {
+            return false;
+        }
+        else if (rows.Any(row => row.Seq is not null))
+        {
+            // Numbered rows the flag did not expect: published first, by the path above, never renumbered.
+            _numberedMayWait = true;
+            return true;
         }
 
         var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
@@ -193,10 +235,16 @@ public sealed partial class OutboxRelay(
 
         if (failure is not null)
         {
+            _numberedMayWait = true;
             throw new OutboxPublishException($"Published {published} of {rows.Count} events; event {rows[published].EventId} was not confirmed.", failure);
         }
 
-        return rows.Count == options.Value.BatchSize;
+        if (numbered && rows.Count < options.Value.BatchSize)
+        {
+            _numberedMayWait = false;
+        }
+
+        return numbered || rows.Count == options.Value.BatchSize;
     }
 
     private async Task PublishAsync(PendingRow row, long seq, CancellationToken cancellationToken)
