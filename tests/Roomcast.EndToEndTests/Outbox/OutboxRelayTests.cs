@@ -1,0 +1,228 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Roomcast.EndToEndTests.Infrastructure;
+using Roomcast.Outbox;
+using Roomcast.Postgres;
+using Roomcast.ServiceDefaults.Messaging;
+using Shouldly;
+using Xunit;
+
+namespace Roomcast.EndToEndTests.Outbox;
+
+/// <summary>
+/// The outbox relay against a real PostgreSQL database (the outbox's own migrations) and a real
+/// RabbitMQ virtual host: what it publishes, in which order, with which seq, and what its query of
+/// the waiting rows reads.
+/// </summary>
+public sealed class OutboxRelayTests : IAsyncLifetime
+{
+    private TestStackSettings _stack = null!;
+    private IsolatedDatabase _database = null!;
+    private IsolatedVirtualHost _virtualHost = null!;
+    private NpgsqlDataSource _dataSource = null!;
+
+    public async Task InitializeAsync()
+    {
+        _stack = TestStackSettings.FromEnvironment();
+        _database = await IsolatedDatabase.CreateAsync(_stack, "relay");
+        _virtualHost = await IsolatedVirtualHost.CreateAsync(_stack);
+        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
+        await new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync([typeof(OutboxRelay).Assembly]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _dataSource.DisposeAsync();
+        await _database.DisposeAsync();
+        await _virtualHost.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task RowsNumberedByAFailedRoundGoOutFirstInSeqOrderAndALateCommitIsNumberedAfterThem()
+    {
+        // What a relay leaves when its round fails after numbering: seq 4 went out; 5 and 6 were
+        // numbered but not confirmed. "late" was committed after that round read the outbox, with a
+        // lower id than theirs (its transaction began first).
+        await AddEventAsync("published", seq: 4, published: true);
+        await AddEventAsync("late", seq: null, published: false);
+        await AddEventAsync("numbered-5", seq: 5, published: false);
+        await AddEventAsync("numbered-6", seq: 6, published: false);
+        await ExecuteAsync("UPDATE outbox_state SET last_seq = 6");
+
+        using var host = BuildRelayHost(out var received);
+        await host.StartAsync();
+        try
+        {
+            var published = new List<RelayProbe>();
+            using var patience = new CancellationTokenSource(Poll.Patience);
+            while (published.Count < 3)
+            {
+                published.Add(await received.ReadAsync(patience.Token));
+            }
+
+            published.Select(probe => $"{probe.Name} as {probe.Seq}").ShouldBe(["numbered-5 as 5", "numbered-6 as 6", "late as 7"]);
+            await Poll.UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
+                "every row marked published");
+            (await ScalarAsync<long>("SELECT seq FROM outbox WHERE payload->>'name' = 'late'")).ShouldBe(7);
+            (await ScalarAsync<long>("SELECT last_seq FROM outbox_state")).ShouldBe(7);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ABacklogOfSeveralRoundsGoesOutInSeqOrder()
+    {
+        // More than one round's batch (200), committed before the relay starts: the first round starts
+        // on a fresh bus, the next ones on a warm one; publishes overlap in both.
+        const int Backlog = 450;
+        for (var index = 0; index < Backlog; index++)
+        {
+            await AddEventAsync($"event-{index}", seq: null, published: false);
+        }
+
+        using var host = BuildRelayHost(out var received);
+        await host.StartAsync();
+        try
+        {
+            var published = new List<RelayProbe>();
+            using var patience = new CancellationTokenSource(Poll.Patience * 3);
+            while (published.Count < Backlog)
+            {
+                published.Add(await received.ReadAsync(patience.Token));
+            }
+
+            published.Select(probe => probe.Seq).ShouldBe(Enumerable.Range(1, Backlog).Select(seq => (long)seq));
+            published.Select(probe => probe.Name).ShouldBe(Enumerable.Range(0, Backlog).Select(index => $"event-{index}"));
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(OutboxRelay.WaitingRowsQuery), true)]
+    [InlineData(nameof(OutboxRelay.WaitingRowsQuery), false)]
+    [InlineData(nameof(OutboxRelay.NumberedRowsQuery), true)]
+    [InlineData(nameof(OutboxRelay.NumberedRowsQuery), false)]
+    public async Task TheWaitingRowsAreFoundThroughTheUnpublishedIndexNotByReadingTheEventLog(string query, bool freshStatistics)
+    {
+        // A long event log and a few waiting rows. Statistics taken while most rows still waited (a
+        // burst, before autovacuum analyzes again) made PostgreSQL walk the whole event log for the
+        // relay's earlier query; the plan must not depend on them.
+        await ExecuteAsync(
+            """
+            ALTER TABLE outbox SET (autovacuum_enabled = false);
+            INSERT INTO outbox (event_id, event_type, payload)
+            SELECT gen_random_uuid(), 'RelayProbe', '{}' FROM generate_series(1, 20000);
+            """);
+        if (!freshStatistics)
+        {
+            await ExecuteAsync("ANALYZE outbox");
+        }
+
+        await ExecuteAsync("UPDATE outbox SET seq = id, published_at = now() WHERE id <= 19997; UPDATE outbox SET seq = id WHERE id = 19998;");
+        if (freshStatistics)
+        {
+            await ExecuteAsync("ANALYZE outbox");
+        }
+
+        var sql = query == nameof(OutboxRelay.WaitingRowsQuery) ? OutboxRelay.WaitingRowsQuery : OutboxRelay.NumberedRowsQuery;
+
+        var plan = await ScalarAsync<string>($"EXPLAIN (FORMAT JSON) {sql.Replace("@batch", "200")}");
+
+        var scans = ScansIn(JsonDocument.Parse(plan).RootElement[0].GetProperty("Plan")).ToList();
+        scans.ShouldBe(["Index Scan on outbox using outbox_unpublished"], $"plan: {plan}");
+    }
+
+    private static IEnumerable<string> ScansIn(JsonElement node)
+    {
+        var type = node.GetProperty("Node Type").GetString()!;
+        if (type.Contains("Scan", StringComparison.Ordinal))
+        {
+            yield return node.TryGetProperty("Index Name", out var index)
+                ? $"{type} on {node.GetProperty("Relation Name").GetString()} using {index.GetString()}"
+                : $"{type} on {(node.TryGetProperty("Relation Name", out var relation) ? relation.GetString() : "?")}";
+        }
+
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            foreach (var scan in children.EnumerateArray().SelectMany(ScansIn))
+            {
+                yield return scan;
+            }
+        }
+    }
+
+    private IHost BuildRelayHost(out ChannelReader<RelayProbe> received)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["RabbitMq:Host"] = _stack.RabbitMqHost,
+            ["RabbitMq:Port"] = _stack.RabbitMqPort.ToString(),
+            ["RabbitMq:VirtualHost"] = _virtualHost.Name,
+            ["RabbitMq:Username"] = _stack.RabbitMqUser,
+            ["RabbitMq:Password"] = _stack.RabbitMqPassword,
+        });
+        var probes = Channel.CreateUnbounded<RelayProbe>();
+        received = probes.Reader;
+        builder.Services.AddSingleton(probes.Writer);
+        builder.Services.AddSingleton(_dataSource);
+        // The queue is bound before the relay starts, so nothing it publishes is dropped unrouted.
+        builder.Services.Configure<MassTransitHostOptions>(host => host.WaitUntilStarted = true);
+        builder.AddRoomcastMessageBus(
+            bus => bus.AddConsumer<RelayProbeConsumer>(),
+            (context, rabbit) => rabbit.ReceiveEndpoint("relay-probes", endpoint =>
+            {
+                endpoint.ConcurrentMessageLimit = 1; // in the order they arrive
+                endpoint.ConfigureConsumer<RelayProbeConsumer>(context);
+            }));
+        builder.AddRoomcastOutbox(types => types.Add<RelayProbe>());
+        return builder.Build();
+    }
+
+    private async Task AddEventAsync(string name, long? seq, bool published)
+    {
+        var eventId = Guid.NewGuid();
+        await using var command = _dataSource.CreateCommand(
+            """
+            INSERT INTO outbox (event_id, event_type, payload, seq, published_at)
+            VALUES ($1, 'RelayProbe', $2::jsonb, $3, CASE WHEN $4 THEN now() END)
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(new { eventId, seq = 0, name }) });
+        command.Parameters.Add(new NpgsqlParameter { Value = seq is { } value ? value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = published });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var command = _dataSource.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
+
+/// <summary>The event these tests put in the outbox.</summary>
+public sealed record RelayProbe(Guid EventId, long Seq, string Name);
+
+public sealed class RelayProbeConsumer(ChannelWriter<RelayProbe> received) : IConsumer<RelayProbe>
+{
+    public Task Consume(ConsumeContext<RelayProbe> context) => received.WriteAsync(context.Message, context.CancellationToken).AsTask();
+}
