@@ -3,7 +3,7 @@
 # loopback ports), with the services as real Release processes; everything is stopped on exit.
 #
 #   scripts/bench.sh outbox [--rate 500] [--seconds 10] [--concurrency 32] [--documents 512]
-#                           [--warmup 15] [--drain-timeout 120]
+#                           [--warmup 60] [--drain-timeout 120]
 #   scripts/bench.sh backplane [--runs throughput,groups,memory,latency,idle] [--instances 1,2,3]
 #                              [--connections 200] [--rate 200] [--seconds 10] [--warmup 5] [--documents 32]
 #                              [--messages 200000] [--window 2000] [--group-sizes 1,100,10000] [--group-sends 200]

@@ -31,11 +31,13 @@ public sealed record BenchOptions
     public int Documents { get; init; } = 512;
 
     /// <summary>
-    /// Load before phase a is measured. Long because the services are JIT-compiled: on 2 busy cores
-    /// the tiering thread of documents-api was still compiling 20 s into the load, and throughput
-    /// measured after 3 s was a third lower than after 25 s.
+    /// Load before phase a is measured. Long because the services are JIT-compiled in tiers: of the
+    /// ~24,000 compilations in documents-api's life, about half are recompilations at a higher tier
+    /// (instrumented, then optimised with the profile), and on 2 busy cores they go on for most of a
+    /// minute of load. After 15 s, phase a measured 706–879 updates/s with 12 % of documents-api's
+    /// CPU samples in the JIT; after 60 s, 994–1,327 (2026-11-22, BENCHMARKS.md).
     /// </summary>
-    public double WarmupSeconds { get; init; } = 15;
+    public double WarmupSeconds { get; init; } = 60;
 
     /// <summary>Upper bound on waiting for the relay to publish everything after a phase; the backlog of phase a can be large.</summary>
     public double DrainTimeoutSeconds { get; init; } = 120;
@@ -45,7 +47,7 @@ public sealed record BenchOptions
     public const string Usage =
         """
         usage: Roomcast.Bench --api URL --identity URL --db CONNECTION-STRING --root ROOT-ID --username NAME --password PASSWORD
-                              [--rate 500] [--seconds 10] [--concurrency 32] [--documents 512] [--warmup 15] [--drain-timeout 120]
+                              [--rate 500] [--seconds 10] [--concurrency 32] [--documents 512] [--warmup 60] [--drain-timeout 120]
                               [--watch NAME=PID]... [--watch-tree NAME=PID]...
         """;
 
@@ -88,7 +90,7 @@ public sealed record BenchOptions
             Seconds = Number("seconds", 10, 1),
             Concurrency = (int)Number("concurrency", 32, 1),
             Documents = (int)Number("documents", 512, 1),
-            WarmupSeconds = Number("warmup", 15, 0),
+            WarmupSeconds = Number("warmup", 60, 0),
             DrainTimeoutSeconds = Number("drain-timeout", 120, 1),
             Watched = watched,
         };
