@@ -142,8 +142,10 @@ public sealed partial class OutboxRelay(
         }
         catch (NpgsqlException exception)
         {
-            // The session ends with the pool at the latest, and the lock with it.
+            // Connections go back to the pool without a reset (PostgresSetup), so this one must not
+            // go back holding the lock: the pool closes it instead, and the lock ends with its session.
             LogReleaseFailed(exception);
+            NpgsqlConnection.ClearPool(connection);
         }
         finally
         {
@@ -325,13 +327,20 @@ public sealed partial class OutboxRelay(
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => signal.Notify();
-                await connection.ExecuteAsync($"LISTEN {OutboxChannel.Name}");
-                // Commits made while we were not listening are picked up now rather than at the next poll.
-                signal.Notify();
-                while (!stoppingToken.IsCancellationRequested)
+                try
                 {
-                    await connection.WaitAsync(stoppingToken);
+                    connection.Notification += (_, _) => signal.Notify();
+                    await connection.ExecuteAsync($"LISTEN {OutboxChannel.Name}");
+                    // Commits made while we were not listening are picked up now rather than at the next poll.
+                    signal.Notify();
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        await connection.WaitAsync(stoppingToken);
+                    }
+                }
+                finally
+                {
+                    await StopListeningAsync(connection);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -353,6 +362,28 @@ public sealed partial class OutboxRelay(
         }
     }
 
+    /// <summary>
+    /// Connections go back to the pool without a reset (PostgresSetup), so this one must not go back
+    /// listening; when it cannot be told to stop, the pool closes it instead.
+    /// </summary>
+    private async Task StopListeningAsync(NpgsqlConnection connection)
+    {
+        if (connection.State != ConnectionState.Open)
+        {
+            return; // broken: it does not go back
+        }
+
+        try
+        {
+            await connection.ExecuteAsync("UNLISTEN *");
+        }
+        catch (Exception exception)
+        {
+            LogUnlistenFailed(exception);
+            NpgsqlConnection.ClearPool(connection);
+        }
+    }
+
     private sealed record PendingRow(long Id, long? Seq, Guid EventId, Guid? RecordId, string EventType, string Payload);
 
     // Debug: a round under light load is one event, so Information wrote a line per event.
@@ -364,6 +395,9 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
     private partial void LogListenFailed(Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Could not UNLISTEN on the outbox LISTEN connection; the pool closes it instead")]
+    private partial void LogUnlistenFailed(Exception exception);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Could not release the outbox relay lock on shutdown; it goes with the connection")]
     private partial void LogReleaseFailed(Exception exception);

@@ -32,7 +32,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
         _stack = TestStackSettings.FromEnvironment();
         _database = await IsolatedDatabase.CreateAsync(_stack, "relay");
         _virtualHost = await IsolatedVirtualHost.CreateAsync(_stack);
-        _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
+        _dataSource = PostgresSetup.CreateDataSource(_database.ConnectionString); // as the services have it: pooled connections are not reset
         await new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync([typeof(OutboxRelay).Assembly]);
     }
 
@@ -106,6 +106,43 @@ public sealed class OutboxRelayTests : IAsyncLifetime
         finally
         {
             await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AStoppedRelayLeavesNoPooledConnectionListeningOrHoldingItsLock()
+    {
+        await AddEventAsync("one", seq: null, published: false);
+        using (var host = BuildRelayHost(out var received))
+        {
+            await host.StartAsync();
+            using var patience = new CancellationTokenSource(Poll.Patience);
+            (await received.ReadAsync(patience.Token)).Name.ShouldBe("one"); // it held the lock and listened
+            await host.StopAsync();
+        }
+
+        (await ScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).ShouldBe(0);
+        // Every idle connection of the pool, and a few more: none is still listening.
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            for (var index = 0; index < 6; index++)
+            {
+                connections.Add(await _dataSource.OpenConnectionAsync());
+            }
+
+            foreach (var connection in connections)
+            {
+                await using var listening = new NpgsqlCommand("SELECT count(*) FROM pg_listening_channels()", connection);
+                ((long)(await listening.ExecuteScalarAsync())!).ShouldBe(0);
+            }
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.DisposeAsync();
+            }
         }
     }
 
