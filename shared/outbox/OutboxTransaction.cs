@@ -12,6 +12,7 @@ public sealed class OutboxTransaction : IAsyncDisposable
     private readonly OutboxWriter _outbox;
     private readonly OutboxSignal _relay;
     private readonly CancellationToken _cancellationToken;
+    private bool _committed;
 
     private OutboxTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction, OutboxWriter outbox, OutboxSignal relay, CancellationToken cancellationToken)
     {
@@ -35,27 +36,44 @@ public sealed class OutboxTransaction : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes an event about <paramref name="recordId"/> in the same round trip as <paramref name="change"/>,
-    /// the statement that makes the change; returns what <paramref name="read"/> takes from its results.
+    /// Makes <paramref name="change"/>, writes an event about <paramref name="recordId"/> and commits, all
+    /// in one round trip; returns what <paramref name="read"/> takes from the change's results. For a
+    /// mutation whose last statement is <paramref name="change"/>: a document update saves a round trip
+    /// this way (a tenth of its time in PostgreSQL). When any of the three fails, PostgreSQL skips the
+    /// rest and this throws; disposing then rolls back.
     /// </summary>
-    public async Task<TResult> AddWithAsync<TEvent, TResult>(Guid recordId, Func<Guid, TEvent> build, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read)
+    public async Task<TResult> CommitWithAsync<TEvent, TResult>(Guid recordId, Func<Guid, TEvent> build, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read)
         where TEvent : class
     {
         var eventId = Guid.NewGuid();
-        await using var batch = new NpgsqlBatch(Connection, Transaction) { BatchCommands = { change, _outbox.CommandFor(eventId, recordId, build(eventId)) } };
-        await using var reader = await batch.ExecuteReaderAsync(_cancellationToken);
-        var result = await read(reader, _cancellationToken);
-        // To the end of the batch, so a failed outbox insert throws here rather than leaving an aborted transaction to commit.
-        while (await reader.NextResultAsync(_cancellationToken))
+        TResult result;
+        await using (var batch = new NpgsqlBatch(Connection, Transaction)
         {
+            BatchCommands = { change, _outbox.CommandFor(eventId, recordId, build(eventId)), new NpgsqlBatchCommand("COMMIT") },
+        })
+        {
+            await using var reader = await batch.ExecuteReaderAsync(_cancellationToken);
+            result = await read(reader, _cancellationToken);
+            // To the end of the batch: a failed insert or commit throws here.
+            while (await reader.NextResultAsync(_cancellationToken))
+            {
+            }
         }
 
+        _committed = true;
+        _relay.Notify();
         return result;
     }
 
     public async Task CommitAsync()
     {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This outbox transaction has already committed.");
+        }
+
         await Transaction.CommitAsync(_cancellationToken);
+        _committed = true;
         _relay.Notify();
     }
 

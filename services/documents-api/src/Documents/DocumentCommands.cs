@@ -89,14 +89,12 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
             return new Outcome<DocumentRecord>.Conflict($"The document is at version {current.Version}, not {expected}.", current.Version);
         }
 
-        // The row is locked, so the update's result is known before it runs, and the event goes in the
-        // same round trip. The event carries the data as sent; the stored jsonb is the same JSON value.
+        // The row is locked, so the update's result is known before it runs, and the event and the commit
+        // go in the same round trip. The event carries the data as sent; the stored jsonb is the same JSON value.
         var changed = current! with { Data = data, Version = current.Version + 1, UpdatedAt = now };
         // A data change alters no grant, so the readers before and after are the same.
-        var updated = await scope.DocumentChangedAsync(changed, new RecordReaders(access!, current.AuthorId),
+        return await scope.CommitDocumentChangeAsync(changed, new RecordReaders(access!, current.AuthorId),
             DocumentStore.UpdateDataCommand(id, data), DocumentStore.ReadChangedAsync);
-        await scope.CommitAsync();
-        return updated;
     }
 
     public async Task<Outcome<DocumentRecord>> DeleteAsync(Caller caller, Guid id, string? origin, CancellationToken cancellationToken)

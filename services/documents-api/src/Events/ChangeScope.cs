@@ -41,12 +41,12 @@ public sealed class ChangeScope(OutboxTransaction transaction, Caller caller, st
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)));
 
     /// <summary>
-    /// A document's data changes by <paramref name="change"/>, sent in one round trip with its event;
-    /// <paramref name="changed"/> is the document as the change leaves it. Not echoed to the connection
-    /// it came from, as in the system Roomcast replaces.
+    /// A document's data changes by <paramref name="change"/>, sent with its event and the commit in one
+    /// round trip; <paramref name="changed"/> is the document as the change leaves it. Not echoed to the
+    /// connection it came from, as in the system Roomcast replaces.
     /// </summary>
-    public Task<TResult> DocumentChangedAsync<TResult>(DocumentRecord changed, RecordReaders readers, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read) =>
-        transaction.AddWithAsync(changed.Id, eventId => new DocumentChanged(
+    public Task<TResult> CommitDocumentChangeAsync<TResult>(DocumentRecord changed, RecordReaders readers, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read) =>
+        transaction.CommitWithAsync(changed.Id, eventId => new DocumentChanged(
             eventId, clock.GetUtcNow(), changed.Id, changed.RootId, changed.Data, changed.Version, changed.UpdatedAt,
             Caller.UserId, OriginConnectionId, ToSelf: false,
             AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)), change, read);
