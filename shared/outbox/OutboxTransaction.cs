@@ -39,7 +39,7 @@ public sealed class OutboxTransaction : IAsyncDisposable
     /// Makes <paramref name="change"/>, writes an event about <paramref name="recordId"/> and commits, all
     /// in one round trip; returns what <paramref name="read"/> takes from the change's results. For a
     /// mutation whose last statement is <paramref name="change"/>: a document update saves a round trip
-    /// this way (a tenth of its time in PostgreSQL). When any of the three fails, PostgreSQL skips the
+    /// this way. When any of the three fails, PostgreSQL skips the
     /// rest and this throws; disposing then rolls back.
     /// </summary>
     public async Task<TResult> CommitWithAsync<TEvent, TResult>(Guid recordId, Func<Guid, TEvent> build, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read)

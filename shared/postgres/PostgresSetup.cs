@@ -29,8 +29,8 @@ public static class PostgresSetup
     /// (PostgreSQL then skips parsing and planning them, a large part of its CPU per request). A
     /// connection string that sets a non-zero <c>Max Auto Prepare</c> itself is left as it is.
     /// A connection going back to the pool is not reset either: the reset is seven more statements
-    /// parsed and run at the start of the next request (a tenth of PostgreSQL's statement time per
-    /// document update), and no code of ours leaves session state behind (the outbox relay undoes its
+    /// parsed and run at the start of the next request (about a tenth of PostgreSQL's statement time
+    /// per document update), and no code of ours leaves session state behind (the outbox relay undoes its
     /// LISTEN and its session lock before its connections go back). <c>No Reset On Close</c> in the
     /// connection string is left as it is.
     /// </summary>
