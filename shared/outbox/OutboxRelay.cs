@@ -27,6 +27,8 @@ public sealed partial class OutboxRelay(
 {
     private const string LockKey = "roomcast.outbox-relay";
 
+    private const string LastSeqQuery = "SELECT last_seq FROM outbox_state; ";
+
     private const string PendingColumns =
         "id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload";
 
@@ -162,7 +164,7 @@ public sealed partial class OutboxRelay(
         List<PendingRow> rows;
         long lastSeq;
         using (var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"SELECT last_seq FROM outbox_state; {(numbered ? NumberedRowsQuery : WaitingRowsQuery)}",
+            numbered ? LastSeqQuery + NumberedRowsQuery : LastSeqQuery + WaitingRowsQuery,
             new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)))
         {
             lastSeq = await results.ReadSingleAsync<long>();
