@@ -331,7 +331,7 @@ public sealed partial class OutboxRelay(
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 try
                 {
-                    connection.Notification += (_, _) => signal.Notify();
+                    connection.Notification += (_, notification) => signal.NotifiedBy(notification.Payload);
                     await connection.ExecuteAsync($"LISTEN {OutboxChannel.Name}");
                     // Commits made while we were not listening are picked up now rather than at the next poll.
                     signal.Notify();

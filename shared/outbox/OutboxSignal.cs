@@ -1,9 +1,16 @@
 namespace Roomcast.Outbox;
 
-/// <summary>Wakes the relay: set by this instance's commits and by NOTIFYs from every instance's.</summary>
+/// <summary>Wakes the relay: set by this instance's commits and by NOTIFYs from every other instance's.</summary>
 public sealed class OutboxSignal
 {
     private readonly SemaphoreSlim _pending = new(0, 1);
+
+    /// <summary>
+    /// What this instance's commits send as their NOTIFY payload. The relay is woken in process by
+    /// this instance's own commits already, so their NOTIFY echo is ignored: it only woke the relay a
+    /// second time, often for a round that found nothing.
+    /// </summary>
+    public string Sender { get; } = Guid.NewGuid().ToString("N");
 
     public void Notify()
     {
@@ -14,6 +21,15 @@ public sealed class OutboxSignal
         }
         catch (SemaphoreFullException)
         {
+        }
+    }
+
+    /// <summary>A NOTIFY with <paramref name="payload"/> arrived: wakes the relay unless this instance sent it.</summary>
+    public void NotifiedBy(string? payload)
+    {
+        if (payload != Sender)
+        {
+            Notify();
         }
     }
 

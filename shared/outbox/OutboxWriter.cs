@@ -5,10 +5,16 @@ namespace Roomcast.Outbox;
 
 /// <summary>
 /// Writes an integration event into the outbox inside the caller's transaction, so the event exists
-/// if and only if the change commits, and asks PostgreSQL to wake every relay on commit.
+/// if and only if the change commits, and asks PostgreSQL to wake every relay on commit (the NOTIFY
+/// carries <see cref="OutboxSignal.Sender"/>, so this instance's relay can tell its own commits).
 /// </summary>
-public sealed class OutboxWriter(OutboxEventTypes eventTypes)
+public sealed class OutboxWriter(OutboxEventTypes eventTypes, OutboxSignal signal)
 {
+    private readonly string _insert = $"""
+        INSERT INTO outbox (event_id, record_id, event_type, payload, created_at)
+        SELECT $1, $2, $3, $4::jsonb, clock_timestamp() FROM (SELECT pg_notify('{OutboxChannel.Name}', '{signal.Sender}')) AS wake_relays
+        """;
+
     public async Task AddAsync<TEvent>(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid eventId, Guid recordId, TEvent integrationEvent, CancellationToken cancellationToken)
         where TEvent : class
     {
@@ -19,10 +25,7 @@ public sealed class OutboxWriter(OutboxEventTypes eventTypes)
     /// <summary>The one statement that writes the event and the NOTIFY sent on commit, to batch with others.</summary>
     public NpgsqlBatchCommand CommandFor<TEvent>(Guid eventId, Guid recordId, TEvent integrationEvent)
         where TEvent : class =>
-        new($"""
-            INSERT INTO outbox (event_id, record_id, event_type, payload, created_at)
-            SELECT $1, $2, $3, $4::jsonb, clock_timestamp() FROM (SELECT pg_notify('{OutboxChannel.Name}', '')) AS wake_relays
-            """)
+        new(_insert)
         {
             Parameters =
             {

@@ -149,6 +149,43 @@ public sealed class OutboxRelayTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ACommitOfAnotherInstanceWakesTheRelayThroughNotify()
+    {
+        // The relay polls only every 10 minutes here: what it publishes at once, a NOTIFY woke it for.
+        await AddEventAsync("first", seq: null, published: false);
+        using var host = BuildRelayHost(out var received, pollInterval: TimeSpan.FromMinutes(10));
+        await host.StartAsync();
+        try
+        {
+            using var patience = new CancellationTokenSource(Poll.Patience);
+            (await received.ReadAsync(patience.Token)).Name.ShouldBe("first");
+            await Poll.UntilAsync(async () => await ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN roomcast_outbox'") == 1,
+                "the relay listening");
+
+            // Two commits of another instance, one after the other: each its row and its NOTIFY, nothing
+            // in this process. The relay wakes once by itself when it starts listening, which could
+            // explain the first; only a NOTIFY explains the second.
+            foreach (var (eventId, name) in new[] { ("00000000-0000-4000-8000-0000000000b1", "from elsewhere 1"), ("00000000-0000-4000-8000-0000000000b2", "from elsewhere 2") })
+            {
+                await ExecuteAsync(
+                    $$"""
+                    BEGIN;
+                    INSERT INTO outbox (event_id, event_type, payload)
+                    VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "seq": 0, "name": "{{name}}"}');
+                    SELECT pg_notify('roomcast_outbox', 'another-instance');
+                    COMMIT;
+                    """);
+                (await received.ReadAsync(patience.Token)).Name.ShouldBe(name);
+            }
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     [Theory]
     [InlineData(nameof(OutboxRelay.WaitingRowsQuery), true)]
     [InlineData(nameof(OutboxRelay.WaitingRowsQuery), false)]
@@ -203,7 +240,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
         }
     }
 
-    private IHost BuildRelayHost(out ChannelReader<RelayProbe> received)
+    private IHost BuildRelayHost(out ChannelReader<RelayProbe> received, TimeSpan? pollInterval = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -213,6 +250,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
             ["RabbitMq:VirtualHost"] = _virtualHost.Name,
             ["RabbitMq:Username"] = _stack.RabbitMqUser,
             ["RabbitMq:Password"] = _stack.RabbitMqPassword,
+            ["Outbox:PollInterval"] = (pollInterval ?? TimeSpan.FromSeconds(2)).ToString(),
         });
         var probes = Channel.CreateUnbounded<RelayProbe>();
         received = probes.Reader;

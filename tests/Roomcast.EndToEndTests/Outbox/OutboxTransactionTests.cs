@@ -27,7 +27,7 @@ public sealed class OutboxTransactionTests : IAsyncLifetime
         await using var table = _dataSource.CreateCommand("CREATE TABLE notes (id int PRIMARY KEY, text text NOT NULL); INSERT INTO notes VALUES (1, 'first')");
         await table.ExecuteNonQueryAsync();
         _signal = new OutboxSignal();
-        _transactions = new OutboxTransaction.Factory(_dataSource, new OutboxWriter(new OutboxEventTypes().Add<NoteAdded>()), _signal);
+        _transactions = new OutboxTransaction.Factory(_dataSource, new OutboxWriter(new OutboxEventTypes().Add<NoteAdded>(), _signal), _signal);
     }
 
     public async Task DisposeAsync()
