@@ -161,7 +161,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
             using var patience = new CancellationTokenSource(Poll.Patience);
             (await received.ReadAsync(patience.Token)).Name.ShouldBe("first");
             await Poll.UntilAsync(async () => await ScalarAsync<long>(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN roomcast_outbox'") == 1,
+                    $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {OutboxChannel.Name}'") == 1,
                 "the relay listening");
 
             // Two commits of another instance, one after the other: each its row and its NOTIFY, nothing
@@ -174,7 +174,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
                     BEGIN;
                     INSERT INTO outbox (event_id, event_type, payload)
                     VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "seq": 0, "name": "{{name}}"}');
-                    SELECT pg_notify('roomcast_outbox', 'another-instance');
+                    SELECT pg_notify('{{OutboxChannel.Name}}', 'another-instance');
                     COMMIT;
                     """);
                 (await received.ReadAsync(patience.Token)).Name.ShouldBe(name);
