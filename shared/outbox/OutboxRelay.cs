@@ -60,6 +60,12 @@ public sealed partial class OutboxRelay(
     /// <summary>The event types this relay has published since its last failed round (see <see cref="PublishInOrderAsync"/>).</summary>
     private readonly HashSet<Type> _publishedTypes = [];
 
+    /// <summary>
+    /// What the last round published, written in the same round trip as the next round's read (see
+    /// <see cref="RoundMark"/>); null when nothing is waiting to be written.
+    /// </summary>
+    private RoundMark? _unmarked;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listening = ListenForCommitsAsync(stoppingToken);
@@ -155,17 +161,27 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    /// <summary>Relays one batch; returns whether there may be more.</summary>
+    /// <summary>
+    /// Relays one batch; returns whether to run another round at once: after a round that published
+    /// (the next one writes its mark) or that found numbered rows to go first.
+    /// </summary>
     private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         // One round trip: the last seq given and the waiting rows. Rows numbered by an earlier round
         // whose publish failed go out again first, alone, before anything new is numbered.
         var numbered = _numberedMayWait;
+        var read = numbered ? LastSeqQuery + NumberedRowsQuery : LastSeqQuery + WaitingRowsQuery;
+        // The last round's mark goes first, so the read sees its rows published. It is written with
+        // this read or not at all (one implicit transaction); if not, its rows go out again and the
+        // copies are dropped by event id downstream. Not cancelled: a mark is never cut short.
+        var mark = _unmarked;
+        _unmarked = null;
+        signal.Clear(); // what signalled until now, this read sees
         List<PendingRow> rows;
         long lastSeq;
-        using (var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            numbered ? LastSeqQuery + NumberedRowsQuery : LastSeqQuery + WaitingRowsQuery,
-            new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)))
+        using (var results = await connection.QueryMultipleAsync(mark is null
+            ? new CommandDefinition(read, new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)
+            : new CommandDefinition(RoundMark.Statements + read, mark.Parameters(options.Value.BatchSize), cancellationToken: CancellationToken.None)))
         {
             lastSeq = await results.ReadSingleAsync<long>();
             rows = (await results.ReadAsync<PendingRow>()).ToList();
@@ -203,24 +219,18 @@ public sealed partial class OutboxRelay(
             ? publishes[published]?.Exception?.GetBaseException() ?? new TimeoutException("A publish did not complete.")
             : null;
 
-        // Both statements in one command: PostgreSQL runs them in one implicit transaction.
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN @confirmedAt END
-            FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
-            WHERE outbox.id = numbered.id;
-            UPDATE outbox_state SET last_seq = @lastSeq;
-            """,
-
-            new
-            {
-                ids = rows.Select(row => row.Id).ToArray(),
-                seqs,
-                flags = rows.Select((_, index) => index < published).ToArray(),
-                confirmedAt,
-                lastSeq,
-            },
-            cancellationToken: CancellationToken.None));
+        var roundMark = new RoundMark(
+            rows.Select(row => row.Id).ToArray(), seqs, rows.Select((_, index) => index < published).ToArray(), confirmedAt, lastSeq);
+        if (failure is not null)
+        {
+            // Now, not with the next read: the rows numbered and not published must keep their seq.
+            await connection.ExecuteAsync(new CommandDefinition(
+                RoundMark.Statements, roundMark.Parameters(options.Value.BatchSize), cancellationToken: CancellationToken.None));
+        }
+        else
+        {
+            _unmarked = roundMark;
+        }
 
         if (published > 0)
         {
@@ -238,7 +248,7 @@ public sealed partial class OutboxRelay(
             _numberedMayWait = false;
         }
 
-        return numbered || rows.Count == options.Value.BatchSize;
+        return true; // the next round writes this one's mark, and relays what was committed meanwhile
     }
 
     /// <summary>
@@ -387,6 +397,26 @@ public sealed partial class OutboxRelay(
     }
 
     private sealed record PendingRow(long Id, long? Seq, Guid EventId, Guid? RecordId, string EventType, string Payload);
+
+    /// <summary>
+    /// A round's outcome for its rows: each one's seq, published or not (an unbroken run from the first),
+    /// and the last seq given. Written at the start of the next round's read, in its round trip: under
+    /// load rounds follow each other, and a mark of its own cost every round a PostgreSQL round trip.
+    /// </summary>
+    private sealed record RoundMark(long[] Ids, long[] Seqs, bool[] Published, DateTime ConfirmedAt, long LastSeq)
+    {
+        /// <summary>Two statements; in one command PostgreSQL runs them, and whatever follows, in one implicit transaction.</summary>
+        public const string Statements =
+            """
+            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN @confirmedAt END
+            FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
+            WHERE outbox.id = numbered.id;
+            UPDATE outbox_state SET last_seq = @lastSeq;
+
+            """;
+
+        public object Parameters(int batch) => new { ids = Ids, seqs = Seqs, flags = Published, confirmedAt = ConfirmedAt, lastSeq = LastSeq, batch };
+    }
 
     // Debug: a round under light load is one event, so Information wrote a line per event.
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]

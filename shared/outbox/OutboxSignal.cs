@@ -33,6 +33,13 @@ public sealed class OutboxSignal
         }
     }
 
+    /// <summary>
+    /// Forgets a pending wake-up. The relay calls it just before a round reads the waiting rows: the
+    /// commits that signalled until then are visible to that read, so their wake-up would only start
+    /// a round that finds nothing; a commit that signals after it wakes the relay again.
+    /// </summary>
+    public void Clear() => _pending.Wait(0);
+
     /// <summary>Waits for a signal or the timeout; returns whether it was signalled.</summary>
     public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pending.WaitAsync(timeout, cancellationToken);
 }

@@ -27,6 +27,21 @@ public sealed class OutboxSignalTests
     }
 
     [Fact]
+    public async Task ClearingForgetsAPendingWakeUpButNotALaterOne()
+    {
+        var signal = new OutboxSignal();
+        signal.Notify();
+
+        signal.Clear();
+        var afterClear = await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+        signal.Notify();
+        var afterLaterNotify = await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None);
+
+        afterClear.ShouldBeFalse();
+        afterLaterNotify.ShouldBeTrue();
+    }
+
+    [Fact]
     public void EveryInstanceSignsItsCommitsDifferently() =>
         new OutboxSignal().Sender.ShouldNotBe(new OutboxSignal().Sender);
 }
