@@ -36,6 +36,9 @@ internal static class GatewayServices
         builder.Services.AddSingleton<LocalRooms>();
         builder.Services.AddSingleton<RecentEvents>();
         builder.Services.AddSingleton<AudienceDelivery>();
+        builder.AddValidatedOptions<DeliveryOrderOptions>(DeliveryOrderOptions.Section);
+        builder.Services.AddSingleton(services => new DeliveryOrder(
+            services.GetRequiredService<IOptions<DeliveryOrderOptions>>().Value.UnseenTimeout, services.GetRequiredService<ILogger<DeliveryOrder>>()));
         builder.AddValidatedOptions<DeliveryTimingsOptions>(DeliveryTimingsOptions.Section);
         builder.Services.AddSingleton<DeliveryTimings>();
         builder.Services.AddHostedService<DeliveryTimingsLog>();
@@ -73,6 +76,7 @@ internal static class GatewayServices
             {
                 var instance = context.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId;
                 var retry = context.GetRequiredService<IOptions<DeliveryRetryOptions>>().Value;
+                var inFlight = context.GetRequiredService<IOptions<DeliveryOrderOptions>>().Value.EventsInFlight;
                 var queue = backplane ? SharedEventQueue : $"realtime-gateway.{instance}";
                 rabbit.ReceiveEndpoint(queue, endpoint =>
                 {
@@ -81,9 +85,11 @@ internal static class GatewayServices
                     // One instance consumes the shared queue at a time (the others stand by and take
                     // over if it goes): events reach clients in seq order, as with a single instance.
                     endpoint.SingleActiveConsumer = backplane;
-                    // One message at a time: a connection receives events in publish (seq) order.
-                    endpoint.ConcurrentMessageLimit = 1;
-                    endpoint.PrefetchCount = 64;
+                    // Several events at once, each step of each in delivery order (DeliveryOrder): a
+                    // connection still receives events in publish (seq) order.
+                    endpoint.ConcurrentMessageLimit = inFlight;
+                    endpoint.PrefetchCount = Math.Max(64, 4 * inFlight);
+                    endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter(context.GetRequiredService<DeliveryOrder>())));
                     // Redis away (history or other instances unreachable): keep trying for a while, in
                     // order; local clients are not sent the event twice (RecentEvents, the history).
                     endpoint.UseMessageRetry(outage =>

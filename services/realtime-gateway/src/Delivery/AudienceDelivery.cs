@@ -15,7 +15,9 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// it (never twice for the same event id, see <see cref="RecentEvents"/>) and, with a backplane, the
 /// connections of every other instance through <see cref="AudienceBroadcast"/>'s frame, which the history
 /// publishes as it marks the event delivered (one Redis round trip for both). When the history or the
-/// other instances cannot be reached it throws, so the bus retries the event.
+/// other instances cannot be reached it throws, so the bus retries the event. Several events are in
+/// flight at once; each of these three steps waits until the events delivered before it have taken it
+/// (<see cref="DeliveryTurn"/>), so seqs rise in delivery order and every connection receives in that order.
 /// </summary>
 public sealed partial class AudienceDelivery(
     LocalRooms rooms,
@@ -26,17 +28,22 @@ public sealed partial class AudienceDelivery(
     ILogger<AudienceDelivery> logger,
     AudienceBroadcast? broadcast = null)
 {
+    /// <param name="turn">The event's place in the delivery order: each step waits for the events before it.</param>
     /// <param name="sourceSeq">The seq the event's outbox gave it (logged; clients see the history's seq).</param>
     /// <param name="payload">Builds the client message with the seq clients see.</param>
     /// <returns>How many local connections received the event now.</returns>
-    public async Task<int> SendAsync(Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
+    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var waited = await WaitAsync(turn, DeliveryStep.Appended, cancellationToken);
         var appended = await history.AppendAsync(
             new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0))), cancellationToken);
-        started = Timed(DeliveryStage.History, started);
+        turn.Pass(DeliveryStep.Appended);
+        started = Timed(DeliveryStage.History, started, waited);
         if (appended.Outcome == AppendOutcome.Delivered)
         {
+            turn.Pass(DeliveryStep.SentLocally);
+            turn.Pass(DeliveryStep.Published);
             LogDeliveredBefore(eventId, sourceSeq, appended.Seq);
             return 0;
         }
@@ -47,6 +54,7 @@ public sealed partial class AudienceDelivery(
 
         var message = payload(appended.Seq);
         var delivered = 0;
+        waited = await WaitAsync(turn, DeliveryStep.SentLocally, cancellationToken);
         if (recent.TryMark(eventId))
         {
             var connections = rooms.ConnectionsIn(audience, exceptConnectionId);
@@ -55,16 +63,18 @@ public sealed partial class AudienceDelivery(
                 await hub.Clients.Clients(connections).SendAsync(clientEvent, message, cancellationToken);
                 delivered = connections.Count;
             }
-            started = Timed(DeliveryStage.LocalSend, started);
             LogDelivered(eventId, clientEvent, appended.Seq, delivered);
         }
         else
         {
             LogDuplicate(eventId);
         }
+        turn.Pass(DeliveryStep.SentLocally);
+        started = Timed(DeliveryStage.LocalSend, started, waited);
 
         // The other instances are sent the event by the same Redis step that marks it delivered.
         var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(eventId, audience, exceptConnectionId, clientEvent, message);
+        waited = await WaitAsync(turn, DeliveryStep.Published, cancellationToken);
         try
         {
             await history.MarkDeliveredAsync(eventId, appended.Seq, announcement, cancellationToken);
@@ -74,15 +84,26 @@ public sealed partial class AudienceDelivery(
             broadcast!.AnnouncementFailed(exception);
             throw;
         }
-        Timed(DeliveryStage.Complete, started);
+        turn.Pass(DeliveryStep.Published);
+        Timed(DeliveryStage.Complete, started, waited);
         return delivered;
     }
 
-    /// <summary>Records the stage that started at <paramref name="started"/>; returns now, when the next one starts.</summary>
-    private long Timed(DeliveryStage stage, long started)
+    /// <summary>Waits for the events before this one to take <paramref name="step"/>; returns how long that took (in timestamp ticks), recorded as <see cref="DeliveryStage.Turn"/>.</summary>
+    private async Task<long> WaitAsync(DeliveryTurn turn, DeliveryStep step, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await turn.WaitAsync(step, cancellationToken);
+        var waited = Stopwatch.GetTimestamp() - started;
+        timings.Record(DeliveryStage.Turn, Stopwatch.GetElapsedTime(0, waited).TotalMilliseconds);
+        return waited;
+    }
+
+    /// <summary>Records the stage that started at <paramref name="started"/>, less the <paramref name="waited"/> turn; returns now, when the next one starts.</summary>
+    private long Timed(DeliveryStage stage, long started, long waited)
     {
         var now = Stopwatch.GetTimestamp();
-        timings.Record(stage, Stopwatch.GetElapsedTime(started, now).TotalMilliseconds);
+        timings.Record(stage, Stopwatch.GetElapsedTime(started + waited, now).TotalMilliseconds);
         return now;
     }
 

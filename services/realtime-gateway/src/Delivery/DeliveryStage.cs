@@ -9,8 +9,11 @@ public enum DeliveryStage
     /// <summary>From the relay's publish to this instance receiving it from RabbitMQ. Crosses hosts' clocks in production.</summary>
     Broker,
 
-    /// <summary>Received, waiting here behind the events before it (one is consumed at a time, in order).</summary>
+    /// <summary>Received, waiting here for a free place among the events in flight (<see cref="DeliveryOrderOptions.EventsInFlight"/>).</summary>
     Queued,
+
+    /// <summary>Each wait of a delivery step for the events before it to take that step (<see cref="DeliveryOrder"/>).</summary>
+    Turn,
 
     /// <summary>The history append that dedupes the event and gives it the client seq (one Redis round trip).</summary>
     History,

@@ -5,13 +5,13 @@ using Roomcast.Contracts.Events;
 namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>Turns <see cref="DocumentChanged"/> into <c>CHANGED_DOCUMENT</c> for its audience, skipping the origin connection unless the event asks for the echo.</summary>
-public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, ILogger<DocumentChangedConsumer> logger) : IConsumer<DocumentChanged>
+public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, DeliveryOrder order, ILogger<DocumentChangedConsumer> logger) : IConsumer<DocumentChanged>
 {
     public async Task Consume(ConsumeContext<DocumentChanged> context)
     {
         var changed = context.Message;
         var except = changed.ToSelf ? null : changed.OriginConnectionId;
-        var delivered = await delivery.SendAsync(changed.EventId, changed.Seq, changed.Audience, except, ClientEvents.ChangedDocument,
+        var delivered = await delivery.SendAsync(order.TurnOf(context), changed.EventId, changed.Seq, changed.Audience, except, ClientEvents.ChangedDocument,
             seq => new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, seq), context.CancellationToken);
         LogConsumed(changed.EventId, changed.Seq, changed.DocumentId, delivered);
     }

@@ -19,6 +19,7 @@ public sealed partial class IdentityEventConsumer(
     GroupRoomMoves moves,
     IRootAccessChanges access,
     AudienceDelivery delivery,
+    DeliveryOrder order,
     ILogger<IdentityEventConsumer> logger) :
     IConsumer<UserRegistered>,
     IConsumer<UserChanged>,
@@ -31,35 +32,35 @@ public sealed partial class IdentityEventConsumer(
     public Task Consume(ConsumeContext<UserRegistered> context)
     {
         var user = context.Message;
-        return SendRecordAsync(user.EventId, user.Seq, user.Audience, ClientEvents.NewRecord, RecordTypes.User,
+        return SendRecordAsync(order.TurnOf(context), user.EventId, user.Seq, user.Audience, ClientEvents.NewRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<UserChanged> context)
     {
         var user = context.Message;
-        return SendRecordAsync(user.EventId, user.Seq, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
+        return SendRecordAsync(order.TurnOf(context), user.EventId, user.Seq, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<UserRoleChanged> context)
     {
         var user = context.Message;
-        return SendRecordAsync(user.EventId, user.Seq, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
+        return SendRecordAsync(order.TurnOf(context), user.EventId, user.Seq, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<StudentGroupCreated> context)
     {
         var group = context.Message;
-        return SendRecordAsync(group.EventId, group.Seq, group.Audience, ClientEvents.NewRecord, RecordTypes.StudentGroup,
+        return SendRecordAsync(order.TurnOf(context), group.EventId, group.Seq, group.Audience, ClientEvents.NewRecord, RecordTypes.StudentGroup,
             new StudentGroupRecord(group.GroupId, group.Name, group.Version), group.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<StudentGroupChanged> context)
     {
         var group = context.Message;
-        return SendRecordAsync(group.EventId, group.Seq, group.Audience, ClientEvents.ChangedRecord, RecordTypes.StudentGroup,
+        return SendRecordAsync(order.TurnOf(context), group.EventId, group.Seq, group.Audience, ClientEvents.ChangedRecord, RecordTypes.StudentGroup,
             new StudentGroupRecord(group.GroupId, group.Name, group.Version), group.Version, context.CancellationToken);
     }
 
@@ -67,6 +68,9 @@ public sealed partial class IdentityEventConsumer(
     {
         var deleted = context.Message;
         var cancellationToken = context.CancellationToken;
+        var turn = order.TurnOf(context);
+        // Rooms change only once every event before this one has reached them.
+        await turn.WaitAsync(DeliveryStep.Published, cancellationToken);
         var members = await projection.DeleteGroupAsync(deleted.GroupId, cancellationToken);
         await moves.MoveAsync(deleted.GroupId, members, joined: false);
         foreach (var member in members)
@@ -76,7 +80,7 @@ public sealed partial class IdentityEventConsumer(
 
         LogGroupDeleted(deleted.EventId, deleted.GroupId, members.Count);
         // Memberships have no record id to cascade: clients drop the group's memberships with the group.
-        await delivery.SendAsync(deleted.EventId, deleted.Seq, deleted.Audience, null, ClientEvents.DeletedRecord,
+        await delivery.SendAsync(turn, deleted.EventId, deleted.Seq, deleted.Audience, null, ClientEvents.DeletedRecord,
             seq => new DeletedRecordMessage(RecordTypes.StudentGroup, deleted.GroupId, [], deleted.EventId, seq), cancellationToken);
     }
 
@@ -85,6 +89,9 @@ public sealed partial class IdentityEventConsumer(
         var changed = context.Message;
         var cancellationToken = context.CancellationToken;
         var added = changed.Change == MembershipChange.Added;
+        var turn = order.TurnOf(context);
+        // Rooms change only once every event before this one has reached them.
+        await turn.WaitAsync(DeliveryStep.Published, cancellationToken);
         // The state after applying, not the event's own: a stale replay re-asserts the current state,
         // which also repairs a move a failed earlier attempt did not finish.
         var isMember = await projection.ApplyMembershipAsync(changed.GroupId, changed.UserId, added, changed.MembershipVersion, cancellationToken);
@@ -95,17 +102,17 @@ public sealed partial class IdentityEventConsumer(
         }
 
         LogMembershipApplied(changed.EventId, changed.GroupId, changed.UserId, changed.Change, changed.MembershipVersion, isMember);
-        await SendRecordAsync(changed.EventId, changed.Seq, changed.Audience, added ? ClientEvents.NewRecord : ClientEvents.ChangedRecord,
+        await SendRecordAsync(turn, changed.EventId, changed.Seq, changed.Audience, added ? ClientEvents.NewRecord : ClientEvents.ChangedRecord,
             RecordTypes.GroupMembership, new GroupMembershipRecord(changed.GroupId, changed.UserId, added, changed.MembershipVersion),
             changed.MembershipVersion, cancellationToken);
     }
 
     private Task SendRecordAsync<TRecord>(
-        Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string clientEvent, string recordType, TRecord record, long version, CancellationToken cancellationToken)
+        DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string clientEvent, string recordType, TRecord record, long version, CancellationToken cancellationToken)
     {
         // Serialized once, with the web (camelCase) names the hub uses for the rest of the message.
         var json = JsonSerializer.SerializeToElement(record, JsonSerializerOptions.Web);
-        return delivery.SendAsync(eventId, sourceSeq, audience, null, clientEvent,
+        return delivery.SendAsync(turn, eventId, sourceSeq, audience, null, clientEvent,
             seq => new RecordMessage(recordType, json, version, eventId, seq), cancellationToken);
     }
 
