@@ -1,19 +1,23 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using Microsoft.AspNetCore.SignalR.Client;
+using System.Text;
 using Roomcast.Contracts.Client;
-using Roomcast.EndToEndTests.SignalR;
 
 namespace Roomcast.LoadGen;
 
 /// <summary>
 /// The run's SignalR connections: <see cref="LoadOptions.ConnectionsPerUser"/> per user, spread over
-/// the gateways round-robin, each recording the run's <c>CHANGED_DOCUMENT</c>s in the ledger.
+/// the gateways round-robin, each recording the run's <c>CHANGED_DOCUMENT</c>s in the ledger. They are
+/// <see cref="ListeningClient"/>s, pinged every <see cref="PingInterval"/> as SignalR clients must be.
 /// </summary>
 public sealed class ClientFleet : IAsyncDisposable
 {
-    private readonly List<HubConnection> _connections = [];
+    /// <summary>Well inside the gateway's 30-s client timeout.</summary>
+    private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(10);
+
+    private readonly List<ListeningClient> _connections = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _pinging = Task.CompletedTask;
     private readonly TaskCompletionSource _fenceReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _fenceId;
 
@@ -46,38 +50,57 @@ public sealed class ClientFleet : IAsyncDisposable
     public async Task<TimeSpan> ConnectAsync(LoadOptions options, LoadWorld world, DeliveryLedger ledger, Action<string> progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var connections = new HubConnection[Count];
+        var connections = new ListeningClient[Count];
         var opened = 0;
+        var runId = Encoding.UTF8.GetBytes(options.RunId);
         await Parallel.ForAsync(0, Count, new ParallelOptions { MaxDegreeOfParallelism = options.ConnectConcurrency, CancellationToken = cancellationToken }, async (index, token) =>
         {
             var hub = new Uri(options.Gateways[GatewayOfConnection[index]], ClientMethods.HubPath);
-            var connection = TestHubConnections.Build(hub, world.Users[UserOfConnection[index]].Token);
-            var runId = options.RunId;
-            connection.On<JsonElement>(ClientEvents.ChangedDocument, payload =>
+            connections[index] = await ListeningClient.ConnectAsync(hub, world.Users[UserOfConnection[index]].Token, (record, receivedAt) =>
             {
-                var receivedAt = Stopwatch.GetTimestamp();
-                if (payload.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-                    && data.TryGetProperty("lg", out var run) && run.GetString() == runId)
+                switch (RunUpdateRecord.Read(record, runId, out var n, out var fence))
                 {
-                    if (data.TryGetProperty("n", out var n))
-                    {
-                        ledger.Received(index, n.GetInt32(), receivedAt);
-                    }
-                    else if (data.TryGetProperty("fence", out var fence) && fence.GetString() is { } id && id == Volatile.Read(ref _fenceId))
-                    {
+                    case RunUpdateRecord.Kind.Update:
+                        ledger.Received(index, n, receivedAt);
+                        break;
+                    case RunUpdateRecord.Kind.Fence when fence == Volatile.Read(ref _fenceId):
                         _fenceReceived.TrySetResult();
-                    }
+                        break;
                 }
-            });
-            await connection.StartAsync(token);
-            connections[index] = connection;
+            }, token);
             if (Interlocked.Increment(ref opened) % 1000 == 0)
             {
                 progress(string.Create(CultureInfo.InvariantCulture, $"{opened} connections open ({opened / clock.Elapsed.TotalSeconds:0}/s)"));
             }
         });
         _connections.AddRange(connections);
+        _pinging = PingAsync(_stopping.Token);
         return clock.Elapsed;
+    }
+
+    /// <summary>How many connections ended before the run did, and why the first of them did.</summary>
+    public (int Count, string? FirstReason) EndedEarly()
+    {
+        var ended = _connections.Where(connection => connection.Ended is not null).ToList();
+        return (ended.Count, ended.FirstOrDefault()?.Ended);
+    }
+
+    private async Task PingAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(PingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                foreach (var connection in _connections)
+                {
+                    await connection.PingAsync(stopping);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>
@@ -117,6 +140,9 @@ public sealed class ClientFleet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
+        await _pinging;
+        _stopping.Dispose();
         foreach (var connection in _connections)
         {
             await connection.DisposeAsync();

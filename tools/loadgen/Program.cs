@@ -67,6 +67,10 @@ try
     // A short quiet period so that a late duplicate or stray delivery is counted, not missed.
     await Task.Delay(TimeSpan.FromSeconds(1), cancel.Token);
     Progress($"drained in {drain.Elapsed.TotalSeconds:0.0} s");
+    if (fleet.EndedEarly() is { Count: > 0 } ended)
+    {
+        Progress($"{ended.Count} connections ended before the run did (their deliveries count as missing); the first: {ended.FirstReason}");
+    }
 
     var services = watched.Select(service =>
     {
