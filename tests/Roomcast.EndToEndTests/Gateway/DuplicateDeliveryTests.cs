@@ -9,8 +9,8 @@ namespace Roomcast.EndToEndTests.Gateway;
 
 /// <summary>
 /// At least once on the bus, exactly once to the client: an event published twice reaches a client
-/// once, and a message that can never be handled ends in the error queue without holding up the
-/// events behind it. The test publishes onto the bus itself, through RabbitMQ's management API.
+/// once, and a message that can never be handled ends in the error queue (one no consumer takes, in the
+/// skipped queue) without holding up the events behind it. The test publishes onto the bus itself, through RabbitMQ's management API.
 /// </summary>
 [Collection(HistoryCollection.Name)]
 public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
@@ -18,6 +18,7 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
     private const string Exchange = "roomcast.document-changed";
     private const string MessageUrn = "roomcast:events:document-changed";
     private const string ErrorQueue = "realtime-gateway.events_error";
+    private const string SkippedQueue = "realtime-gateway.events_skipped";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly ClientConnections _connections = new();
     private BusManagement _bus = null!;
@@ -71,6 +72,23 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
             $"the poison message is in {ErrorQueue}", Patience, () => stack.Logs);
         await Poll.UntilAsync(() => Task.FromResult(stack.Logs.Contains($"Message {poison} on realtime-gateway.events failed after its retries", StringComparison.Ordinal)),
             "the gateway logged the dead-lettered message", Patience, () => stack.Logs);
+    }
+
+    [Fact]
+    public async Task AMessageNoConsumerTakesIsSkippedWithoutHoldingUpTheEventsBehindIt()
+    {
+        var carol = await ConnectAsync(World.Carol, gateway: 0, "carol on A");
+        var unknown = Guid.NewGuid();
+        var after = Guid.NewGuid();
+
+        // Several events are in flight at once, each waiting for the ones delivered before it: a message
+        // that no consumer takes must still end its turn, or every event behind it would wait forever.
+        await _bus.PublishAsync(Exchange, "roomcast:events:no-such-event", unknown, new { eventId = unknown });
+        await PublishAsync(after, "after the unknown message", [RoomName.User(World.Carol).ToString()]);
+
+        (await carol.NextAsync()).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
+        await Poll.UntilAsync(async () => (await _bus.PeekAsync(SkippedQueue, 50)).Any(body => body.Contains(unknown.ToString(), StringComparison.OrdinalIgnoreCase)),
+            $"the unknown message is in {SkippedQueue}", Patience, () => stack.Logs);
     }
 
     private Task PublishAsync(Guid eventId, string text, string[] audience) => _bus.PublishAsync(Exchange, MessageUrn, eventId, new
