@@ -9,6 +9,9 @@ namespace Roomcast.Postgres;
 
 public static class PostgresSetup
 {
+    /// <summary>The pool's size when the connection string does not set <c>Maximum Pool Size</c>.</summary>
+    public const int DefaultMaxPoolSize = 8;
+
     /// <summary>Registers the service's <see cref="NpgsqlDataSource"/>, its readiness check and the migration runner.</summary>
     public static IHostApplicationBuilder AddRoomcastPostgres(this IHostApplicationBuilder builder)
     {
@@ -32,7 +35,11 @@ public static class PostgresSetup
     /// parsed and run at the start of the next request (about a tenth of PostgreSQL's statement time
     /// per document update), and no code of ours leaves session state behind (the outbox relay undoes its
     /// LISTEN and its session lock before its connections go back). <c>No Reset On Close</c> in the
-    /// connection string is left as it is.
+    /// connection string is left as it is. The pool holds at most <see cref="DefaultMaxPoolSize"/>
+    /// connections unless the connection string says otherwise: a PostgreSQL backend is a process, and
+    /// more of them than the database's cores can run only take turns — with Npgsql's default of 100,
+    /// a burst leaves dozens of backends that later requests rotate through (scheduling measurements in
+    /// BENCHMARKS.md, outbox section). Each request of ours holds one connection at a time.
     /// </summary>
     private static string WithDefaults(string connectionString)
     {
@@ -47,6 +54,11 @@ public static class PostgresSetup
         if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
         {
             settings.NoResetOnClose = true;
+        }
+
+        if (!new[] { "Maximum Pool Size", "MaxPoolSize" }.Any(given.ContainsKey))
+        {
+            settings.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         return settings.ConnectionString;
