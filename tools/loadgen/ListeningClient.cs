@@ -67,6 +67,11 @@ public sealed class ListeningClient : IAsyncDisposable
         {
             await _socket.SendAsync(PingRecord, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
         }
+        catch (WebSocketException exception)
+        {
+            // The connection is gone: reported with the run (EndedEarly), the other connections are still pinged.
+            Ended ??= "a ping failed: " + exception.Message;
+        }
         finally
         {
             _sending.Release();

@@ -9,7 +9,7 @@ public enum DeliveryStage
     /// <summary>From the relay's publish to this instance receiving it from RabbitMQ. Crosses hosts' clocks in production.</summary>
     Broker,
 
-    /// <summary>Received, waiting here for a free place among the events in flight (<see cref="DeliveryOrderOptions.EventsInFlight"/>).</summary>
+    /// <summary>From receiving it from RabbitMQ to the consumer starting.</summary>
     Queued,
 
     /// <summary>Each wait of a delivery step for the events before it to take that step (<see cref="DeliveryOrder"/>).</summary>
