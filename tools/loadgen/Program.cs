@@ -43,9 +43,12 @@ try
     Progress($"{fleet.Count} connections open in {connectTime.TotalSeconds:0.0} s");
     var quiet = await fleet.WaitForQuietAsync(options, world, Progress, cancel.Token);
     Progress($"the gateways had consumed the setup's events after {quiet.TotalSeconds:0.0} s");
+    // One client for the warm-up and the measured updates: the measurement starts on warm connections.
+    using var documentsHttp = RoomcastApi.Client(options.DocumentsApi);
+    var documents = new RoomcastApi(documentsHttp);
     if (options.WarmupUpdates > 0)
     {
-        var warmup = await UpdateDriver.RunAsync(options, world, ledger: null, Progress, cancel.Token);
+        var warmup = await UpdateDriver.RunAsync(options, world, documents, ledger: null, Progress, cancel.Token);
         Progress($"warmed up: {warmup.Sent} updates in {warmup.Seconds:0.0} s, not counted{(warmup.HttpErrors.Count == 0 ? "" : " (" + string.Join(", ", warmup.HttpErrors.Select(error => $"{error.Key}: {error.Value}")) + ")")}");
     }
     Progress("driving");
@@ -54,7 +57,7 @@ try
     var watched = options.ServicePids.Select(service => new WatchedProcess(service.Key, service.Value, Tree: false))
         .Append(new WatchedProcess("generator", Environment.ProcessId, Tree: false)).ToList();
     var before = ProcessStats.Snapshot(watched);
-    var drive = await UpdateDriver.RunAsync(options, world, ledger, Progress, cancel.Token);
+    var drive = await UpdateDriver.RunAsync(options, world, documents, ledger, Progress, cancel.Token);
     var after = ProcessStats.Snapshot(watched);
 
     // Bounded wait for the last deliveries: until every expected one arrived or the drain time ran out.

@@ -17,18 +17,21 @@ public static class UpdateDriver
     /// <summary>More requests in flight than this and the driver waits: it reports how late that made it.</summary>
     private const int MaxInFlight = 2048;
 
+    /// <summary>The <c>lg</c> of the warm-up's updates: not the run's, so no connection counts them.</summary>
+    public static string WarmupRunId(LoadOptions options) => options.RunId + "-warm";
+
     /// <summary>
     /// Drives the measured updates into <paramref name="ledger"/>, or, without one, the warm-up: as many
-    /// updates as <see cref="LoadOptions.WarmupSeconds"/> take at the same rate, to the same documents, with
-    /// <c>data = {lg, warm: n}</c>, which the ledger does not count (first-use costs — JIT, pools,
-    /// caches — out of the figures).
+    /// updates as <see cref="LoadOptions.WarmupSeconds"/> take at the same rate, to the same documents,
+    /// through the same <paramref name="api"/> (its pooled connections), with data of the same shape whose
+    /// <c>lg</c> is <see cref="WarmupRunId"/>, so the ledger does not count them — first-use costs (JIT,
+    /// serializers, connection pools, caches), in the services and in this process, stay out of the figures.
     /// </summary>
-    public static async Task<DriveSummary> RunAsync(LoadOptions options, LoadWorld world, DeliveryLedger? ledger, Action<string> progress, CancellationToken cancellationToken)
+    public static async Task<DriveSummary> RunAsync(LoadOptions options, LoadWorld world, RoomcastApi api, DeliveryLedger? ledger, Action<string> progress, CancellationToken cancellationToken)
     {
         var updates = ledger is null ? options.WarmupUpdates : options.Updates;
         var what = ledger is null ? "warm-up updates" : "updates";
-        using var http = RoomcastApi.Client(options.DocumentsApi);
-        var api = new RoomcastApi(http);
+        var runId = ledger is null ? WarmupRunId(options) : options.RunId;
         var errors = new Dictionary<string, int>(StringComparer.Ordinal);
         using var inFlight = new SemaphoreSlim(MaxInFlight);
         var pending = new List<Task>(updates);
@@ -66,9 +69,7 @@ public static class UpdateDriver
                 try
                 {
                     var (status, _) = await api.SendAsync(HttpMethod.Put, $"/api/v1/documents/{document}",
-                        ledger is null
-                            ? new { data = (object)new { lg = options.RunId, warm = n } }
-                            : new { data = (object)new { lg = options.RunId, n, t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, world.WriterToken, CancellationToken.None);
+                        new { data = new { lg = runId, n, t = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() } }, world.WriterToken, CancellationToken.None);
                     if (status != HttpStatusCode.OK)
                     {
                         ledger?.Failed(n);
