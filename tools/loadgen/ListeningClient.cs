@@ -18,7 +18,6 @@ public sealed class ListeningClient : IAsyncDisposable
     private static readonly byte[] PingRecord = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
     private readonly ClientWebSocket _socket;
-    private readonly SemaphoreSlim _sending = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private Task _listening = Task.CompletedTask;
 
@@ -55,14 +54,16 @@ public sealed class ListeningClient : IAsyncDisposable
     /// <summary>A record of the hub protocol, without its separator, and the <see cref="System.Diagnostics.Stopwatch"/> timestamp it was read at.</summary>
     public delegate void RecordHandler(ReadOnlySpan<byte> record, long receivedAt);
 
-    /// <summary>Sends a ping, as a SignalR client must at least every server <c>ClientTimeoutInterval</c> (30 s by default).</summary>
+    /// <summary>
+    /// Sends a ping, as a SignalR client must at least every server <c>ClientTimeoutInterval</c> (30 s by
+    /// default). The only send after the handshake, from one loop: never two at once on the socket.
+    /// </summary>
     public async Task PingAsync(CancellationToken cancellationToken)
     {
         if (_socket.State != WebSocketState.Open)
         {
             return;
         }
-        await _sending.WaitAsync(cancellationToken);
         try
         {
             await _socket.SendAsync(PingRecord, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
@@ -71,10 +72,6 @@ public sealed class ListeningClient : IAsyncDisposable
         {
             // The connection is gone: reported with the run (EndedEarly), the other connections are still pinged.
             Ended ??= "a ping failed: " + exception.Message;
-        }
-        finally
-        {
-            _sending.Release();
         }
     }
 
@@ -158,6 +155,5 @@ public sealed class ListeningClient : IAsyncDisposable
         await _listening;
         _socket.Dispose();
         _stopping.Dispose();
-        _sending.Dispose();
     }
 }

@@ -18,7 +18,7 @@ public static class UpdateDriver
     private const int MaxInFlight = 2048;
 
     /// <summary>The <c>lg</c> of the warm-up's updates: not the run's, so no connection counts them.</summary>
-    public static string WarmupRunId(LoadOptions options) => options.RunId + "-warm";
+    private static string WarmupRunId(LoadOptions options) => options.RunId + "-warm";
 
     /// <summary>
     /// Drives the measured updates into <paramref name="ledger"/>, or, without one, the warm-up: as many

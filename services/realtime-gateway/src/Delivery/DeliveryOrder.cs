@@ -158,6 +158,9 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
 
         public List<Waiter> Waiters { get; } = [];
 
+        /// <summary>Seen tags up to here are forgotten: every step is past them.</summary>
+        private ulong _pruned;
+
         public void Pass(ulong tag, DeliveryStep step)
         {
             var index = (int)step;
@@ -172,7 +175,11 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
                 Marks[index]++;
             }
             var done = Marks.Min();
-            Seen.RemoveWhere(seen => seen <= done);
+            if (done > _pruned)
+            {
+                _pruned = done;
+                Seen.RemoveWhere(seen => seen <= done);
+            }
         }
 
         /// <summary>Lets go every waiter whose predecessors have all taken its step.</summary>
@@ -212,4 +219,7 @@ public readonly record struct DeliveryTurn(DeliveryOrder Order, string Line, ulo
 
     /// <inheritdoc cref="DeliveryOrder.Pass"/>
     public void Pass(DeliveryStep step) => Order.Pass(Line, Tag, step);
+
+    /// <summary>Before an event moves connections between rooms: every event before it has reached its rooms on every instance.</summary>
+    public Task EarlierEventsDeliveredAsync(CancellationToken cancellationToken) => WaitAsync(DeliveryStep.Published, cancellationToken);
 }

@@ -23,8 +23,7 @@ public sealed class RecordChangedConsumer(AudienceDelivery delivery, DeliveryOrd
     {
         var changed = context.Message;
         var turn = order.TurnOf(context);
-        // Rooms change only once every event before this one has reached them.
-        await turn.WaitAsync(DeliveryStep.Published, context.CancellationToken);
+        await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(changed.RecordType, changed.Audience, context.CancellationToken);
         await delivery.SendAsync(turn, changed.EventId, changed.Seq, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
             seq => new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, seq), context.CancellationToken);
@@ -38,8 +37,7 @@ public sealed class RecordDeletedConsumer(AudienceDelivery delivery, DeliveryOrd
     {
         var deleted = context.Message;
         var turn = order.TurnOf(context);
-        // Rooms change only once every event before this one has reached them.
-        await turn.WaitAsync(DeliveryStep.Published, context.CancellationToken);
+        await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(deleted.RecordType, deleted.Audience, context.CancellationToken);
         await delivery.SendAsync(turn, deleted.EventId, deleted.Seq, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
             seq => new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, seq), context.CancellationToken);

@@ -69,8 +69,7 @@ public sealed partial class IdentityEventConsumer(
         var deleted = context.Message;
         var cancellationToken = context.CancellationToken;
         var turn = order.TurnOf(context);
-        // Rooms change only once every event before this one has reached them.
-        await turn.WaitAsync(DeliveryStep.Published, cancellationToken);
+        await turn.EarlierEventsDeliveredAsync(cancellationToken);
         var members = await projection.DeleteGroupAsync(deleted.GroupId, cancellationToken);
         await moves.MoveAsync(deleted.GroupId, members, joined: false);
         foreach (var member in members)
@@ -90,8 +89,7 @@ public sealed partial class IdentityEventConsumer(
         var cancellationToken = context.CancellationToken;
         var added = changed.Change == MembershipChange.Added;
         var turn = order.TurnOf(context);
-        // Rooms change only once every event before this one has reached them.
-        await turn.WaitAsync(DeliveryStep.Published, cancellationToken);
+        await turn.EarlierEventsDeliveredAsync(cancellationToken);
         // The state after applying, not the event's own: a stale replay re-asserts the current state,
         // which also repairs a move a failed earlier attempt did not finish.
         var isMember = await projection.ApplyMembershipAsync(changed.GroupId, changed.UserId, added, changed.MembershipVersion, cancellationToken);
