@@ -23,7 +23,7 @@
 #   groups      in process, 2 instances: a group of each --group-sizes, --group-sends sends to it.
 #   memory      in process: managed bytes per connection held by the lifetime manager and LocalRooms.
 #   latency     realtime-gateway processes sharing the event queue and the Redis backplane, with
-#               Workstation GC (DOTNET_gcServer=0). For each instance count: --connections readers
+#               Workstation GC (Directory.Build.props). For each instance count: --connections readers
 #               (the demo user carol) connected round-robin, bob PUTs --documents (32) documents he
 #               creates in the demo plan root, round-robin at --rate/s, and the latency from each PUT's
 #               send to every reader's receipt, for readers on the consuming instance vs the others.
@@ -234,7 +234,7 @@ run_backplane() {
         for i in $(seq 0 $(($1 - 1))); do
             port=${ports[$i]}
             start "realtime-gateway-$i" "$port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
-                DOTNET_gcServer=0 Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix="bench-$run" Gateway__InstanceId="bench-$run-$i"
+                Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix="bench-$run" Gateway__InstanceId="bench-$run-$i"
             gateway_pids+=("${service_pids[-1]}"); urls+=("http://$BIND:$port")
         done
         gateway_urls=$(IFS=,; echo "${urls[*]}")
@@ -275,18 +275,18 @@ run_backplane() {
         IFS=, read -r -a servers <<<"$idle_servers"
         for server in "${servers[@]}"; do
             read -r server_port <<<"$(pick_free_ports 1)"
-            # Every server alone on the machine's side of the stack, with Workstation GC, as the gateway runs.
+            # Every server alone on the machine's side of the stack, with Workstation GC (Directory.Build.props), as the gateway runs.
             case $server in
                 stock) START_ARGS=(backplane stock-server)
-                    start idle-stock "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 ;;
+                    start idle-stock "$server_port" bench/Roomcast.Bench Roomcast.Bench ;;
                 stock-jwt) START_ARGS=(backplane stock-server --auth roomcast)
-                    start idle-stock-jwt "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 "${trust[@]}" ;;
+                    start idle-stock-jwt "$server_port" bench/Roomcast.Bench Roomcast.Bench "${trust[@]}" ;;
                 stock-jwt-lean) START_ARGS=(backplane stock-server --auth roomcast-lean)
-                    start idle-stock-jwt-lean "$server_port" bench/Roomcast.Bench Roomcast.Bench DOTNET_gcServer=0 "${trust[@]}" ;;
+                    start idle-stock-jwt-lean "$server_port" bench/Roomcast.Bench Roomcast.Bench "${trust[@]}" ;;
                 gateway) start idle-gateway "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
-                    DOTNET_gcServer=0 Gateway__InstanceId=bench-idle-alone ;;
+                    Gateway__InstanceId=bench-idle-alone ;;
                 gateway-backplane) start idle-gateway-backplane "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
-                    DOTNET_gcServer=0 Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=bench-idle Gateway__InstanceId=bench-idle ;;
+                    Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=bench-idle Gateway__InstanceId=bench-idle ;;
             esac
             START_ARGS=()
             server_pid=${service_pids[-1]}

@@ -58,7 +58,7 @@ done
 
 export RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/ \
        RabbitMq__Username="$ROOMCAST_RABBITMQ_USER" RabbitMq__Password="$ROOMCAST_RABBITMQ_PASSWORD" \
-       Demo__SeedFile="$REPO_ROOT/scripts/demo-seed.json" DOTNET_ENVIRONMENT=Production DOTNET_gcServer=0 \
+       Demo__SeedFile="$REPO_ROOT/scripts/demo-seed.json" DOTNET_ENVIRONMENT=Production \
        Logging__LogLevel__Default=Warning
 
 identity_port="$(free_port)"
