@@ -18,8 +18,7 @@ public sealed class ClientFleet : IAsyncDisposable
     private readonly List<ListeningClient> _connections = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task _pinging = Task.CompletedTask;
-    private readonly TaskCompletionSource _fenceReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private string? _fenceId;
+    private Fence? _fence;
 
     private ClientFleet(IReadOnlyList<int> userOfConnection, IReadOnlyList<int> gatewayOfConnection)
     {
@@ -63,8 +62,8 @@ public sealed class ClientFleet : IAsyncDisposable
                     case RunUpdateRecord.Kind.Update:
                         ledger.Received(index, n, receivedAt);
                         break;
-                    case RunUpdateRecord.Kind.Fence when fence == Volatile.Read(ref _fenceId):
-                        _fenceReceived.TrySetResult();
+                    case RunUpdateRecord.Kind.Fence when Volatile.Read(ref _fence) is { } awaited && fence == awaited.Id:
+                        awaited.Received.TrySetResult();
                         break;
                 }
             }, token);
@@ -104,35 +103,36 @@ public sealed class ClientFleet : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until the gateways have consumed every event published so far: seeding the world publishes
-    /// thousands (users, groups, memberships, grants), and measuring while they are still queued would time
-    /// the setup's backlog, not the load. Events are consumed in order, so once an update sent now (to
-    /// root 0's document, <c>data = {lg, fence}</c>; not counted by the ledger) reaches a reader of root 0,
-    /// everything before it has been consumed. Returns how long that took.
+    /// Waits until the gateways have consumed every event published so far: <paramref name="backlog"/>
+    /// (the setup's thousands of events: users, groups, memberships, grants; or the warm-up's updates),
+    /// since measuring while they are still queued would time that backlog, not the load. Events are
+    /// consumed in order, so once an update sent now (to root 0's document, <c>data = {lg, fence}</c>; not
+    /// counted by the ledger) reaches a reader of root 0, everything before it has been consumed. Returns
+    /// how long that took.
     /// </summary>
-    public async Task<TimeSpan> WaitForQuietAsync(LoadOptions options, LoadWorld world, Action<string> progress, CancellationToken cancellationToken)
+    public async Task<TimeSpan> WaitForQuietAsync(LoadOptions options, LoadWorld world, string backlog, Action<string> progress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var fenceId = Guid.NewGuid().ToString("N");
-        Volatile.Write(ref _fenceId, fenceId);
+        var fence = new Fence(Guid.NewGuid().ToString("N"), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Volatile.Write(ref _fence, fence);
         using var http = RoomcastApi.Client(options.DocumentsApi);
         await new RoomcastApi(http).RequireAsync(HttpMethod.Put, $"/api/v1/documents/{world.Roots[0].DocumentId}",
-            new { data = new { lg = options.RunId, fence = fenceId } }, world.WriterToken, cancellationToken, System.Net.HttpStatusCode.OK);
+            new { data = new { lg = options.RunId, fence = fence.Id } }, world.WriterToken, cancellationToken, System.Net.HttpStatusCode.OK);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.QuietSeconds));
-        while (!_fenceReceived.Task.IsCompleted)
+        while (!fence.Received.Task.IsCompleted)
         {
             try
             {
-                await _fenceReceived.Task.WaitAsync(TimeSpan.FromSeconds(5), timeout.Token);
+                await fence.Received.Task.WaitAsync(TimeSpan.FromSeconds(5), timeout.Token);
             }
             catch (TimeoutException)
             {
-                progress($"the gateways are still consuming the setup's events ({clock.Elapsed.TotalSeconds:0} s)");
+                progress($"the gateways are still consuming {backlog} ({clock.Elapsed.TotalSeconds:0} s)");
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"The gateways did not consume the setup's events within {options.QuietSeconds} s (--quiet).");
+                throw new TimeoutException($"The gateways did not consume {backlog} within {options.QuietSeconds} s (--quiet).");
             }
         }
         return clock.Elapsed;
@@ -149,4 +149,8 @@ public sealed class ClientFleet : IAsyncDisposable
         }
         _connections.Clear();
     }
+
+    /// <summary>An update the fleet waits to receive, and the signal that it was.</summary>
+    private sealed record Fence(string Id, TaskCompletionSource Received);
 }
+
