@@ -153,4 +153,3 @@ public sealed class ClientFleet : IAsyncDisposable
     /// <summary>An update the fleet waits to receive, and the signal that it was.</summary>
     private sealed record Fence(string Id, TaskCompletionSource Received);
 }
-
