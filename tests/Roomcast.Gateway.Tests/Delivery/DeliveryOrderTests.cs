@@ -42,7 +42,7 @@ public sealed class DeliveryOrderTests
 
         await _order.WaitAsync(Line, 2, DeliveryStep.Appended, CancellationToken.None).WaitAsync(Patience);
         await _order.WaitAsync(Line, 2, DeliveryStep.SentLocally, CancellationToken.None).WaitAsync(Patience);
-        _order.WaitAsync(Line, 2, DeliveryStep.Published, CancellationToken.None).IsCompleted
+        _order.WaitAsync(Line, 2, DeliveryStep.Delivered, CancellationToken.None).IsCompleted
             .ShouldBeFalse("the first event has not been published to the other instances");
     }
 
@@ -62,7 +62,7 @@ public sealed class DeliveryOrderTests
     public async Task ADeliveryThatEndedWithoutAConsumerTakingItHoldsNoOneUp()
     {
         _order.Seen(Line, 1);
-        var second = _order.WaitAsync(Line, 2, DeliveryStep.Published, CancellationToken.None);
+        var second = _order.WaitAsync(Line, 2, DeliveryStep.Delivered, CancellationToken.None);
 
         _order.Finished(Line, 1); // skipped, or moved to the error queue
 

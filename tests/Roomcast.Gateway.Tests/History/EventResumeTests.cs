@@ -119,11 +119,11 @@ public sealed class EventResumeTests
     {
         var (history, _) = Create(new EventHistoryOptions());
         var eventId = Guid.NewGuid();
-        var first = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
+        var first = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
 
-        var retried = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
-        await history.MarkDeliveredAsync(eventId, first.Seq, null, CancellationToken.None);
-        var redelivered = await history.AppendAsync(Entry(eventId, ["all"], "once"), CancellationToken.None);
+        var retried = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
+        await history.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        var redelivered = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
 
         first.Outcome.ShouldBe(AppendOutcome.New);
         retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending));
@@ -140,7 +140,7 @@ public sealed class EventResumeTests
     private static Task<HistoryAppend> AppendAsync(IEventHistory history, string room, string text) => AppendAsync(history, [room], text);
 
     private static Task<HistoryAppend> AppendAsync(IEventHistory history, string[] audience, string text) =>
-        history.AppendAsync(Entry(Guid.NewGuid(), audience, text), CancellationToken.None);
+        history.AppendAsync(Entry(Guid.NewGuid(), audience, text), null, CancellationToken.None);
 
     internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
         new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });

@@ -61,12 +61,12 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
 
         var options = new EventHistoryOptions { MaxEvents = Events, MaxResumeEvents = Events };
         var history = new RedisEventHistory(_backplane, options);
-        var lastSeq = (await history.AppendAsync(Entry(0), CancellationToken.None)).Seq;
+        var lastSeq = (await history.AppendAsync(Entry(0), null, CancellationToken.None)).Seq;
         var oneLog = await MeasureAsync(async () =>
         {
             for (var i = 1; i < Events; i++)
             {
-                await history.AppendAsync(Entry(i), CancellationToken.None);
+                await history.AppendAsync(Entry(i), null, CancellationToken.None);
             }
             return Events - 1;
         });

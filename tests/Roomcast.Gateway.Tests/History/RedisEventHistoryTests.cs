@@ -35,11 +35,11 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         var b = await InstanceAsync(new EventHistoryOptions());
         var eventId = Guid.NewGuid();
 
-        var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
-        var copyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
-        await a.MarkDeliveredAsync(eventId, first.Seq, null, CancellationToken.None);
-        var laterCopyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
-        var next = await b.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "next"), CancellationToken.None);
+        var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), null, CancellationToken.None);
+        var copyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), null, CancellationToken.None);
+        await a.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        var laterCopyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), null, CancellationToken.None);
+        var next = await b.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "next"), null, CancellationToken.None);
 
         first.Outcome.ShouldBe(AppendOutcome.New);
         copyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending), "a copy seen before its delivery finished is sent again with the same seq");
@@ -56,8 +56,8 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     public async Task AReadReturnsOnlyEntriesNamingTheReadersRoomsButReportsWhatItScanned()
     {
         var history = await InstanceAsync(new EventHistoryOptions());
-        var forCarol = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:carol"], "for carol"), CancellationToken.None);
-        var forDave = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:dave"], "for dave"), CancellationToken.None);
+        var forCarol = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:carol"], "for carol"), null, CancellationToken.None);
+        var forDave = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin", "user:dave"], "for dave"), null, CancellationToken.None);
 
         var page = await history.ReadAfterAsync(forCarol.Seq - 1, 10, new HashSet<string>(["user:carol", "all"], StringComparer.Ordinal), CancellationToken.None);
 
@@ -73,7 +73,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         var seqs = new List<long>();
         for (var i = 0; i < 5; i++)
         {
-            seqs.Add((await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], $"event {i}"), CancellationToken.None)).Seq);
+            seqs.Add((await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], $"event {i}"), null, CancellationToken.None)).Seq);
         }
 
         var page = await history.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
@@ -88,7 +88,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     public async Task TrimmingByAgeHappensWhenAClientResumes()
     {
         var history = await InstanceAsync(new EventHistoryOptions { MaxAge = TimeSpan.FromSeconds(1) });
-        var old = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "old"), CancellationToken.None);
+        var old = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "old"), null, CancellationToken.None);
 
         // Bounded poll: the entry is older than a second at the latest after a few reads.
         var deadline = DateTime.UtcNow + TestRedis.Patience;
@@ -108,7 +108,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     public async Task AfterRedisLostTheHistoryEveryEarlierSeqIsToldToReload()
     {
         var history = await InstanceAsync(new EventHistoryOptions());
-        var before = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "before"), CancellationToken.None);
+        var before = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "before"), null, CancellationToken.None);
         await using (var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestRedis.Endpoint }, NullLogger.Instance))
         {
             var keys = new HistoryKeys(_prefix);
@@ -116,7 +116,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         }
         await Task.Delay(TimeSpan.FromMilliseconds(5)); // a new millisecond: the new numbering starts above the old one
 
-        var after = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "after"), CancellationToken.None);
+        var after = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "after"), null, CancellationToken.None);
         var page = await history.ReadAfterAsync(before.Seq, 10, Everyone, CancellationToken.None);
 
         after.Seq.ShouldBeGreaterThan(before.Seq);
@@ -124,32 +124,65 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MarkingDeliveredWithAnAnnouncementPublishesItToTheOtherInstancesInTheSameStep()
+    public async Task AnAppendWithAnAnnouncementPublishesTheEntryWithItsSeqInTheSameStepAndAgainOnlyWhilePending()
     {
         var a = await InstanceAsync(new EventHistoryOptions());
         var b = await InstanceAsync(new EventHistoryOptions());
         var listener = _connections[^1];
-        var heard = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var subscription = await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.TrySetResult(frame.ToArray()));
+        var heard = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        await using var subscription = await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.Writer.TryWrite(frame.ToArray()));
+        var announcement = new HistoryAnnouncement(listener.Channels.Audience, BackplaneFraming.AnnouncementHead("instance-a", "connection-7"));
         var eventId = Guid.NewGuid();
-        byte[] frame = [0, 1, 2, 0xff, (byte)'|'];
 
-        var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
-        await a.MarkDeliveredAsync(eventId, first.Seq, new HistoryAnnouncement(listener.Channels.Audience, frame), CancellationToken.None);
-        var laterCopyOnB = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all"], "once"), CancellationToken.None);
+        var first = await a.AppendAsync(EventResumeTests.Entry(eventId, ["all", "user:carol"], "once"), announcement, CancellationToken.None);
+        var retried = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all", "user:carol"], "once"), announcement, CancellationToken.None);
+        await a.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
+        var laterCopy = await b.AppendAsync(EventResumeTests.Entry(eventId, ["all", "user:carol"], "once"), announcement, CancellationToken.None);
+        var next = await a.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["admin"], "next"), announcement, CancellationToken.None);
 
-        (await heard.Task.WaitAsync(TestRedis.Patience)).ShouldBe(frame, "the frame reaches the other instances byte for byte");
-        laterCopyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
+        var announced = new List<(AnnouncedEvent Frame, HistoryEntry Entry)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var frame = BackplaneFraming.ReadAnnounced(await heard.Reader.ReadAsync().AsTask().WaitAsync(TestRedis.Patience));
+            announced.Add((frame, HistoryEntry.FromAnnounced(frame.Entry.Span)));
+        }
+        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending));
+        laterCopy.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
+        announced.Select(item => (item.Entry.EventId, item.Entry.Seq)).ShouldBe(
+            [(eventId, first.Seq), (eventId, first.Seq), (announced[2].Entry.EventId, next.Seq)],
+            "new and pending appends are announced with their seq, in order; a delivered copy is not");
+        announced[0].Frame.Origin.ShouldBe("instance-a");
+        announced[0].Frame.ExceptConnectionId.ShouldBe("connection-7");
+        announced[0].Entry.Audience.ShouldBe(["all", "user:carol"]);
+        announced[0].Entry.Event.ShouldBe("CHANGED_DOCUMENT");
+        announced[0].Entry.ClientPayload().GetProperty("text").GetString().ShouldBe("once");
+        announced[0].Entry.ClientPayload().GetProperty("seq").GetInt64().ShouldBe(first.Seq);
+    }
+
+    [Fact]
+    public async Task AnAppendWithoutAnAnnouncementPublishesNothing()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions());
+        var listener = _connections[^1];
+        var heard = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        await using var subscription = await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.Writer.TryWrite(frame.ToArray()));
+        var fence = new HistoryAnnouncement(listener.Channels.Audience, BackplaneFraming.AnnouncementHead("fence", null));
+
+        await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "quiet"), null, CancellationToken.None);
+        var fenced = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "fence"), fence, CancellationToken.None);
+
+        // Pub/sub keeps the publish order: the first frame heard is the fence's unless the quiet append published.
+        var frame = BackplaneFraming.ReadAnnounced(await heard.Reader.ReadAsync().AsTask().WaitAsync(TestRedis.Patience));
+        HistoryEntry.FromAnnounced(frame.Entry.Span).Seq.ShouldBe(fenced.Seq);
     }
 
     [Fact]
     public async Task TheInMemoryHistoryRefusesAnAnnouncementItCouldNotSend()
     {
         var history = new InMemoryEventHistory(new EventHistoryOptions(), TimeProvider.System);
-        var first = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "once"), CancellationToken.None);
 
         await Should.ThrowAsync<InvalidOperationException>(() =>
-            history.MarkDeliveredAsync(Guid.NewGuid(), first.Seq, new HistoryAnnouncement("audience", new byte[] { 1 }), CancellationToken.None));
+            history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "once"), new HistoryAnnouncement("audience", new byte[] { 2 }), CancellationToken.None));
     }
 
     private async Task<RedisEventHistory> InstanceAsync(EventHistoryOptions options)

@@ -23,8 +23,12 @@ public sealed record BackplaneRouted(string Origin, IReadOnlyList<string> Target
 /// <summary>Add or remove a connection that lives on another instance to or from a group; answered by an ack to <see cref="Origin"/>.</summary>
 public sealed record GroupCommand(int Id, string Origin, GroupAction Action, string Group, string ConnectionId);
 
-/// <summary>A Roomcast event for an audience of rooms, resolved by each instance against its own connections.</summary>
-public sealed record AudienceEnvelope(string Origin, Guid EventId, IReadOnlyList<string> Rooms, string? ExceptConnectionId, SerializedHubMessage Message);
+/// <summary>
+/// A Roomcast event announced to the other instances: who sent it, the connection that must not get it,
+/// and the event itself, as the history wrote it after the head (<c>{seq}|{entry JSON}</c>, read by
+/// <c>HistoryEntry.FromAnnounced</c>); each instance resolves its rooms against its own connections.
+/// </summary>
+public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, ReadOnlyMemory<byte> Entry);
 
 /// <summary>
 /// The wire format of every backplane message: a compact binary envelope (version byte, then
@@ -34,6 +38,12 @@ public sealed record AudienceEnvelope(string Origin, Guid EventId, IReadOnlyList
 public static class BackplaneFraming
 {
     private const byte Version = 1;
+
+    /// <summary>
+    /// Announced events have their own layout version: until 2 they carried the message serialized by
+    /// the sender, and an instance of that time must refuse the new layout rather than misread it.
+    /// </summary>
+    private const byte AnnouncementVersion = 2;
 
     public static byte[] Invocation(string origin, IReadOnlyList<string>? excluded, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
         WithNames(origin, excluded ?? [], message, protocols);
@@ -63,27 +73,23 @@ public static class BackplaneFraming
 
     public static int ReadAck(ReadOnlyMemory<byte> frame) => Read(frame, reader => reader.ReadInt32());
 
-    public static byte[] Audience(AudienceEnvelope audience, IReadOnlyList<IHubProtocol> protocols) => Write(writer =>
+    /// <summary>The head of an announced event; the history writes the event after it (see <see cref="AnnouncedEvent"/>).</summary>
+    public static byte[] AnnouncementHead(string origin, string? exceptConnectionId) => Write(writer =>
     {
-        writer.Write(audience.Origin);
-        writer.Write(audience.EventId.ToByteArray());
-        WriteStrings(writer, audience.Rooms);
-        writer.Write(audience.ExceptConnectionId is not null);
-        if (audience.ExceptConnectionId is not null)
+        writer.Write(origin);
+        writer.Write(exceptConnectionId is not null);
+        if (exceptConnectionId is not null)
         {
-            writer.Write(audience.ExceptConnectionId);
+            writer.Write(exceptConnectionId);
         }
-        WriteMessage(writer, audience.Message, protocols);
-    });
+    }, AnnouncementVersion);
 
-    public static AudienceEnvelope ReadAudience(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
+    public static AnnouncedEvent ReadAnnounced(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
     {
         var origin = reader.ReadString();
-        var eventId = new Guid(reader.ReadBytes(16));
-        var rooms = ReadStrings(reader);
         var except = reader.ReadBoolean() ? reader.ReadString() : null;
-        return new AudienceEnvelope(origin, eventId, rooms, except, ReadMessage(reader));
-    });
+        return new AnnouncedEvent(origin, except, frame[(int)reader.BaseStream.Position..]);
+    }, AnnouncementVersion);
 
     /// <summary>The layout of an invocation and of a routed send: origin, a list of ids, the message.</summary>
     private static byte[] WithNames(string origin, IReadOnlyList<string> names, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
@@ -138,27 +144,27 @@ public static class BackplaneFraming
         return values;
     }
 
-    private static byte[] Write(Action<BinaryWriter> body)
+    private static byte[] Write(Action<BinaryWriter> body, byte version = Version)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(Version);
+            writer.Write(version);
             body(writer);
         }
         return stream.ToArray();
     }
 
-    private static T Read<T>(ReadOnlyMemory<byte> frame, Func<BinaryReader, T> body)
+    private static T Read<T>(ReadOnlyMemory<byte> frame, Func<BinaryReader, T> body, byte expectedVersion = Version)
     {
         using var stream = MemoryMarshal.TryGetArray(frame, out var segment)
             ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
             : new MemoryStream(frame.ToArray(), writable: false);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
         var version = reader.ReadByte();
-        if (version != Version)
+        if (version != expectedVersion)
         {
-            throw new InvalidDataException($"Backplane message version {version} is not {Version}.");
+            throw new InvalidDataException($"Backplane message version {version} is not {expectedVersion}.");
         }
         return body(reader);
     }

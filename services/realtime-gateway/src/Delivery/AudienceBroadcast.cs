@@ -10,10 +10,12 @@ namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
 /// Carries an event for an audience of rooms to the other gateway instances in one message on
-/// <c>{prefix}:audience</c>; each resolves the rooms against its own <see cref="LocalRooms"/>, so a
-/// connection gets the event once however many of the rooms it is in, and the origin connection is
-/// skipped. Pub/sub is at most once: an instance that is cut off from Redis misses what is published
-/// meanwhile (its clients recover with <c>Resume</c>).
+/// <c>{prefix}:audience</c>, published by the history as it gives the event its seq
+/// (<see cref="HistoryAnnouncement"/>): the message is the event's history entry, so each instance
+/// builds the client message as a resume would and resolves the rooms against its own
+/// <see cref="LocalRooms"/>; a connection gets the event once however many of the rooms it is in, and the
+/// origin connection is skipped. Pub/sub is at most once: an instance that is cut off from Redis misses
+/// what is published meanwhile (its clients recover with <c>Resume</c>).
 /// </summary>
 public sealed partial class AudienceBroadcast : IAsyncDisposable
 {
@@ -21,7 +23,6 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
     private readonly RedisHubLifetimeManager<NotificationsHub> _manager;
     private readonly LocalRooms _rooms;
     private readonly RecentEvents _recent;
-    private readonly IReadOnlyList<IHubProtocol> _protocols;
     private readonly BackplaneMetrics _metrics;
     private readonly ILogger<AudienceBroadcast> _logger;
     private readonly ChannelSubscriptions _subscriptions;
@@ -32,7 +33,6 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         HubLifetimeManager<NotificationsHub> manager,
         LocalRooms rooms,
         RecentEvents recent,
-        IHubProtocolResolver protocols,
         BackplaneMetrics metrics,
         ILogger<AudienceBroadcast> logger)
     {
@@ -40,7 +40,6 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         _manager = (RedisHubLifetimeManager<NotificationsHub>)manager;
         _rooms = rooms;
         _recent = recent;
-        _protocols = protocols.AllProtocols;
         _metrics = metrics;
         _logger = logger;
         _subscriptions = new ChannelSubscriptions(redis, logger);
@@ -48,16 +47,14 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
     }
 
     /// <summary>
-    /// The frame that carries the event to the other instances, for the history to publish as it marks the
-    /// event delivered (<see cref="IEventHistory.MarkDeliveredAsync"/>). Waits for this instance's own
-    /// subscription first, so an instance never sends on a channel it does not hear yet.
+    /// Where and how the history announces an event to the other instances as it appends it
+    /// (<see cref="IEventHistory.AppendAsync"/>). Waits for this instance's own subscription first, so an
+    /// instance never sends on a channel it does not hear yet.
     /// </summary>
-    public async Task<HistoryAnnouncement> AnnouncementAsync(Guid eventId, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, object payload)
+    public async Task<HistoryAnnouncement> AnnouncementAsync(string? exceptConnectionId)
     {
         await _subscribed.ConfigureAwait(false);
-        var message = new SerializedHubMessage(new InvocationMessage(clientEvent, [payload]));
-        var frame = BackplaneFraming.Audience(new AudienceEnvelope(_redis.ServerName, eventId, audience, exceptConnectionId, message), _protocols);
-        return new HistoryAnnouncement(_redis.Channels.Audience, frame);
+        return new HistoryAnnouncement(_redis.Channels.Audience, BackplaneFraming.AnnouncementHead(_redis.ServerName, exceptConnectionId));
     }
 
     /// <summary>Logs and counts an announcement that Redis could not take (the event is retried).</summary>
@@ -76,17 +73,22 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
     {
         try
         {
-            var audience = BackplaneFraming.ReadAudience(frame);
-            if (audience.Origin == _redis.ServerName || !_recent.TryMark(audience.EventId))
+            var announced = BackplaneFraming.ReadAnnounced(frame);
+            if (announced.Origin == _redis.ServerName)
             {
-                return; // sent here already, by this instance or an earlier copy
+                return; // sent here already
             }
-            var connections = _rooms.ConnectionsIn(audience.Rooms, audience.ExceptConnectionId);
+            var entry = HistoryEntry.FromAnnounced(announced.Entry.Span);
+            if (!_recent.TryMark(entry.EventId))
+            {
+                return; // an earlier copy was sent here
+            }
+            var connections = _rooms.ConnectionsIn(entry.Audience, announced.ExceptConnectionId);
             if (connections.Count > 0)
             {
-                _ = _manager.WriteToLocalAsync(connections, audience.Message);
+                _ = _manager.WriteToLocalAsync(connections, new SerializedHubMessage(new InvocationMessage(entry.Event, [entry.ClientPayload()])));
             }
-            LogReceived(audience.EventId, audience.Origin, connections.Count);
+            LogReceived(entry.EventId, entry.Seq, announced.Origin, connections.Count);
         }
         catch (Exception exception)
         {
@@ -94,6 +96,6 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} reached {Connections} local connections")]
-    private partial void LogReceived(Guid eventId, string origin, int connections);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}) from instance {Origin} reached {Connections} local connections")]
+    private partial void LogReceived(Guid eventId, long seq, string origin, int connections);
 }

@@ -11,12 +11,12 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// Sends one client event to every connection in an audience, once each. First the event is appended
 /// to the <see cref="IEventHistory"/>, which gives it the <c>seq</c> clients see and recognises an event
 /// id seen before on any instance: a copy of an event that reached everyone is dropped outright; a copy
-/// of one whose delivery was cut short is sent again with the same seq. Then the local connections get
-/// it (never twice for the same event id, see <see cref="RecentEvents"/>) and, with a backplane, the
-/// connections of every other instance through <see cref="AudienceBroadcast"/>'s frame, which the history
-/// publishes as it marks the event delivered (one Redis round trip for both). When the history or the
-/// other instances cannot be reached it throws, so the bus retries the event. Several events are in
-/// flight at once; each of these three steps waits until the events delivered before it have taken it
+/// of one whose delivery was cut short is sent again with the same seq. With a backplane the same step
+/// announces it to the connections of every other instance (<see cref="AudienceBroadcast"/>; one Redis
+/// round trip for both). Then the local connections get it (never twice for the same event id, see
+/// <see cref="RecentEvents"/>), and the history marks it delivered. When the history or the other
+/// instances cannot be reached it throws, so the bus retries the event. Several events are in flight at
+/// once; each of these three steps waits until the events delivered before it have taken it
 /// (<see cref="DeliveryTurn"/>), so seqs rise in delivery order and every connection receives in that order.
 /// </summary>
 public sealed partial class AudienceDelivery(
@@ -34,16 +34,27 @@ public sealed partial class AudienceDelivery(
     /// <returns>How many local connections received the event now.</returns>
     public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
     {
+        // The other instances are sent the event by the same Redis step that gives it its seq.
+        var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(exceptConnectionId);
         var started = Stopwatch.GetTimestamp();
         var waited = await WaitAsync(turn, DeliveryStep.Appended, cancellationToken);
-        var appended = await history.AppendAsync(
-            new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0))), cancellationToken);
+        HistoryAppend appended;
+        try
+        {
+            appended = await history.AppendAsync(
+                new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0))), announcement, cancellationToken);
+        }
+        catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
+        {
+            broadcast!.AnnouncementFailed(exception);
+            throw;
+        }
         turn.Pass(DeliveryStep.Appended);
         started = Timed(DeliveryStage.History, started, waited);
         if (appended.Outcome == AppendOutcome.Delivered)
         {
             turn.Pass(DeliveryStep.SentLocally);
-            turn.Pass(DeliveryStep.Published);
+            turn.Pass(DeliveryStep.Delivered);
             LogDeliveredBefore(eventId, sourceSeq, appended.Seq);
             return 0;
         }
@@ -72,19 +83,9 @@ public sealed partial class AudienceDelivery(
         turn.Pass(DeliveryStep.SentLocally);
         started = Timed(DeliveryStage.LocalSend, started, waited);
 
-        // The other instances are sent the event by the same Redis step that marks it delivered.
-        var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(eventId, audience, exceptConnectionId, clientEvent, message);
-        waited = await WaitAsync(turn, DeliveryStep.Published, cancellationToken);
-        try
-        {
-            await history.MarkDeliveredAsync(eventId, appended.Seq, announcement, cancellationToken);
-        }
-        catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
-        {
-            broadcast!.AnnouncementFailed(exception);
-            throw;
-        }
-        turn.Pass(DeliveryStep.Published);
+        waited = await WaitAsync(turn, DeliveryStep.Delivered, cancellationToken);
+        await history.MarkDeliveredAsync(eventId, appended.Seq, cancellationToken);
+        turn.Pass(DeliveryStep.Delivered);
         Timed(DeliveryStage.Complete, started, waited);
         return delivered;
     }

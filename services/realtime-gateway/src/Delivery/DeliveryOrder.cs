@@ -2,7 +2,7 @@ namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
 /// Keeps several events in flight in the order RabbitMQ delivered them. Each step of a delivery (its
-/// seq, its local send, its publish to the other instances) waits until every event delivered before
+/// seq and announcement, its local send, its mark as delivered) waits until every event delivered before
 /// it has taken that step, so clients see seqs rise and events arrive in the outbox's order, while one
 /// event's Redis round trip overlaps the next one's. A step is passed only when it succeeded: an event
 /// whose attempt fails keeps its place, and the events behind it wait for its retry.
@@ -201,14 +201,14 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
 /// <summary>The steps of a delivery that keep the delivery order, in the order a delivery takes them.</summary>
 public enum DeliveryStep
 {
-    /// <summary>The history gave the event its seq (or recognised it as a copy).</summary>
+    /// <summary>The history gave the event its seq (or recognised it as a copy) and announced it to the other instances.</summary>
     Appended,
 
     /// <summary>This instance's connections were sent the event.</summary>
     SentLocally,
 
-    /// <summary>The other instances were sent the event and it was marked delivered.</summary>
-    Published,
+    /// <summary>The history marked the event delivered.</summary>
+    Delivered,
 }
 
 /// <summary>A consumed message's place in the delivery order.</summary>
@@ -221,5 +221,5 @@ public readonly record struct DeliveryTurn(DeliveryOrder Order, string Line, ulo
     public void Pass(DeliveryStep step) => Order.Pass(Line, Tag, step);
 
     /// <summary>Before an event moves connections between rooms: every event before it has reached its rooms on every instance.</summary>
-    public Task EarlierEventsDeliveredAsync(CancellationToken cancellationToken) => WaitAsync(DeliveryStep.Published, cancellationToken);
+    public Task EarlierEventsDeliveredAsync(CancellationToken cancellationToken) => WaitAsync(DeliveryStep.Delivered, cancellationToken);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -37,6 +38,22 @@ public sealed record HistoryEntry(long Seq, Guid EventId, string Event, IReadOnl
     {
         var stored = JsonSerializer.Deserialize<StoredEntry>(body, Json)
             ?? throw new JsonException($"History entry {seq} is empty.");
+        return new HistoryEntry(seq, stored.EventId, stored.Event, stored.Audience, stored.Payload);
+    }
+
+    /// <summary>
+    /// An entry as the append script announces it to the other instances after the frame head:
+    /// <c>{seq}|{what <see cref="Body"/> wrote}</c>, in UTF-8.
+    /// </summary>
+    public static HistoryEntry FromAnnounced(ReadOnlySpan<byte> announced)
+    {
+        var bar = announced.IndexOf((byte)'|');
+        if (bar <= 0 || !long.TryParse(announced[..bar], NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+        {
+            throw new JsonException("An announced history entry must start with its seq and '|'.");
+        }
+        var stored = JsonSerializer.Deserialize<StoredEntry>(announced[(bar + 1)..], Json)
+            ?? throw new JsonException($"Announced history entry {seq} is empty.");
         return new HistoryEntry(seq, stored.EventId, stored.Event, stored.Audience, stored.Payload);
     }
 

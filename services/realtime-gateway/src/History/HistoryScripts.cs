@@ -39,14 +39,25 @@ internal static class HistoryScripts
         """;
 
     /// <summary>
-    /// KEYS: head, floor, log, seen; ARGV: max events, max age ms, dedupe window ms, entry JSON.
-    /// Returns <c>{seq, 'new'|'pending'|'delivered'}</c>.
+    /// KEYS: head, floor, log, seen; ARGV: max events, max age ms, dedupe window ms, entry JSON, and
+    /// optionally a channel and a frame head. Returns <c>{seq, 'new'|'pending'|'delivered'}</c>. With a
+    /// channel, an event that is new or pending is published there, in the same step, as the frame head
+    /// followed by <c>{seq}|{entry JSON}</c>: the other instances get it in the order of the seqs, one
+    /// round trip after the consumer asked, and an event never has a seq that was not announced.
     /// </summary>
     public static readonly RedisScript Append = new(Trim + """
 
+        local function announce(seq)
+          if ARGV[5] then
+            redis.call('PUBLISH', ARGV[5], ARGV[6] .. seq .. '|' .. ARGV[4])
+          end
+        end
         local seen = redis.call('GET', KEYS[4])
         if seen then
           local seq, state = string.match(seen, '^(%d+):(%a+)$')
+          if state == 'pending' then
+            announce(seq)
+          end
           return {seq, state}
         end
         local now = now_ms()
@@ -61,20 +72,12 @@ internal static class HistoryScripts
         redis.call('ZADD', KEYS[3], seq, string.format('%d', now) .. '|' .. ARGV[4])
         redis.call('SET', KEYS[4], seq .. ':pending', 'PX', ARGV[3])
         trim(now)
+        announce(seq)
         return {seq, 'new'}
         """);
 
     /// <summary>KEYS: seen; ARGV: seq. Marks the event delivered, keeping its expiry.</summary>
     public static readonly RedisScript MarkDelivered = new("""
-        if redis.call('GET', KEYS[1]) == ARGV[1] .. ':pending' then
-          redis.call('SET', KEYS[1], ARGV[1] .. ':delivered', 'KEEPTTL')
-        end
-        return 1
-        """);
-
-    /// <summary>KEYS: seen; ARGV: seq, channel, frame. Publishes the frame, then marks the event delivered as <see cref="MarkDelivered"/> does.</summary>
-    public static readonly RedisScript PublishAndMarkDelivered = new("""
-        redis.call('PUBLISH', ARGV[2], ARGV[3])
         if redis.call('GET', KEYS[1]) == ARGV[1] .. ':pending' then
           redis.call('SET', KEYS[1], ARGV[1] .. ':delivered', 'KEEPTTL')
         end

@@ -10,16 +10,15 @@ public interface IEventHistory
     /// <summary>
     /// Gives a new event the next position and keeps it, in one step with the duplicate check: an event id
     /// seen before keeps the position it was given then, and nothing is appended. The entry's own
-    /// <see cref="HistoryEntry.Seq"/> is not read: the position is given here.
+    /// <see cref="HistoryEntry.Seq"/> is not read: the position is given here. With an
+    /// <paramref name="announcement"/>, an event that is new or still pending is published to the other
+    /// instances in the same step, with its seq (only a history shared through Redis can: the in-memory
+    /// one refuses it).
     /// </summary>
-    Task<HistoryAppend> AppendAsync(HistoryEntry entry, CancellationToken cancellationToken);
+    Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Records that the event reached every instance, so a later copy of it is dropped outright; with an
-    /// <paramref name="announcement"/>, publishes it to the other instances first, in the same step (only a
-    /// history shared through Redis can: the in-memory one refuses it).
-    /// </summary>
-    Task MarkDeliveredAsync(Guid eventId, long seq, HistoryAnnouncement? announcement, CancellationToken cancellationToken);
+    /// <summary>Records that the event reached every instance, so a later copy of it is dropped outright.</summary>
+    Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken);
 
     /// <summary>
     /// Looks at up to <paramref name="count"/> entries after <paramref name="afterSeq"/>, oldest first, and

@@ -26,8 +26,12 @@ public sealed class InMemoryEventHistory : IEventHistory
         _head = _floor = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     }
 
-    public Task<HistoryAppend> AppendAsync(HistoryEntry entry, CancellationToken cancellationToken)
+    public Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
     {
+        if (announcement is not null)
+        {
+            throw new InvalidOperationException("The in-memory history has no other instances to announce an event to.");
+        }
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
@@ -45,12 +49,8 @@ public sealed class InMemoryEventHistory : IEventHistory
         }
     }
 
-    public Task MarkDeliveredAsync(Guid eventId, long seq, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
+    public Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken)
     {
-        if (announcement is not null)
-        {
-            throw new InvalidOperationException("The in-memory history has no other instances to announce an event to.");
-        }
         lock (_gate)
         {
             if (_seen.TryGetValue(eventId, out var seen) && seen.Seq == seq)

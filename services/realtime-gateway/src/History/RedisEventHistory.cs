@@ -14,12 +14,13 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
 {
     private readonly HistoryKeys _keys = new(redis.Channels.Prefix);
 
-    public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, CancellationToken cancellationToken)
+    public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
     {
+        RedisArgument[] arguments = announcement is null
+            ? [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body()]
+            : [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body(), announcement.Channel, announcement.Head];
         var reply = await redis.EvalAsync(
-            HistoryScripts.Append,
-            [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId)],
-            [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body()]).WaitAsync(cancellationToken);
+            HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId)], arguments).WaitAsync(cancellationToken);
         var parts = reply.AsArray();
         var outcome = parts[1].AsString() switch
         {
@@ -31,10 +32,8 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
         return new HistoryAppend(Number(parts[0]), outcome);
     }
 
-    public Task MarkDeliveredAsync(Guid eventId, long seq, HistoryAnnouncement? announcement, CancellationToken cancellationToken) =>
-        (announcement is null
-            ? redis.EvalAsync(HistoryScripts.MarkDelivered, [_keys.Seen(eventId)], [seq])
-            : redis.EvalAsync(HistoryScripts.PublishAndMarkDelivered, [_keys.Seen(eventId)], [seq, announcement.Channel, announcement.Frame])).WaitAsync(cancellationToken);
+    public Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken) =>
+        redis.EvalAsync(HistoryScripts.MarkDelivered, [_keys.Seen(eventId)], [seq]).WaitAsync(cancellationToken);
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {

@@ -1,0 +1,50 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.History;
+using Xunit;
+
+namespace Roomcast.Gateway.Tests.Backplane;
+
+/// <summary>The frame of an announced event: the head written here, the entry the history's script appends after it.</summary>
+public sealed class AnnouncedEventFramingTests
+{
+    [Theory]
+    [InlineData("connection-7")]
+    [InlineData(null)]
+    public void TheHeadAndTheEntryTheHistoryAppendsReadBack(string? except)
+    {
+        var entry = SampleEntry();
+        byte[] frame = [.. BackplaneFraming.AnnouncementHead("instance-a", except), .. Encoding.UTF8.GetBytes($"1042|{entry.Body()}")];
+
+        var announced = BackplaneFraming.ReadAnnounced(frame);
+        var read = HistoryEntry.FromAnnounced(announced.Entry.Span);
+
+        announced.Origin.ShouldBe("instance-a");
+        announced.ExceptConnectionId.ShouldBe(except);
+        read.Seq.ShouldBe(1042);
+        read.EventId.ShouldBe(entry.EventId);
+        read.Audience.ShouldBe(entry.Audience);
+        read.ClientPayload().GetProperty("seq").GetInt64().ShouldBe(1042);
+        read.ClientPayload().GetProperty("text").GetString().ShouldBe("hello");
+    }
+
+    [Fact]
+    public void AFrameOfAnotherLayoutIsRefusedNotMisread()
+    {
+        var routed = BackplaneFraming.Routed("instance-a", ["connection-1"], new SerializedHubMessage(new InvocationMessage("X", [])), []);
+
+        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(routed)).Message.ShouldContain("version 1 is not 2");
+    }
+
+    [Theory]
+    [InlineData("|{}")]
+    [InlineData("12{}")]
+    [InlineData("-3|{}")]
+    public void AnEntryWithoutItsSeqIsRefused(string text) =>
+        Should.Throw<JsonException>(() => HistoryEntry.FromAnnounced(Encoding.UTF8.GetBytes(text)));
+
+    private static HistoryEntry SampleEntry() => History.EventResumeTests.Entry(Guid.NewGuid(), ["all", "user:carol"], "hello");
+}
