@@ -2,6 +2,7 @@
 # Benchmarks of Roomcast, each on a fresh ephemeral stack (PostgreSQL, Redis, RabbitMQ on free
 # loopback ports), with the services as real Release processes; everything is stopped on exit.
 #
+#   scripts/bench.sh jitter [--seconds 60]
 #   scripts/bench.sh outbox [--rate 500] [--seconds 10] [--concurrency 32] [--documents 512]
 #                           [--warmup 60] [--drain-timeout 120]
 #   scripts/bench.sh backplane [--runs throughput,groups,memory,latency,idle] [--instances 1,2,3]
@@ -10,6 +11,9 @@
 #                              [--memory-connections 10000]
 #                              [--idle-servers stock,stock-jwt,stock-jwt-lean,gateway,gateway-backplane]
 #                              [--idle-steps 1000,5000,10000,15000,19000] [--idle-clients 4]
+#
+# jitter: the machine alone, nothing started: how late a thread that sleeps 1 ms is woken, one
+# sleeper per core (the floor under every latency figure of the other runs).
 #
 # outbox: document updates through documents-api with its transactional outbox: (a) max
 # throughput with closed-loop workers, (b) a fixed open-loop rate, with commit→confirm latency and
@@ -43,9 +47,16 @@ usage() {
     exit 2
 }
 scenario=${1:-}
-[[ $scenario == outbox || $scenario == backplane ]] || usage
+[[ $scenario == outbox || $scenario == backplane || $scenario == jitter ]] || usage
 shift
 source scripts/lib/require-dotnet.sh
+
+if [[ $scenario == jitter ]]; then
+    # Nothing to start: the machine alone. Run it with nothing else busy.
+    printf '[bench] %s\n' "building (Release)" >&2
+    timeout 900 dotnet build bench/Roomcast.Bench -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
+    exec timeout --foreground -k 10 700 dotnet bench/Roomcast.Bench/bin/Release/net10.0/Roomcast.Bench.dll jitter "$@"
+fi
 
 BIND=127.0.0.1
 READY_DEADLINE=60      # seconds for a service to answer /health/ready

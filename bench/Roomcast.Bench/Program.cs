@@ -1,11 +1,18 @@
 using Npgsql;
 using Roomcast.Bench;
 
+// `jitter`: how late this machine wakes a sleeping thread (MachineJitter.cs).
 // `backplane latency|idle ...`: the gateway backplane benchmarks (BackplaneBench.cs).
 // Otherwise, the documents-api outbox benchmark (issue: "the outbox must not cost the latency users feel").
 // It prints figures and never judges them: the exit code is 1 only when something failed (an HTTP
 // error, an event the relay did not publish in time), 2 for a bad command line.
 // Started by scripts/bench.sh, which owns the stack and the service processes.
+
+if (args is ["jitter", ..])
+{
+    // The machine's own wake-up latency, with nothing of Roomcast running (MachineJitter.cs).
+    return await MachineJitter.RunAsync(args[1..]);
+}
 
 if (args is ["backplane", ..])
 {
