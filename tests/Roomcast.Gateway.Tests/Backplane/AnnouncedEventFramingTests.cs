@@ -39,6 +39,40 @@ public sealed class AnnouncedEventFramingTests
         Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(routed)).Message.ShouldContain("version 1 is not 2");
     }
 
+    [Fact]
+    public void AnAnnouncementInTheLayoutBeforeVersion2IsStillRead()
+    {
+        // Written as instances before layout 2 wrote it: version 1, origin, event id, rooms, except, then the message per protocol.
+        var eventId = Guid.NewGuid();
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write((byte)1);
+            writer.Write("instance-old");
+            writer.Write(eventId.ToByteArray());
+            writer.Write7BitEncodedInt(2);
+            writer.Write("all");
+            writer.Write("user:carol");
+            writer.Write(true);
+            writer.Write("connection-7");
+            writer.Write7BitEncodedInt(1);
+            writer.Write("json");
+            byte[] json = Encoding.UTF8.GetBytes("{\"type\":1,\"target\":\"CHANGED_DOCUMENT\",\"arguments\":[{}]}\u001e");
+            writer.Write7BitEncodedInt(json.Length);
+            writer.Write(json);
+        }
+        var frame = stream.ToArray();
+
+        BackplaneFraming.IsLegacyAnnouncement(frame).ShouldBeTrue();
+        BackplaneFraming.IsLegacyAnnouncement(BackplaneFraming.AnnouncementHead("instance-a", null)).ShouldBeFalse();
+        var legacy = BackplaneFraming.ReadLegacyAnnounced(frame);
+        legacy.Origin.ShouldBe("instance-old");
+        legacy.EventId.ShouldBe(eventId);
+        legacy.Rooms.ShouldBe(["all", "user:carol"]);
+        legacy.ExceptConnectionId.ShouldBe("connection-7");
+        legacy.Message.GetSerializedMessage(new JsonHubProtocol()).Length.ShouldBeGreaterThan(0);
+    }
+
     [Theory]
     [InlineData("|{}")]
     [InlineData("12{}")]

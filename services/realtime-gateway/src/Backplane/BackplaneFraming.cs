@@ -31,6 +31,13 @@ public sealed record GroupCommand(int Id, string Origin, GroupAction Action, str
 public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, ReadOnlyMemory<byte> Entry);
 
 /// <summary>
+/// An event as instances from before layout 2 announced it: with its rooms and the message they had
+/// serialized, and no seq of its own. Still read, so the instances of a rolling upgrade deliver what an
+/// older consumer announces; nothing writes it any more.
+/// </summary>
+public sealed record LegacyAnnouncedEvent(string Origin, Guid EventId, IReadOnlyList<string> Rooms, string? ExceptConnectionId, SerializedHubMessage Message);
+
+/// <summary>
 /// The wire format of every backplane message: a compact binary envelope (version byte, then
 /// length-prefixed UTF-8 strings and 7-bit-encoded counts) carrying the invocation already serialized
 /// by each hub protocol, so a receiving instance writes the bytes to its connections as they are.
@@ -90,6 +97,18 @@ public static class BackplaneFraming
         var except = reader.ReadBoolean() ? reader.ReadString() : null;
         return new AnnouncedEvent(origin, except, frame[(int)reader.BaseStream.Position..]);
     }, AnnouncementVersion);
+
+    /// <summary>Whether <paramref name="frame"/> is an announcement in the layout from before version 2.</summary>
+    public static bool IsLegacyAnnouncement(ReadOnlyMemory<byte> frame) => frame.Length > 0 && frame.Span[0] == Version;
+
+    public static LegacyAnnouncedEvent ReadLegacyAnnounced(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
+    {
+        var origin = reader.ReadString();
+        var eventId = new Guid(reader.ReadBytes(16));
+        var rooms = ReadStrings(reader);
+        var except = reader.ReadBoolean() ? reader.ReadString() : null;
+        return new LegacyAnnouncedEvent(origin, eventId, rooms, except, ReadMessage(reader));
+    });
 
     /// <summary>The layout of an invocation and of a routed send: origin, a list of ids, the message.</summary>
     private static byte[] WithNames(string origin, IReadOnlyList<string> names, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>

@@ -73,6 +73,11 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
     {
         try
         {
+            if (BackplaneFraming.IsLegacyAnnouncement(frame))
+            {
+                OnLegacyAudience(BackplaneFraming.ReadLegacyAnnounced(frame));
+                return;
+            }
             var announced = BackplaneFraming.ReadAnnounced(frame);
             if (announced.Origin == _redis.ServerName)
             {
@@ -95,6 +100,24 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
             _logger.HandlerFailed(channel, exception);
         }
     }
+
+    /// <summary>An event a consumer from before layout 2 announced (during a rolling upgrade): delivered as it was then.</summary>
+    private void OnLegacyAudience(LegacyAnnouncedEvent announced)
+    {
+        if (announced.Origin == _redis.ServerName || !_recent.TryMark(announced.EventId))
+        {
+            return;
+        }
+        var connections = _rooms.ConnectionsIn(announced.Rooms, announced.ExceptConnectionId);
+        if (connections.Count > 0)
+        {
+            _ = _manager.WriteToLocalAsync(connections, announced.Message);
+        }
+        LogReceivedLegacy(announced.EventId, announced.Origin, connections.Count);
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} (an older layout, without seq) reached {Connections} local connections")]
+    private partial void LogReceivedLegacy(Guid eventId, string origin, int connections);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}) from instance {Origin} reached {Connections} local connections")]
     private partial void LogReceived(Guid eventId, long seq, string origin, int connections);
