@@ -31,9 +31,9 @@ public sealed record GroupCommand(int Id, string Origin, GroupAction Action, str
 public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, ReadOnlyMemory<byte> Entry);
 
 /// <summary>
-/// An event as instances from before layout 2 announced it: with its rooms and the message they had
-/// serialized, and no seq of its own. Still read, so the instances of a rolling upgrade deliver what an
-/// older consumer announces; nothing writes it any more.
+/// An event as instances from before layout 2 announced it: its rooms and the client message they had
+/// serialized, seq included. Still read, so the instances of a rolling upgrade deliver what an older
+/// consumer announces; nothing writes it any more.
 /// </summary>
 public sealed record LegacyAnnouncedEvent(string Origin, Guid EventId, IReadOnlyList<string> Rooms, string? ExceptConnectionId, SerializedHubMessage Message);
 

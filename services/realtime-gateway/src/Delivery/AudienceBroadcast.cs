@@ -116,7 +116,7 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         LogReceivedLegacy(announced.EventId, announced.Origin, connections.Count);
     }
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} (an older layout, without seq) reached {Connections} local connections")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} (announced in the layout before version 2) reached {Connections} local connections")]
     private partial void LogReceivedLegacy(Guid eventId, string origin, int connections);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}) from instance {Origin} reached {Connections} local connections")]
