@@ -51,13 +51,6 @@ scenario=${1:-}
 shift
 source scripts/lib/require-dotnet.sh
 
-if [[ $scenario == jitter ]]; then
-    # Nothing to start: the machine alone. Run it with nothing else busy.
-    printf '[bench] %s\n' "building (Release)" >&2
-    timeout 900 dotnet build bench/Roomcast.Bench -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
-    exec timeout --foreground -k 10 700 dotnet bench/Roomcast.Bench/bin/Release/net10.0/Roomcast.Bench.dll jitter "$@"
-fi
-
 BIND=127.0.0.1
 READY_DEADLINE=60      # seconds for a service to answer /health/ready
 STOP_DEADLINE=15       # seconds for a service to stop on TERM before it is killed
@@ -66,6 +59,13 @@ BENCH_USER_ID=be9c0000-0000-4000-8000-000000000001
 BENCH_ROOT_ID=be9c7000-0000-4000-8000-000000000001
 
 log() { printf '[bench] %s\n' "$*" >&2; }
+
+if [[ $scenario == jitter ]]; then
+    # Nothing to start: the machine alone. Run it with nothing else busy.
+    log "building (Release)"
+    timeout 900 dotnet build bench/Roomcast.Bench -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
+    exec timeout --foreground -k 10 700 dotnet bench/Roomcast.Bench/bin/Release/net10.0/Roomcast.Bench.dll jitter "$@"
+fi
 
 work_dir="$(mktemp -d "${TMPDIR:-/tmp}/roomcast-bench.XXXXXXXX")"
 service_names=()

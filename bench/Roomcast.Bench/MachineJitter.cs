@@ -44,7 +44,7 @@ public static class MachineJitter
             var counts = string.Join(" / ", Thresholds.Select(threshold => late.Count(ms => ms > threshold)));
             var stalled = late.Where(ms => ms > Thresholds[0]).Sum() / (seconds * 1000);
             Console.WriteLine(
-                $"  {index + 1,-8} {wakeUps,9} {$"{Rank(late, 0.5):0.000} / {Rank(late, 0.99):0.000} / {Rank(late, 0.999):0.000}",28} | {counts,29} | {late[^1],10:0.0} | {stalled:P3}");
+                $"  {index + 1,-8} {wakeUps,9} {$"{Percentiles.Rank(late, 0.5):0.000} / {Percentiles.Rank(late, 0.99):0.000} / {Percentiles.Rank(late, 0.999):0.000}",28} | {counts,29} | {late[^1],10:0.0} | {stalled:P3}");
         }
         Console.WriteLine();
         Console.WriteLine("  late: how long after the 1 ms asked for the thread ran again; a stall: more than 2 ms late.");
@@ -63,7 +63,4 @@ public static class MachineJitter
         }
         return (late.Count, late.ToArray());
     }
-
-    private static double Rank(double[] sorted, double quantile) =>
-        sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -17,6 +17,7 @@ public sealed record Percentiles(int Count, double P50, double P95, double P99, 
         return new Percentiles(sorted.Length, Rank(sorted, 0.50), Rank(sorted, 0.95), Rank(sorted, 0.99), sorted[^1]);
     }
 
-    private static double Rank(double[] sorted, double quantile) =>
+    /// <summary>The value at <paramref name="quantile"/> of values sorted ascending, by the nearest-rank method.</summary>
+    public static double Rank(double[] sorted, double quantile) =>
         sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -75,25 +75,25 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         {
             if (BackplaneFraming.IsLegacyAnnouncement(frame))
             {
-                OnLegacyAudience(BackplaneFraming.ReadLegacyAnnounced(frame));
+                // A consumer from before layout 2 (during a rolling upgrade): delivered as it was then.
+                var legacy = BackplaneFraming.ReadLegacyAnnounced(frame);
+                if (Deliver(legacy.Origin, legacy.EventId, legacy.Rooms, legacy.ExceptConnectionId, () => legacy.Message) is { } reached)
+                {
+                    LogReceivedLegacy(legacy.EventId, legacy.Origin, reached);
+                }
                 return;
             }
             var announced = BackplaneFraming.ReadAnnounced(frame);
             if (announced.Origin == _redis.ServerName)
             {
-                return; // sent here already
+                return; // sent here already; not worth parsing
             }
             var entry = HistoryEntry.FromAnnounced(announced.Entry.Span);
-            if (!_recent.TryMark(entry.EventId))
+            if (Deliver(announced.Origin, entry.EventId, entry.Audience, announced.ExceptConnectionId,
+                    () => new SerializedHubMessage(new InvocationMessage(entry.Event, [entry.ClientPayload()]))) is { } connections)
             {
-                return; // an earlier copy was sent here
+                LogReceived(entry.EventId, entry.Seq, announced.Origin, connections);
             }
-            var connections = _rooms.ConnectionsIn(entry.Audience, announced.ExceptConnectionId);
-            if (connections.Count > 0)
-            {
-                _ = _manager.WriteToLocalAsync(connections, new SerializedHubMessage(new InvocationMessage(entry.Event, [entry.ClientPayload()])));
-            }
-            LogReceived(entry.EventId, entry.Seq, announced.Origin, connections.Count);
         }
         catch (Exception exception)
         {
@@ -101,19 +101,22 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         }
     }
 
-    /// <summary>An event a consumer from before layout 2 announced (during a rolling upgrade): delivered as it was then.</summary>
-    private void OnLegacyAudience(LegacyAnnouncedEvent announced)
+    /// <summary>
+    /// Writes the event to the local connections in its rooms unless it was sent here already (by this
+    /// instance, or an earlier copy); returns how many it reached, or null when it was skipped.
+    /// </summary>
+    private int? Deliver(string origin, Guid eventId, IReadOnlyList<string> rooms, string? exceptConnectionId, Func<SerializedHubMessage> message)
     {
-        if (announced.Origin == _redis.ServerName || !_recent.TryMark(announced.EventId))
+        if (origin == _redis.ServerName || !_recent.TryMark(eventId))
         {
-            return;
+            return null;
         }
-        var connections = _rooms.ConnectionsIn(announced.Rooms, announced.ExceptConnectionId);
+        var connections = _rooms.ConnectionsIn(rooms, exceptConnectionId);
         if (connections.Count > 0)
         {
-            _ = _manager.WriteToLocalAsync(connections, announced.Message);
+            _ = _manager.WriteToLocalAsync(connections, message());
         }
-        LogReceivedLegacy(announced.EventId, announced.Origin, connections.Count);
+        return connections.Count;
     }
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} (announced in the layout before version 2) reached {Connections} local connections")]

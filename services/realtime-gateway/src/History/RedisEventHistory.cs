@@ -16,9 +16,11 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
 
     public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
     {
-        RedisArgument[] arguments = announcement is null
-            ? [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body()]
-            : [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body(), announcement.Channel, announcement.Head];
+        RedisArgument[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body()];
+        if (announcement is not null)
+        {
+            arguments = [.. arguments, announcement.Channel, announcement.Head];
+        }
         var reply = await redis.EvalAsync(
             HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId)], arguments).WaitAsync(cancellationToken);
         var parts = reply.AsArray();
