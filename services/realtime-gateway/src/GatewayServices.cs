@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Access;
+using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
@@ -56,6 +57,7 @@ internal static class GatewayServices
         {
             builder.AddNoBackplaneNotice();
         }
+        builder.AddLocalConnections(backplane ? typeof(RedisHubLifetimeManager<>) : typeof(DefaultHubLifetimeManager<>));
 
         builder.AddMembership(backplane);
         builder.AddRoomAccess(backplane);

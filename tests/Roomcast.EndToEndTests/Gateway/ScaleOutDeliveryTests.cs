@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
+using Roomcast.EndToEndTests.DocumentsApi;
 using Roomcast.EndToEndTests.Infrastructure;
 using Roomcast.Redis;
 using Shouldly;
@@ -85,6 +87,51 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
         {
             (await inbox.NextAsync()).Id.ShouldBe(World.NoticeDocument, $"{inbox.Name} received something else before the fence");
         }
+    }
+
+    [Fact]
+    public async Task AConnectionThatNeverReadsDelaysNobodyElse()
+    {
+        // dave may read a document that bob changes by megabytes, on both instances, and reads nothing.
+        using var bob = await ApiUser.LoginAsync(stack, World.Bob);
+        var drafts = await bob.CreateRootIdAsync("Drafts");
+        await bob.GrantAsync(drafts, World.Dave, "RO");
+        var draft = await bob.CreateDocumentIdAsync(drafts);
+        var daveToken = await stack.LoginAsync(World.Dave);
+        await using var stuckOnA = await NeverReadingClient.ConnectAsync(stack.HubUrlOf(0), daveToken);
+        await using var stuckOnB = await NeverReadingClient.ConnectAsync(stack.HubUrlOf(1), daveToken);
+        foreach (var gateway in stack.Gateways)
+        {
+            await Poll.UntilAsync(() => Task.FromResult(gateway.Output.Contains($"of user {World.Dave} joined", StringComparison.Ordinal)), $"dave's connection to {gateway.Name} joining its rooms");
+        }
+        var carolOnA = await ConnectAsync(World.Carol, gateway: 0, "carol on instance A");
+        var carolOnB = await ConnectAsync(World.Carol, gateway: 1, "carol on instance B");
+
+        var large = new string('x', 900_000);
+        for (var update = 1; update <= 12; update++)
+        {
+            (await bob.SendAsync(HttpMethod.Put, $"/api/v1/documents/{draft}", new { data = new { text = $"{update} {large}" } })).ShouldBe(HttpStatusCode.OK);
+        }
+        var sent = Stopwatch.StartNew();
+        for (var update = 1; update <= 5; update++)
+        {
+            (await bob.SendAsync(HttpMethod.Put, $"/api/v1/documents/{World.PlanDocument}", new { data = new { text = $"small {update}" } })).ShouldBe(HttpStatusCode.OK);
+        }
+
+        // SignalR gives up on a transport send after 10 s (TransportSendTimeout) and closes that
+        // connection: a send path that waits for dave's sockets delivers carol's changes only then.
+        foreach (var carol in new[] { carolOnA, carolOnB })
+        {
+            var texts = new List<string>();
+            while (texts.Count < 5)
+            {
+                var received = await carol.NextAsync();
+                received.Id.ShouldBe(World.PlanDocument, carol.Name);
+                texts.Add(received.Payload.GetProperty("data").GetProperty("text").GetString()!);
+            }
+            texts.ShouldBe(Enumerable.Range(1, 5).Select(update => $"small {update}"), carol.Name);
+        }
+        sent.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5), "carol's changes waited for the connections that never read");
     }
 
     [Fact]

@@ -21,7 +21,6 @@ internal static class BackplaneServices
             services.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId,
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
-        builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
         builder.Services.AddSingleton<AudienceBroadcast>();
         builder.Services.AddHostedService<AudienceSubscriptionStarter>();
         builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: ["ready"]);

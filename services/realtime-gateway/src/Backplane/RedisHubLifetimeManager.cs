@@ -135,13 +135,6 @@ public sealed class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IA
         await SendGroupCommandAsync(GroupAction.Remove, connectionId, groupName).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Writes an already serialized message to those of <paramref name="connectionIds"/> that live on this
-    /// instance, once each; never touches Redis and never fails for one bad connection.
-    /// </summary>
-    public Task WriteToLocalAsync(IEnumerable<string> connectionIds, SerializedHubMessage message) =>
-        WriteAllAsync(LocalConnections(connectionIds.Distinct(StringComparer.Ordinal)), message, excluded: null);
-
     public async ValueTask DisposeAsync()
     {
         await _subscriptions.DisposeAsync().ConfigureAwait(false);

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.History;
-using Roomcast.RealtimeGateway.Hubs;
+using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.Redis;
 
@@ -20,7 +20,7 @@ namespace Roomcast.RealtimeGateway.Delivery;
 public sealed partial class AudienceBroadcast : IAsyncDisposable
 {
     private readonly BackplaneRedis _redis;
-    private readonly RedisHubLifetimeManager<NotificationsHub> _manager;
+    private readonly LocalConnections _connections;
     private readonly LocalRooms _rooms;
     private readonly RecentEvents _recent;
     private readonly BackplaneMetrics _metrics;
@@ -30,14 +30,14 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
 
     public AudienceBroadcast(
         BackplaneRedis redis,
-        HubLifetimeManager<NotificationsHub> manager,
+        LocalConnections connections,
         LocalRooms rooms,
         RecentEvents recent,
         BackplaneMetrics metrics,
         ILogger<AudienceBroadcast> logger)
     {
         _redis = redis;
-        _manager = (RedisHubLifetimeManager<NotificationsHub>)manager;
+        _connections = connections;
         _rooms = rooms;
         _recent = recent;
         _metrics = metrics;
@@ -112,11 +112,7 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
             return null;
         }
         var connections = _rooms.ConnectionsIn(rooms, exceptConnectionId);
-        if (connections.Count > 0)
-        {
-            _ = _manager.WriteToLocalAsync(connections, message());
-        }
-        return connections.Count;
+        return connections.Count > 0 ? _connections.Write(connections, message()) : 0;
     }
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} (announced in the layout before version 2) reached {Connections} local connections")]

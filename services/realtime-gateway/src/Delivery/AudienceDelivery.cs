@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.History;
-using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.Redis;
 
@@ -15,13 +16,14 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// announces it to the connections of every other instance (<see cref="AudienceBroadcast"/>; one Redis
 /// round trip for both). Then the local connections get it (never twice for the same event id, see
 /// <see cref="RecentEvents"/>), and the history marks it delivered. When the history or the other
-/// instances cannot be reached it throws, so the bus retries the event. Several events are in flight at
+/// instances cannot be reached it throws, so the bus retries the event. Local connections are written
+/// through their <see cref="ConnectionOutbox"/>: a slow one never holds up the others or the next event. Several events are in flight at
 /// once; each of these three steps waits until the events delivered before it have taken it
 /// (<see cref="DeliveryTurn"/>), so seqs rise in delivery order and every connection receives in that order.
 /// </summary>
 public sealed partial class AudienceDelivery(
     LocalRooms rooms,
-    IHubContext<NotificationsHub> hub,
+    LocalConnections connections,
     RecentEvents recent,
     IEventHistory history,
     DeliveryTimings timings,
@@ -68,11 +70,10 @@ public sealed partial class AudienceDelivery(
         waited = await WaitAsync(turn, DeliveryStep.SentLocally, cancellationToken);
         if (recent.TryMark(eventId))
         {
-            var connections = rooms.ConnectionsIn(audience, exceptConnectionId);
-            if (connections.Count > 0)
+            var audienceHere = rooms.ConnectionsIn(audience, exceptConnectionId);
+            if (audienceHere.Count > 0)
             {
-                await hub.Clients.Clients(connections).SendAsync(clientEvent, message, cancellationToken);
-                delivered = connections.Count;
+                delivered = connections.Write(audienceHere, new SerializedHubMessage(new InvocationMessage(clientEvent, [message])));
             }
             LogDelivered(eventId, clientEvent, appended.Seq, delivered);
         }

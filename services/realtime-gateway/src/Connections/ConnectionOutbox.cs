@@ -1,0 +1,115 @@
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Roomcast.Contracts.Client;
+
+namespace Roomcast.RealtimeGateway.Connections;
+
+/// <summary>
+/// What waits to be written to one connection. Messages go out in the order they were queued, one
+/// write at a time, and whoever queues one never waits for the connection. A connection that falls
+/// more than <see cref="OutboundBufferOptions.MaxMessages"/> messages or
+/// <see cref="OutboundBufferOptions.MaxBytes"/> behind is closed with
+/// <see cref="CloseReasons.SlowConnection"/> (reconnect allowed) and what still waited is dropped: the
+/// client gets it back with <c>Resume</c>, and a slow or stuck connection costs only itself.
+/// </summary>
+internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalConnections owner)
+{
+    private readonly Lock _gate = new();
+    private Queue<(SerializedHubMessage Message, int Bytes)>? _waiting;
+    private long _waitingBytes;
+    private bool _writing;
+    private bool _closing;
+
+    /// <summary>Queues <paramref name="message"/> (<paramref name="bytes"/> long); false when the connection is being closed and will not get it.</summary>
+    public bool Enqueue(SerializedHubMessage message, int bytes)
+    {
+        int dropped;
+        long droppedBytes;
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                return false;
+            }
+            if (!_writing)
+            {
+                _writing = true;
+                _ = WriteInOrderAsync(message);
+                return true;
+            }
+            var waiting = _waiting ??= new Queue<(SerializedHubMessage, int)>();
+            if (waiting.Count < owner.Limits.MaxMessages && _waitingBytes + bytes <= owner.Limits.MaxBytes)
+            {
+                waiting.Enqueue((message, bytes));
+                _waitingBytes += bytes;
+                return true;
+            }
+            _closing = true;
+            dropped = waiting.Count;
+            droppedBytes = _waitingBytes;
+            waiting.Clear();
+            _waitingBytes = 0;
+        }
+        _ = CloseAsync(dropped, droppedBytes);
+        return false;
+    }
+
+    /// <summary>Writes <paramref name="message"/>, then whatever was queued meanwhile, until nothing waits.</summary>
+    private async Task WriteInOrderAsync(SerializedHubMessage message)
+    {
+        while (true)
+        {
+            try
+            {
+                await connection.WriteAsync(message).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                owner.WriteFailed(connection.ConnectionId, exception);
+            }
+            lock (_gate)
+            {
+                if (_closing || _waiting is not { Count: > 0 } waiting)
+                {
+                    _writing = false;
+                    return;
+                }
+                (message, var bytes) = waiting.Dequeue();
+                _waitingBytes -= bytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tells the client why and that it may reconnect (a slow reader gets this once it catches up), then
+    /// after the grace period closes the connection as SignalR does for an expired token: the pending
+    /// write is cancelled and reconnecting stays allowed (<see cref="HubConnectionContext.Abort"/> would forbid it).
+    /// </summary>
+    private async Task CloseAsync(int dropped, long droppedBytes)
+    {
+        owner.SlowConnectionClosing(connection.ConnectionId, dropped, droppedBytes);
+        _ = WriteCloseAsync();
+        await Task.Delay(owner.Limits.CloseGrace, owner.Time).ConfigureAwait(false);
+        if (connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
+        {
+            lifetime.RequestClose();
+        }
+        else
+        {
+            connection.Abort();
+        }
+    }
+
+    private async Task WriteCloseAsync()
+    {
+        try
+        {
+            await connection.WriteAsync(new CloseMessage(CloseReasons.SlowConnection, allowReconnect: true)).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            owner.WriteFailed(connection.ConnectionId, exception);
+        }
+    }
+}

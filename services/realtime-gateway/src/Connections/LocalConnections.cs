@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace Roomcast.RealtimeGateway.Connections;
+
+/// <summary>
+/// The connections of this instance, each with its <see cref="ConnectionOutbox"/>. The audience path
+/// writes events here: never through Redis, never waiting for a connection, once per connection.
+/// Connections are registered by <see cref="LocalConnectionsLifetimeManager{THub}"/>.
+/// </summary>
+public sealed partial class LocalConnections
+{
+    private readonly ConcurrentDictionary<string, ConnectionOutbox> _outboxes = new(StringComparer.Ordinal);
+    private readonly IHubProtocol _sizing;
+    private readonly ConnectionMetrics _metrics;
+    private readonly ILogger<LocalConnections> _logger;
+
+    public LocalConnections(IOptions<OutboundBufferOptions> limits, IHubProtocolResolver protocols, ConnectionMetrics metrics, TimeProvider time, ILogger<LocalConnections> logger)
+    {
+        Limits = limits.Value;
+        Time = time;
+        // Sizes are counted as the JSON protocol writes them (every client of Roomcast speaks it).
+        _sizing = protocols.GetProtocol("json", null) ?? protocols.AllProtocols[0];
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    internal OutboundBufferOptions Limits { get; }
+
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Queues <paramref name="message"/> for each of <paramref name="connectionIds"/> (distinct) that lives
+    /// on this instance; returns for how many it was queued.
+    /// </summary>
+    public int Write(IEnumerable<string> connectionIds, SerializedHubMessage message)
+    {
+        int? bytes = null;
+        var queued = 0;
+        foreach (var connectionId in connectionIds)
+        {
+            if (_outboxes.TryGetValue(connectionId, out var outbox) && outbox.Enqueue(message, bytes ??= message.GetSerializedMessage(_sizing).Length))
+            {
+                queued++;
+            }
+        }
+        return queued;
+    }
+
+    internal void Add(HubConnectionContext connection) => _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this);
+
+    internal void Remove(HubConnectionContext connection) => _outboxes.TryRemove(connection.ConnectionId, out _);
+
+    internal void SlowConnectionClosing(string connectionId, int dropped, long droppedBytes)
+    {
+        _metrics.SlowConnectionClosed();
+        LogSlowConnectionClosing(connectionId, Limits.MaxMessages, Limits.MaxBytes, dropped, droppedBytes, Limits.CloseGrace);
+    }
+
+    internal void WriteFailed(string connectionId, Exception exception)
+    {
+        _metrics.WriteFailed();
+        LogWriteFailed(connectionId, exception);
+    }
+
+    [LoggerMessage(EventId = GatewayLogEvents.SlowConnectionClosing, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId} fell more than {MaxMessages} messages or {MaxBytes} bytes behind: closing it (reconnect and resume), {Dropped} waiting messages ({DroppedBytes} bytes) dropped, aborted after {Grace}")]
+    private partial void LogSlowConnectionClosing(string connectionId, int maxMessages, long maxBytes, int dropped, long droppedBytes, TimeSpan grace);
+
+    [LoggerMessage(EventId = GatewayLogEvents.ConnectionWriteFailed, Level = LogLevel.Debug, Message = "A write to connection {ConnectionId} failed")]
+    private partial void LogWriteFailed(string connectionId, Exception exception);
+}

@@ -1,0 +1,11 @@
+namespace Roomcast.Contracts.Client;
+
+/// <summary>
+/// Why the gateway closed a connection, as the error of SignalR's close message. Each says what the
+/// client should do; a client that may reconnect is told so by the close message itself.
+/// </summary>
+public static class CloseReasons
+{
+    /// <summary>The connection fell too far behind the events addressed to it: reconnect, then <c>Resume</c> from the last seq received.</summary>
+    public const string SlowConnection = "slow-connection: fell too far behind; reconnect and Resume from the last seq received";
+}
