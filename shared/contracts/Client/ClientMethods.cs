@@ -10,5 +10,7 @@ public static class ClientMethods
 
     public const string JoinRoom = "JOIN_ROOM";
     public const string LeaveRoom = "LEAVE_ROOM";
+
+    /// <summary><c>Resume(lastSeq, epoch)</c>: the position of the last event received (its <c>seq</c> and <c>epoch</c>), answered with a <see cref="ResumeResult"/>.</summary>
     public const string Resume = "Resume";
 }

@@ -109,14 +109,14 @@ public sealed class RedisRestartTests(RestartableRedisStack stack) : IClassFixtu
 
         // This redis-server restarts empty (no persistence), so the history of before the outage is gone:
         // Resume from the other client's last seq must say so (reload), never answer with a partial list.
-        var missed = await otherConnection.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeenByOther.Seq);
+        var missed = await otherConnection.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeenByOther.Seq, lastSeenByOther.Epoch);
         missed.Reload.ShouldBeTrue($"Redis lost its history: a resume from before the outage cannot be complete, yet it answered {missed.Events.Count} events");
         missed.Reason.ShouldNotBeNullOrWhiteSpace();
         missed.Events.ShouldBeEmpty();
         // From the head it names, the history is whole again: the next change is resumable.
         await PutAsync(bob, "after the reload");
         await WaitForAsync(onOther, change => change.Text == "after the reload", otherLive);
-        var fromHead = await otherConnection.InvokeAsync<ResumeResult>(ClientMethods.Resume, missed.HeadSeq);
+        var fromHead = await otherConnection.InvokeAsync<ResumeResult>(ClientMethods.Resume, missed.HeadSeq, missed.Epoch);
         fromHead.Reload.ShouldBeFalse(fromHead.Reason);
         fromHead.Events.Select(missedEvent => Change.Of(missedEvent.Payload).Text).ShouldBe(["after the reload"]);
 
@@ -125,10 +125,10 @@ public sealed class RedisRestartTests(RestartableRedisStack stack) : IClassFixtu
         otherConnection.State.ShouldBe(HubConnectionState.Connected);
     }
 
-    private sealed record Change(string Text, long Seq)
+    private sealed record Change(string Text, long Seq, string Epoch)
     {
         public static Change Of(System.Text.Json.JsonElement payload) =>
-            new(payload.GetProperty("data").GetProperty("text").GetString()!, payload.GetProperty("seq").GetInt64());
+            new(payload.GetProperty("data").GetProperty("text").GetString()!, payload.GetProperty("seq").GetInt64(), payload.GetProperty("epoch").GetString()!);
     }
 
     private async Task<(EventInbox Inbox, HubConnection Connection)> ConnectAsync(Guid user, int gateway, string name)

@@ -10,7 +10,7 @@ using Xunit;
 namespace Roomcast.EndToEndTests.Gateway;
 
 /// <summary>
-/// Missed events: a client that was away calls <c>Resume(lastSeq)</c>, on either instance, and gets what
+/// Missed events: a client that was away calls <c>Resume(lastSeq, epoch)</c>, on either instance, and gets what
 /// its rooms missed, each once and in seq order — or is told to reload when the history no longer
 /// holds the gap.
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
 
         await UpdatePlanAsync(bob, "before");
-        var lastSeq = Seq(await carolInbox.NextAsync());
+        var (lastSeq, epoch) = Position(await carolInbox.NextAsync());
         await carol.DisposeAsync();
 
         for (var update = 1; update <= Away; update++)
@@ -51,7 +51,7 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
 
         var back = await stack.ConnectAsync(await stack.LoginAsync(World.Carol), gateway: 1);
         _connections.Add(back);
-        var resumed = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeq);
+        var resumed = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeq, epoch);
 
         resumed.Reload.ShouldBeFalse(resumed.Reason);
         resumed.Events.Select(missed => missed.Name).ShouldAllBe(name => name == ClientEvents.ChangedDocument);
@@ -99,7 +99,7 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
 
         await UpdatePlanAsync(bob, "before");
-        var lastSeq = Seq(await carolInbox.NextAsync());
+        var (lastSeq, epoch) = Position(await carolInbox.NextAsync());
         await carol.DisposeAsync();
         var passing = HistoryStack.HistorySize + 2;
         for (var update = 1; update <= passing; update++)
@@ -110,7 +110,7 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
 
         var back = await stack.ConnectAsync(await stack.LoginAsync(World.Carol), gateway: 0);
         _connections.Add(back);
-        var resumed = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeq);
+        var resumed = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeq, epoch);
 
         resumed.Reload.ShouldBeTrue("the history keeps fewer events than passed while carol was away");
         resumed.Reason.ShouldNotBeNullOrWhiteSpace();
@@ -118,23 +118,27 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
         resumed.HeadSeq.ShouldBeGreaterThanOrEqualTo(Seq(last));
 
         // After reloading, the head of that answer is a valid point to resume from.
-        var again = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, resumed.HeadSeq);
+        var again = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, resumed.HeadSeq, resumed.Epoch);
         again.Reload.ShouldBeFalse(again.Reason);
         again.Events.ShouldBeEmpty();
     }
 
     [Fact]
-    public async Task ResumeWithANegativeSeqIsRefusedWithAReason()
+    public async Task ResumeWithoutAPositionIsRefusedWithAReason()
     {
         var carol = await stack.ConnectAsync(await stack.LoginAsync(World.Carol), gateway: 0);
         _connections.Add(carol);
 
-        var refusal = await Should.ThrowAsync<HubException>(() => carol.InvokeAsync<ResumeResult>(ClientMethods.Resume, -1L));
+        var negative = await Should.ThrowAsync<HubException>(() => carol.InvokeAsync<ResumeResult>(ClientMethods.Resume, -1L, "3f9a2c"));
+        var withoutEpoch = await Should.ThrowAsync<HubException>(() => carol.InvokeAsync<ResumeResult>(ClientMethods.Resume, 5L, ""));
 
-        refusal.Message.ShouldContain("lastSeq");
+        negative.Message.ShouldContain("lastSeq");
+        withoutEpoch.Message.ShouldContain("epoch");
     }
 
     private static long Seq(ReceivedEvent received) => received.Payload.GetProperty("seq").GetInt64();
+
+    private static (long Seq, string Epoch) Position(ReceivedEvent received) => (Seq(received), received.Payload.GetProperty("epoch").GetString()!);
 
     private async Task UpdatePlanAsync(HttpClient bob, string text)
     {

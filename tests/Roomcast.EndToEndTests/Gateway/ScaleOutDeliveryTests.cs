@@ -1,14 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Contracts.Client;
-using Roomcast.Contracts.Rooms;
 using Roomcast.EndToEndTests.DocumentsApi;
 using Roomcast.EndToEndTests.Infrastructure;
-using Roomcast.Redis;
 using Shouldly;
 using Xunit;
 
@@ -132,48 +128,6 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
             texts.ShouldBe(Enumerable.Range(1, 5).Select(update => $"small {update}"), carol.Name);
         }
         sent.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(5), "carol's changes waited for the connections that never read");
-    }
-
-    [Fact]
-    public async Task AnEventAnnouncedInTheLayoutOfAnOlderConsumerStillReachesItsReaders()
-    {
-        // During a rolling upgrade the consumer may still be an instance from before layout 2.
-        var carol = await ConnectAsync(World.Carol, gateway: 1, "carol on instance B");
-        var eventId = Guid.NewGuid();
-        var message = $$"""{"type":1,"target":"{{ClientEvents.ChangedDocument}}","arguments":[{"id":"{{World.PlanDocument}}","data":{"text":"from an older consumer"},"updatedAt":"2026-11-22T18:00:00+00:00","version":1,"eventId":"{{eventId}}","seq":1}]}""" + "";
-
-        await using (var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestStackSettings.FromEnvironment().Redis }, NullLogger.Instance))
-        {
-            await redis.ExecuteAsync("PUBLISH", $"{stack.ChannelPrefix}:audience", LegacyAnnouncement("an-instance-from-before", eventId, [RoomName.User(World.Carol).ToString()], Encoding.UTF8.GetBytes(message)));
-        }
-
-        var received = await carol.NextAsync();
-        received.Name.ShouldBe(ClientEvents.ChangedDocument);
-        received.Payload.GetProperty("eventId").GetGuid().ShouldBe(eventId);
-        received.Payload.GetProperty("data").GetProperty("text").GetString().ShouldBe("from an older consumer");
-    }
-
-    /// <summary>An announcement as gateways wrote it before layout 2: version 1, origin, event id, rooms, no connection to skip, the message per protocol.</summary>
-    private static byte[] LegacyAnnouncement(string origin, Guid eventId, string[] rooms, byte[] json)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write((byte)1);
-            writer.Write(origin);
-            writer.Write(eventId.ToByteArray());
-            writer.Write7BitEncodedInt(rooms.Length);
-            foreach (var room in rooms)
-            {
-                writer.Write(room);
-            }
-            writer.Write(false);
-            writer.Write7BitEncodedInt(1);
-            writer.Write("json");
-            writer.Write7BitEncodedInt(json.Length);
-            writer.Write(json);
-        }
-        return stream.ToArray();
     }
 
     private async Task<EventInbox> ConnectAsync(Guid user, int gateway, string name)

@@ -17,7 +17,7 @@ public sealed class AnnouncedEventFramingTests
     public void TheHeadAndTheEntryTheHistoryAppendsReadBack(string? except)
     {
         var entry = SampleEntry();
-        byte[] frame = [.. BackplaneFraming.AnnouncementHead("instance-a", except), .. Encoding.UTF8.GetBytes($"1042|{entry.Body()}")];
+        byte[] frame = [.. BackplaneFraming.AnnouncementHead("instance-a", except), .. Encoding.UTF8.GetBytes($"3f9a2c|1042|{entry.Body()}")];
 
         var announced = BackplaneFraming.ReadAnnounced(frame);
         var read = HistoryEntry.FromAnnounced(announced.Entry.Span);
@@ -27,7 +27,9 @@ public sealed class AnnouncedEventFramingTests
         read.Seq.ShouldBe(1042);
         read.EventId.ShouldBe(entry.EventId);
         read.Audience.ShouldBe(entry.Audience);
+        read.Epoch.ShouldBe("3f9a2c");
         read.ClientPayload().GetProperty("seq").GetInt64().ShouldBe(1042);
+        read.ClientPayload().GetProperty("epoch").GetString().ShouldBe("3f9a2c");
         read.ClientPayload().GetProperty("text").GetString().ShouldBe("hello");
     }
 
@@ -36,48 +38,16 @@ public sealed class AnnouncedEventFramingTests
     {
         var routed = BackplaneFraming.Routed("instance-a", ["connection-1"], new SerializedHubMessage(new InvocationMessage("X", [])), []);
 
-        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(routed)).Message.ShouldContain("version 1 is not 2");
-    }
-
-    [Fact]
-    public void AnAnnouncementInTheLayoutBeforeVersion2IsStillRead()
-    {
-        // Written as instances before layout 2 wrote it: version 1, origin, event id, rooms, except, then the message per protocol.
-        var eventId = Guid.NewGuid();
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write((byte)1);
-            writer.Write("instance-old");
-            writer.Write(eventId.ToByteArray());
-            writer.Write7BitEncodedInt(2);
-            writer.Write("all");
-            writer.Write("user:carol");
-            writer.Write(true);
-            writer.Write("connection-7");
-            writer.Write7BitEncodedInt(1);
-            writer.Write("json");
-            byte[] json = Encoding.UTF8.GetBytes("{\"type\":1,\"target\":\"CHANGED_DOCUMENT\",\"arguments\":[{}]}\u001e");
-            writer.Write7BitEncodedInt(json.Length);
-            writer.Write(json);
-        }
-        var frame = stream.ToArray();
-
-        BackplaneFraming.IsLegacyAnnouncement(frame).ShouldBeTrue();
-        BackplaneFraming.IsLegacyAnnouncement(BackplaneFraming.AnnouncementHead("instance-a", null)).ShouldBeFalse();
-        var legacy = BackplaneFraming.ReadLegacyAnnounced(frame);
-        legacy.Origin.ShouldBe("instance-old");
-        legacy.EventId.ShouldBe(eventId);
-        legacy.Rooms.ShouldBe(["all", "user:carol"]);
-        legacy.ExceptConnectionId.ShouldBe("connection-7");
-        legacy.Message.GetSerializedMessage(new JsonHubProtocol()).Length.ShouldBeGreaterThan(0);
+        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(routed)).Message.ShouldContain("version 1 is not 3");
     }
 
     [Theory]
     [InlineData("|{}")]
-    [InlineData("12{}")]
-    [InlineData("-3|{}")]
-    public void AnEntryWithoutItsSeqIsRefused(string text) =>
+    [InlineData("3f9a2c|{}")]
+    [InlineData("3f9a2c|12{}")]
+    [InlineData("3f9a2c|-3|{}")]
+    [InlineData("|12|{}")]
+    public void AnEntryWithoutItsPositionIsRefused(string text) =>
         Should.Throw<JsonException>(() => HistoryEntry.FromAnnounced(Encoding.UTF8.GetBytes(text)));
 
     private static HistoryEntry SampleEntry() => History.EventResumeTests.Entry(Guid.NewGuid(), ["all", "user:carol"], "hello");

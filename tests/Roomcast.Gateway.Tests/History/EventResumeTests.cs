@@ -15,7 +15,7 @@ public sealed class EventResumeTests
     public async Task ResumeAnswersTheEventsOfTheConnectionsRoomsOnceEachInSeqOrder()
     {
         var (history, resume) = Create(new EventHistoryOptions());
-        var lastSeq = (await AppendAsync(history, "user:carol", "before")).Seq;
+        var (lastSeq, _, epoch) = await AppendAsync(history, "user:carol", "before");
         await AppendAsync(history, "user:carol", "one");
         await AppendAsync(history, "user:dave", "not for carol");
         await AppendAsync(history, "group:study", "two");
@@ -23,7 +23,7 @@ public sealed class EventResumeTests
         // In two of carol's rooms: still once.
         await AppendAsync(history, ["all", "user:carol"], "three");
 
-        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeFalse(result.Reason);
         result.Events.Select(missed => missed.Payload.GetProperty("text").GetString()).ShouldBe(["one", "two", "three"]);
@@ -37,14 +37,14 @@ public sealed class EventResumeTests
     public async Task ResumeReadsPastOnePageOfTheHistory()
     {
         var (history, resume) = Create(new EventHistoryOptions());
-        var lastSeq = (await AppendAsync(history, "all", "before")).Seq;
+        var (lastSeq, _, epoch) = await AppendAsync(history, "all", "before");
         var count = EventResume.PageSize * 2 + 7;
         for (var i = 0; i < count; i++)
         {
             await AppendAsync(history, i % 2 == 0 ? "all" : "user:dave", $"event {i}");
         }
 
-        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeFalse(result.Reason);
         result.Events.Count.ShouldBe((count + 1) / 2);
@@ -55,13 +55,13 @@ public sealed class EventResumeTests
     public async Task MoreMissedEventsThanAResumeAnswersMeansReloadNotAPartialAnswer()
     {
         var (history, resume) = Create(new EventHistoryOptions { MaxResumeEvents = 3 });
-        var lastSeq = (await AppendAsync(history, "all", "before")).Seq;
+        var (lastSeq, _, epoch) = await AppendAsync(history, "all", "before");
         for (var i = 0; i < 4; i++)
         {
             await AppendAsync(history, "all", $"event {i}");
         }
 
-        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.TooManyMissed);
@@ -72,46 +72,46 @@ public sealed class EventResumeTests
     public async Task AGapTrimmedBySizeMeansReloadEvenWhenTheTrimmedEventsWereForOthers()
     {
         var (history, resume) = Create(new EventHistoryOptions { MaxEvents = 5 });
-        var lastSeq = (await AppendAsync(history, "user:carol", "before")).Seq;
+        var (lastSeq, _, epoch) = await AppendAsync(history, "user:carol", "before");
         // Six more: "before" and the first of them are trimmed.
         for (var i = 0; i < 6; i++)
         {
             await AppendAsync(history, "user:dave", $"event {i}");
         }
 
-        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.BeyondHistory);
-        (await resume.ResumeAsync(lastSeq + 1, CarolsRooms, CancellationToken.None)).Reload.ShouldBeFalse("from the first kept event on, nothing is missing");
+        (await resume.ResumeAsync(lastSeq + 1, epoch, CarolsRooms, CancellationToken.None)).Reload.ShouldBeFalse("from the first kept event on, nothing is missing");
     }
 
     [Fact]
     public async Task AGapOlderThanTheHistoryAgeMeansReload()
     {
         var (history, resume) = Create(new EventHistoryOptions { MaxAge = TimeSpan.FromMinutes(1) });
-        var lastSeq = (await AppendAsync(history, "all", "before")).Seq;
+        var (lastSeq, _, epoch) = await AppendAsync(history, "all", "before");
         await AppendAsync(history, "all", "old");
         _clock.Advance(TimeSpan.FromMinutes(2));
 
-        var result = await resume.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.BeyondHistory);
     }
 
     [Fact]
-    public async Task ASeqFromBeforeARestartMeansReload()
+    public async Task APositionFromBeforeARestartMeansReload()
     {
         var (before, _) = Create(new EventHistoryOptions());
-        var lastSeq = (await AppendAsync(before, "all", "before the restart")).Seq;
+        var (lastSeq, _, epoch) = await AppendAsync(before, "all", "before the restart");
         _clock.Advance(TimeSpan.FromSeconds(1));
         var (_, afterRestart) = Create(new EventHistoryOptions());
 
-        var result = await afterRestart.ResumeAsync(lastSeq, CarolsRooms, CancellationToken.None);
+        var result = await afterRestart.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
-        result.Reason.ShouldBe(ResumeRules.BeyondHistory);
+        result.Reason.ShouldBe(ResumeRules.OtherEpoch);
     }
 
     [Fact]
@@ -126,8 +126,8 @@ public sealed class EventResumeTests
         var redelivered = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
 
         first.Outcome.ShouldBe(AppendOutcome.New);
-        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending));
-        redelivered.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
+        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending, first.Epoch));
+        redelivered.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered, first.Epoch));
         (await history.ReadAfterAsync(0, 10, CarolsRooms, CancellationToken.None)).Entries.Count.ShouldBe(1);
     }
 

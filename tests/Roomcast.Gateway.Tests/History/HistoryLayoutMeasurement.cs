@@ -60,8 +60,8 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
         HistoryEntry Entry(int i) => new(0, Guid.NewGuid(), "CHANGED_DOCUMENT", audiences[i], new JsonObject { ["id"] = Guid.NewGuid().ToString(), ["data"] = new JsonObject { ["text"] = text }, ["version"] = 3 });
 
         var options = new EventHistoryOptions { MaxEvents = Events, MaxResumeEvents = Events };
-        var history = new RedisEventHistory(_backplane, options);
-        var lastSeq = (await history.AppendAsync(Entry(0), null, CancellationToken.None)).Seq;
+        var history = new RedisEventHistory(_backplane, options, new SeqHighWater());
+        var (lastSeq, _, epoch) = await history.AppendAsync(Entry(0), null, CancellationToken.None);
         var oneLog = await MeasureAsync(async () =>
         {
             for (var i = 1; i < Events; i++)
@@ -75,7 +75,7 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
         var resume = new EventResume(history, options, NullLogger<EventResume>.Instance);
         var oneLogResume = await MeasureAsync(async () =>
         {
-            var result = await resume.ResumeAsync(lastSeq, client, CancellationToken.None);
+            var result = await resume.ResumeAsync(lastSeq, epoch, client, CancellationToken.None);
             result.Reload.ShouldBeFalse(result.Reason);
             return result.Events.Count;
         });

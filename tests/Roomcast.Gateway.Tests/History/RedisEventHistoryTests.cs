@@ -42,9 +42,9 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         var next = await b.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "next"), null, CancellationToken.None);
 
         first.Outcome.ShouldBe(AppendOutcome.New);
-        copyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending), "a copy seen before its delivery finished is sent again with the same seq");
-        laterCopyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered), "a copy of a delivered event is dropped");
-        next.ShouldBe(new HistoryAppend(first.Seq + 1, AppendOutcome.New));
+        copyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending, first.Epoch), "a copy seen before its delivery finished is sent again with the same seq");
+        laterCopyOnB.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered, first.Epoch), "a copy of a delivered event is dropped");
+        next.ShouldBe(new HistoryAppend(first.Seq + 1, AppendOutcome.New, first.Epoch));
         var page = await a.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
         page.Entries.Select(entry => entry.Seq).ShouldBe([first.Seq, next.Seq]);
         page.Entries[0].ClientPayload().GetProperty("seq").GetInt64().ShouldBe(first.Seq);
@@ -146,8 +146,8 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
             var frame = BackplaneFraming.ReadAnnounced(await heard.Reader.ReadAsync().AsTask().WaitAsync(TestRedis.Patience));
             announced.Add((frame, HistoryEntry.FromAnnounced(frame.Entry.Span)));
         }
-        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending));
-        laterCopy.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered));
+        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending, first.Epoch));
+        laterCopy.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered, first.Epoch));
         announced.Select(item => (item.Entry.EventId, item.Entry.Seq)).ShouldBe(
             [(eventId, first.Seq), (eventId, first.Seq), (announced[2].Entry.EventId, next.Seq)],
             "new and pending appends are announced with their seq, in order; a delivered copy is not");
@@ -157,6 +157,35 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         announced[0].Entry.Event.ShouldBe("CHANGED_DOCUMENT");
         announced[0].Entry.ClientPayload().GetProperty("text").GetString().ShouldBe("once");
         announced[0].Entry.ClientPayload().GetProperty("seq").GetInt64().ShouldBe(first.Seq);
+    }
+
+    [Fact]
+    public async Task AHistoryThatWentBackNumbersAboveEverySeqItGaveInANewEpochAndOlderPositionsReload()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions());
+        var redis = _connections[^1];
+        var kept = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "kept"), null, CancellationToken.None);
+        var lost = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "lost"), null, CancellationToken.None);
+        // As Redis restored from a snapshot taken after "kept", or a replica promoted before it had "lost", would be.
+        var keys = new HistoryKeys(_prefix);
+        await redis.EvalAsync(
+            new RedisScript("redis.call('SET', KEYS[1], ARGV[1]) redis.call('ZREMRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf') return 1"),
+            [keys.Head, keys.Log], [kept.Seq]);
+
+        var after = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "after"), null, CancellationToken.None);
+        var resume = new EventResume(history, new EventHistoryOptions(), NullLogger<EventResume>.Instance);
+        var fromLost = await resume.ResumeAsync(lost.Seq, lost.Epoch, Everyone, CancellationToken.None);
+        var fromKept = await resume.ResumeAsync(kept.Seq, kept.Epoch, Everyone, CancellationToken.None);
+        var fromNew = await resume.ResumeAsync(fromLost.HeadSeq, fromLost.Epoch, Everyone, CancellationToken.None);
+
+        after.Seq.ShouldBeGreaterThan(lost.Seq, "a seq clients already hold was given again");
+        after.Epoch.ShouldNotBe(lost.Epoch);
+        fromLost.Reload.ShouldBeTrue();
+        fromLost.Reason.ShouldBe(ResumeRules.OtherEpoch);
+        fromLost.Epoch.ShouldBe(after.Epoch);
+        fromKept.Reload.ShouldBeTrue("what followed kept is gone from the history: a resume from it cannot be complete");
+        fromNew.Reload.ShouldBeFalse(fromNew.Reason);
+        fromNew.Events.ShouldBeEmpty();
     }
 
     [Fact]
@@ -191,6 +220,6 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
         _connections.Add(redis);
         await redis.StartAsync(CancellationToken.None);
         await redis.Connected.WaitAsync(TestRedis.Patience);
-        return new RedisEventHistory(redis, options);
+        return new RedisEventHistory(redis, options, new SeqHighWater());
     }
 }

@@ -68,7 +68,7 @@ public sealed class RunUpdateRecordTests
     /// <summary>A CHANGED_DOCUMENT-shaped invocation as the gateway's JSON hub protocol writes it, without the record separator.</summary>
     private static byte[] Record(string target, object data)
     {
-        var message = new ChangedDocumentMessage(Guid.NewGuid(), JsonSerializer.SerializeToElement(data), DateTimeOffset.UtcNow, 7, Guid.NewGuid(), 1_763_800_000_000_001);
+        var message = new ChangedDocumentMessage(Guid.NewGuid(), JsonSerializer.SerializeToElement(data), DateTimeOffset.UtcNow, 7, Guid.NewGuid(), 1_763_800_000_000_001, "3f9a2c");
         var output = new ArrayBufferWriter<byte>();
         new JsonHubProtocol().WriteMessage(new InvocationMessage(target, [message]), output);
         var written = output.WrittenSpan;

@@ -31,13 +31,6 @@ public sealed record GroupCommand(int Id, string Origin, GroupAction Action, str
 public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, ReadOnlyMemory<byte> Entry);
 
 /// <summary>
-/// An event as instances from before layout 2 announced it: its rooms and the client message they had
-/// serialized, seq included. Still read, so the instances of a rolling upgrade deliver what an older
-/// consumer announces; nothing writes it any more.
-/// </summary>
-public sealed record LegacyAnnouncedEvent(string Origin, Guid EventId, IReadOnlyList<string> Rooms, string? ExceptConnectionId, SerializedHubMessage Message);
-
-/// <summary>
 /// The wire format of every backplane message: a compact binary envelope (version byte, then
 /// length-prefixed UTF-8 strings and 7-bit-encoded counts) carrying the invocation already serialized
 /// by each hub protocol, so a receiving instance writes the bytes to its connections as they are.
@@ -47,10 +40,10 @@ public static class BackplaneFraming
     private const byte Version = 1;
 
     /// <summary>
-    /// Announced events have their own layout version: until 2 they carried the message serialized by
-    /// the sender, and an instance of that time must refuse the new layout rather than misread it.
+    /// Announced events have their own layout version (3: the entry carries its epoch), so an instance
+    /// of another layout refuses an announcement rather than misreads it; its clients catch up with Resume.
     /// </summary>
-    private const byte AnnouncementVersion = 2;
+    private const byte AnnouncementVersion = 3;
 
     public static byte[] Invocation(string origin, IReadOnlyList<string>? excluded, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>
         WithNames(origin, excluded ?? [], message, protocols);
@@ -97,18 +90,6 @@ public static class BackplaneFraming
         var except = reader.ReadBoolean() ? reader.ReadString() : null;
         return new AnnouncedEvent(origin, except, frame[(int)reader.BaseStream.Position..]);
     }, AnnouncementVersion);
-
-    /// <summary>Whether <paramref name="frame"/> is an announcement in the layout from before version 2.</summary>
-    public static bool IsLegacyAnnouncement(ReadOnlyMemory<byte> frame) => frame.Length > 0 && frame.Span[0] == Version;
-
-    public static LegacyAnnouncedEvent ReadLegacyAnnounced(ReadOnlyMemory<byte> frame) => Read(frame, reader =>
-    {
-        var origin = reader.ReadString();
-        var eventId = new Guid(reader.ReadBytes(16));
-        var rooms = ReadStrings(reader);
-        var except = reader.ReadBoolean() ? reader.ReadString() : null;
-        return new LegacyAnnouncedEvent(origin, eventId, rooms, except, ReadMessage(reader));
-    });
 
     /// <summary>The layout of an invocation and of a routed send: origin, a list of ids, the message.</summary>
     private static byte[] WithNames(string origin, IReadOnlyList<string> names, SerializedHubMessage message, IReadOnlyList<IHubProtocol> protocols) =>

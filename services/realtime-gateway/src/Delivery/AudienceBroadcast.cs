@@ -24,6 +24,7 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
     private readonly LocalRooms _rooms;
     private readonly RecentEvents _recent;
     private readonly BackplaneMetrics _metrics;
+    private readonly SeqHighWater _highWater;
     private readonly ILogger<AudienceBroadcast> _logger;
     private readonly ChannelSubscriptions _subscriptions;
     private readonly Task _subscribed;
@@ -34,8 +35,10 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         LocalRooms rooms,
         RecentEvents recent,
         BackplaneMetrics metrics,
+        SeqHighWater highWater,
         ILogger<AudienceBroadcast> logger)
     {
+        _highWater = highWater;
         _redis = redis;
         _connections = connections;
         _rooms = rooms;
@@ -73,22 +76,13 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
     {
         try
         {
-            if (BackplaneFraming.IsLegacyAnnouncement(frame))
-            {
-                // A consumer from before layout 2 (during a rolling upgrade): delivered as it was then.
-                var legacy = BackplaneFraming.ReadLegacyAnnounced(frame);
-                if (Deliver(legacy.Origin, legacy.EventId, legacy.Rooms, legacy.ExceptConnectionId, () => legacy.Message) is { } reached)
-                {
-                    LogReceivedLegacy(legacy.EventId, legacy.Origin, reached);
-                }
-                return;
-            }
             var announced = BackplaneFraming.ReadAnnounced(frame);
             if (announced.Origin == _redis.ServerName)
             {
                 return; // sent here already; not worth parsing
             }
             var entry = HistoryEntry.FromAnnounced(announced.Entry.Span);
+            _highWater.Observe(entry.Seq);
             if (Deliver(announced.Origin, entry.EventId, entry.Audience, announced.ExceptConnectionId,
                     () => new SerializedHubMessage(new InvocationMessage(entry.Event, [entry.ClientPayload()]))) is { } connections)
             {
@@ -114,9 +108,6 @@ public sealed partial class AudienceBroadcast : IAsyncDisposable
         var connections = _rooms.ConnectionsIn(rooms, exceptConnectionId);
         return connections.Count > 0 ? _connections.Write(connections, message()) : 0;
     }
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Event {EventId} from instance {Origin} (announced in the layout before version 2) reached {Connections} local connections")]
-    private partial void LogReceivedLegacy(Guid eventId, string origin, int connections);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}) from instance {Origin} reached {Connections} local connections")]
     private partial void LogReceived(Guid eventId, long seq, string origin, int connections);

@@ -32,9 +32,9 @@ public sealed partial class AudienceDelivery(
 {
     /// <param name="turn">The event's place in the delivery order: each step waits for the events before it.</param>
     /// <param name="sourceSeq">The seq the event's outbox gave it (logged; clients see the history's seq).</param>
-    /// <param name="payload">Builds the client message with the seq clients see.</param>
+    /// <param name="payload">Builds the client message with the position (seq, epoch) clients see.</param>
     /// <returns>How many local connections received the event now.</returns>
-    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, object> payload, CancellationToken cancellationToken)
+    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
     {
         // The other instances are sent the event by the same Redis step that gives it its seq.
         var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(exceptConnectionId);
@@ -44,7 +44,7 @@ public sealed partial class AudienceDelivery(
         try
         {
             appended = await history.AppendAsync(
-                new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0))), announcement, cancellationToken);
+                new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0, ""))), announcement, cancellationToken);
         }
         catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
         {
@@ -65,7 +65,7 @@ public sealed partial class AudienceDelivery(
             LogSendingAgain(eventId, sourceSeq, appended.Seq);
         }
 
-        var message = payload(appended.Seq);
+        var message = payload(appended.Seq, appended.Epoch);
         var delivered = 0;
         waited = await WaitAsync(turn, DeliveryStep.SentLocally, cancellationToken);
         if (recent.TryMark(eventId))

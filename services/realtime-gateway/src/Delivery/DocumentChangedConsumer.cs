@@ -12,7 +12,7 @@ public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, D
         var changed = context.Message;
         var except = changed.ToSelf ? null : changed.OriginConnectionId;
         var delivered = await delivery.SendAsync(order.TurnOf(context), changed.EventId, changed.Seq, changed.Audience, except, ClientEvents.ChangedDocument,
-            seq => new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, seq), context.CancellationToken);
+            (seq, epoch) => new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, seq, epoch), context.CancellationToken);
         LogConsumed(changed.EventId, changed.Seq, changed.DocumentId, delivered);
     }
 

@@ -12,7 +12,7 @@ public sealed class RecordCreatedConsumer(AudienceDelivery delivery, DeliveryOrd
     {
         var created = context.Message;
         return delivery.SendAsync(order.TurnOf(context), created.EventId, created.Seq, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
-            seq => new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, seq), context.CancellationToken);
+            (seq, epoch) => new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, seq, epoch), context.CancellationToken);
     }
 }
 
@@ -26,7 +26,7 @@ public sealed class RecordChangedConsumer(AudienceDelivery delivery, DeliveryOrd
         await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(changed.RecordType, changed.Audience, context.CancellationToken);
         await delivery.SendAsync(turn, changed.EventId, changed.Seq, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
-            seq => new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, seq), context.CancellationToken);
+            (seq, epoch) => new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, seq, epoch), context.CancellationToken);
     }
 }
 
@@ -40,6 +40,6 @@ public sealed class RecordDeletedConsumer(AudienceDelivery delivery, DeliveryOrd
         await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(deleted.RecordType, deleted.Audience, context.CancellationToken);
         await delivery.SendAsync(turn, deleted.EventId, deleted.Seq, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
-            seq => new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, seq), context.CancellationToken);
+            (seq, epoch) => new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, seq, epoch), context.CancellationToken);
     }
 }

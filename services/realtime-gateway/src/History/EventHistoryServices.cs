@@ -11,10 +11,11 @@ internal static class EventHistoryServices
     {
         builder.AddValidatedOptions<EventHistoryOptions>(EventHistoryOptions.Section);
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<EventHistoryOptions>>().Value);
+        builder.Services.AddSingleton<SeqHighWater>();
         if (backplane)
         {
             builder.Services.AddSingleton<IEventHistory>(services => new RedisEventHistory(
-                services.GetRequiredService<BackplaneRedis>(), services.GetRequiredService<EventHistoryOptions>()));
+                services.GetRequiredService<BackplaneRedis>(), services.GetRequiredService<EventHistoryOptions>(), services.GetRequiredService<SeqHighWater>()));
         }
         else
         {

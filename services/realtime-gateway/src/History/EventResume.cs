@@ -3,7 +3,7 @@ using Roomcast.Contracts.Client;
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
-/// Answers <c>Resume(lastSeq)</c> from the <see cref="IEventHistory"/>: reads the entries after lastSeq
+/// Answers <c>Resume(lastSeq, epoch)</c> from the <see cref="IEventHistory"/>: reads the entries after lastSeq
 /// page by page (never more than the history holds; the store preselects by room), keeps those
 /// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
 /// Never a partial answer.
@@ -13,13 +13,14 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
     /// <summary>Entries read from the history per round trip.</summary>
     public const int PageSize = 256;
 
-    public async Task<ResumeResult> ResumeAsync(long lastSeq, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
+    public async Task<ResumeResult> ResumeAsync(long lastSeq, string epoch, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
         var page = await history.ReadAfterAsync(lastSeq, PageSize, rooms, cancellationToken);
         var head = page.Head;
-        if (ResumeRules.GapReason(lastSeq, page.Floor, head) is { } gap)
+        var current = page.Epoch;
+        if ((page.Epoch != epoch ? ResumeRules.OtherEpoch : ResumeRules.GapReason(lastSeq, page.Floor, head)) is { } gap)
         {
-            return Reload(lastSeq, gap, head, scanned: 0);
+            return Reload(lastSeq, gap, head, current, scanned: 0);
         }
 
         var missed = new List<MissedEvent>();
@@ -27,10 +28,15 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
         var scanned = 0;
         while (true)
         {
+            if (page.Epoch != current)
+            {
+                // The history started numbering anew while this read went on.
+                return Reload(lastSeq, ResumeRules.OtherEpoch, head, page.Epoch, scanned);
+            }
             if (page.Floor > cursor)
             {
                 // Trimming overtook this read: what lay between the cursor and the floor is gone.
-                return Reload(lastSeq, ResumeRules.BeyondHistory, head, scanned);
+                return Reload(lastSeq, ResumeRules.BeyondHistory, head, current, scanned);
             }
             scanned += page.Scanned;
             foreach (var entry in page.Entries)
@@ -46,29 +52,29 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
                 }
                 if (missed.Count == options.MaxResumeEvents)
                 {
-                    return Reload(lastSeq, ResumeRules.TooManyMissed, head, scanned);
+                    return Reload(lastSeq, ResumeRules.TooManyMissed, head, current, scanned);
                 }
                 missed.Add(new MissedEvent(entry.Event, entry.ClientPayload()));
             }
             cursor = page.LastScanned;
             if (page.Scanned < PageSize || cursor >= head)
             {
-                return Answer(lastSeq, missed, head, scanned);
+                return Answer(lastSeq, missed, head, current, scanned);
             }
             page = await history.ReadAfterAsync(cursor, PageSize, rooms, cancellationToken);
         }
     }
 
-    private ResumeResult Answer(long lastSeq, List<MissedEvent> missed, long head, int scanned)
+    private ResumeResult Answer(long lastSeq, List<MissedEvent> missed, long head, string epoch, int scanned)
     {
         LogResumed(lastSeq, missed.Count, scanned, head);
-        return new ResumeResult(false, null, head, missed);
+        return new ResumeResult(false, null, head, epoch, missed);
     }
 
-    private ResumeResult Reload(long lastSeq, string reason, long head, int scanned)
+    private ResumeResult Reload(long lastSeq, string reason, long head, string epoch, int scanned)
     {
         LogReload(lastSeq, reason, scanned, head);
-        return ResumeResult.MustReload(reason, head);
+        return ResumeResult.MustReload(reason, head, epoch);
     }
 
     [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Resume after seq {LastSeq}: {Missed} missed events (of {Scanned} read), head {Head}")]

@@ -6,6 +6,9 @@ public sealed class HistoryKeys(string prefix)
     /// <summary>The newest seq given (a counter).</summary>
     public string Head { get; } = $"{prefix}:history:head";
 
+    /// <summary>The numbering the seqs belong to, set whenever the history starts numbering anew.</summary>
+    public string Epoch { get; } = $"{prefix}:history:epoch";
+
     /// <summary>The highest seq that may have been trimmed.</summary>
     public string Floor { get; } = $"{prefix}:history:floor";
 

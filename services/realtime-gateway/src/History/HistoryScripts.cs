@@ -39,41 +39,53 @@ internal static class HistoryScripts
         """;
 
     /// <summary>
-    /// KEYS: head, floor, log, seen; ARGV: max events, max age ms, dedupe window ms, entry JSON, and
-    /// optionally a channel and a frame head. Returns <c>{seq, 'new'|'pending'|'delivered'}</c>. With a
-    /// channel, an event that is new or pending is published there, in the same step, as the frame head
-    /// followed by <c>{seq}|{entry JSON}</c>: the other instances get it in the order of the seqs, one
-    /// round trip after the consumer asked, and an event never has a seq that was not announced.
+    /// KEYS: head, floor, log, seen, epoch; ARGV: max events, max age ms, dedupe window ms, entry JSON, the
+    /// highest seq the caller has seen given, an epoch to start if the numbering starts anew, and
+    /// optionally a channel and a frame head. Returns <c>{seq, 'new'|'pending'|'delivered', epoch}</c>.
+    /// With a channel, an event that is new or pending is published there, in the same step, as the frame
+    /// head followed by <c>{epoch}|{seq}|{entry JSON}</c>: the other instances get it in the order of the
+    /// seqs, one round trip after the consumer asked, and an event never has a seq that was not announced.
     /// </summary>
     public static readonly RedisScript Append = new(Trim + """
 
-        local function announce(seq)
-          if ARGV[5] then
-            redis.call('PUBLISH', ARGV[5], ARGV[6] .. seq .. '|' .. ARGV[4])
+        local function announce(epoch, seq)
+          if ARGV[7] then
+            redis.call('PUBLISH', ARGV[7], ARGV[8] .. epoch .. '|' .. seq .. '|' .. ARGV[4])
           end
+        end
+        local epoch = redis.call('GET', KEYS[5])
+        if not epoch then
+          epoch = ARGV[6]
+          redis.call('SET', KEYS[5], epoch)
         end
         local seen = redis.call('GET', KEYS[4])
         if seen then
           local seq, state = string.match(seen, '^(%d+):(%a+)$')
           if state == 'pending' then
-            announce(seq)
+            announce(epoch, seq)
           end
-          return {seq, state}
+          return {seq, state, epoch}
         end
         local now = now_ms()
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-          -- A new history (first start, or Redis lost its data): seqs start above any given before,
-          -- and nothing before the start is in it, so older clients are told to reload.
-          local start = string.format('%d', now * 1000)
+        local head = redis.call('GET', KEYS[1])
+        local known = tonumber(ARGV[5])
+        if not head or tonumber(head) < known then
+          -- A new numbering: the first start, Redis lost its data, or it went back to an older state
+          -- (a snapshot, a promoted replica) and would hand out seqs clients already hold. Seqs start
+          -- above any given before, nothing before the start is in the history, and the new epoch tells
+          -- clients holding an older position to reload.
+          local start = string.format('%d', math.max(known, now * 1000))
           redis.call('SET', KEYS[1], start)
           redis.call('SET', KEYS[2], start)
+          epoch = ARGV[6]
+          redis.call('SET', KEYS[5], epoch)
         end
         local seq = string.format('%d', redis.call('INCR', KEYS[1]))
         redis.call('ZADD', KEYS[3], seq, string.format('%d', now) .. '|' .. ARGV[4])
         redis.call('SET', KEYS[4], seq .. ':pending', 'PX', ARGV[3])
         trim(now)
-        announce(seq)
-        return {seq, 'new'}
+        announce(epoch, seq)
+        return {seq, 'new', epoch}
         """);
 
     /// <summary>KEYS: seen; ARGV: seq. Marks the event delivered, keeping its expiry.</summary>
@@ -85,9 +97,9 @@ internal static class HistoryScripts
         """);
 
     /// <summary>
-    /// KEYS: head, floor, log; ARGV: max events, max age ms, after seq, count, then the rooms of the
+    /// KEYS: head, floor, log, epoch; ARGV: max events, max age ms, after seq, count, then the rooms of the
     /// reader. Trims first, then scans up to count entries after the seq and returns
-    /// <c>{floor, head, last scanned seq, how many scanned, member, score, member, score, ...}</c> of those whose text names
+    /// <c>{floor, head, last scanned seq, how many scanned, epoch, member, score, member, score, ...}</c> of those whose text names
     /// one of the rooms in quotes: a superset of the entries addressed to them (a payload may quote a
     /// room name too), which the caller narrows to the exact audience. Filtering here keeps entries with
     /// large audiences from crossing the network for nothing.
@@ -98,7 +110,7 @@ internal static class HistoryScripts
         local head = redis.call('GET', KEYS[1]) or '0'
         local floor = redis.call('GET', KEYS[2]) or '0'
         local scanned = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[4])
-        local result = {floor, head, ARGV[3], string.format('%d', #scanned / 2)}
+        local result = {floor, head, ARGV[3], string.format('%d', #scanned / 2), redis.call('GET', KEYS[4]) or ''}
         for i = 1, #scanned, 2 do
           local member = scanned[i]
           result[3] = scanned[i + 1]

@@ -28,8 +28,13 @@ public interface IEventHistory
     Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken);
 }
 
-/// <summary>The position an event has, and whether it is new, was appended before but may not have reached everyone, or was delivered.</summary>
-public readonly record struct HistoryAppend(long Seq, AppendOutcome Outcome);
+/// <summary>
+/// The position an event has, and whether it is new, was appended before but may not have reached
+/// everyone, or was delivered. <see cref="Epoch"/> names the numbering <see cref="Seq"/> belongs to: it
+/// changes whenever the history starts numbering anew (first start, Redis lost its data, or went back to
+/// an older state), so a client holding a position of another epoch is told to reload.
+/// </summary>
+public readonly record struct HistoryAppend(long Seq, AppendOutcome Outcome, string Epoch);
 
 public enum AppendOutcome
 {
@@ -42,6 +47,6 @@ public enum AppendOutcome
 /// Entries of the history after a position. <see cref="Floor"/>: every event up to this seq may have been
 /// trimmed (nothing after it was); <see cref="Head"/>: the newest seq given so far;
 /// <see cref="Scanned"/> entries were looked at, the last of them <see cref="LastScanned"/> (the
-/// position the next page starts after).
+/// position the next page starts after); <see cref="Epoch"/>: the numbering all of these belong to.
 /// </summary>
-public sealed record HistoryPage(long Floor, long Head, long LastScanned, int Scanned, IReadOnlyList<HistoryEntry> Entries);
+public sealed record HistoryPage(long Floor, long Head, long LastScanned, int Scanned, string Epoch, IReadOnlyList<HistoryEntry> Entries);

@@ -16,6 +16,7 @@ public sealed class InMemoryEventHistory : IEventHistory
     private readonly LinkedList<(long Seq, DateTimeOffset At, HistoryEntry Entry)> _log = new();
     private readonly Dictionary<Guid, (long Seq, bool Delivered)> _seen = [];
     private readonly Queue<(DateTimeOffset At, Guid EventId)> _seenOrder = new();
+    private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
     private long _head;
     private long _floor;
 
@@ -38,14 +39,14 @@ public sealed class InMemoryEventHistory : IEventHistory
             ForgetOldIds(now);
             if (_seen.TryGetValue(entry.EventId, out var seen))
             {
-                return Task.FromResult(new HistoryAppend(seen.Seq, seen.Delivered ? AppendOutcome.Delivered : AppendOutcome.Pending));
+                return Task.FromResult(new HistoryAppend(seen.Seq, seen.Delivered ? AppendOutcome.Delivered : AppendOutcome.Pending, _epoch));
             }
             var seq = ++_head;
-            _log.AddLast((seq, now, entry with { Seq = seq }));
+            _log.AddLast((seq, now, entry with { Seq = seq, Epoch = _epoch }));
             _seen[entry.EventId] = (seq, false);
             _seenOrder.Enqueue((now, entry.EventId));
             Trim(now);
-            return Task.FromResult(new HistoryAppend(seq, AppendOutcome.New));
+            return Task.FromResult(new HistoryAppend(seq, AppendOutcome.New, _epoch));
         }
     }
 
@@ -68,7 +69,7 @@ public sealed class InMemoryEventHistory : IEventHistory
             Trim(_clock.GetUtcNow());
             var scanned = _log.Where(item => item.Seq > afterSeq).Take(count).Select(item => item.Entry).ToList();
             var lastScanned = scanned.Count > 0 ? scanned[^1].Seq : afterSeq;
-            return Task.FromResult(new HistoryPage(_floor, _head, lastScanned, scanned.Count, [.. scanned.Where(entry => ResumeRules.Reaches(entry.Audience, rooms))]));
+            return Task.FromResult(new HistoryPage(_floor, _head, lastScanned, scanned.Count, _epoch, [.. scanned.Where(entry => ResumeRules.Reaches(entry.Audience, rooms))]));
         }
     }
 

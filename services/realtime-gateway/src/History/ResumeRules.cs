@@ -6,6 +6,7 @@ public static class ResumeRules
     public const string AheadOfHistory = "lastSeq is ahead of the history (the history was reset): reload";
     public const string BeyondHistory = "events after lastSeq were trimmed from the history (by size or age): reload";
     public const string TooManyMissed = "more events were missed than a resume returns: reload";
+    public const string OtherEpoch = "the history numbers events anew since that position (another epoch: it was reset or went back to an older state): reload";
 
     /// <summary>
     /// Why the events after <paramref name="lastSeq"/> cannot all be answered from a history whose

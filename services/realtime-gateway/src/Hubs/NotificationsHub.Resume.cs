@@ -9,17 +9,18 @@ namespace Roomcast.RealtimeGateway.Hubs;
 public sealed partial class NotificationsHub
 {
     /// <summary>
-    /// The events the connection's current rooms missed after <paramref name="lastSeq"/> (the highest seq
-    /// the client received, or the <see cref="ResumeResult.HeadSeq"/> of its previous resume), each once in
-    /// seq order, or that it must reload. Events arriving live meanwhile may also be in the answer: the
+    /// The events the connection's current rooms missed after the position <paramref name="lastSeq"/> in
+    /// <paramref name="epoch"/> (the seq and epoch of the last event the client received, or the
+    /// <see cref="ResumeResult.HeadSeq"/> and <see cref="ResumeResult.Epoch"/> of its previous resume), each
+    /// once in seq order, or that it must reload. Events arriving live meanwhile may also be in the answer: the
     /// client drops what it has by <c>eventId</c>.
     /// </summary>
     [HubMethodName(ClientMethods.Resume)]
-    public async Task<ResumeResult> Resume(long lastSeq, EventResume resume, LocalRooms localRooms)
+    public async Task<ResumeResult> Resume(long lastSeq, string epoch, EventResume resume, LocalRooms localRooms)
     {
-        if (lastSeq < 0)
+        if (lastSeq < 0 || string.IsNullOrEmpty(epoch))
         {
-            throw new HubException("Resume needs lastSeq ≥ 0: the highest seq received, or the headSeq of the last resume.");
+            throw new HubException("Resume needs a position: lastSeq ≥ 0 and its epoch, from the last event received or the headSeq and epoch of the last resume.");
         }
         var joined = localRooms.RoomsOf(Context.ConnectionId).Select(room => room.ToString()).ToHashSet(StringComparer.Ordinal);
         if (joined.Count == 0)
@@ -28,7 +29,7 @@ public sealed partial class NotificationsHub
         }
         try
         {
-            return await resume.ResumeAsync(lastSeq, joined, Context.ConnectionAborted);
+            return await resume.ResumeAsync(lastSeq, epoch, joined, Context.ConnectionAborted);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

@@ -80,7 +80,7 @@ public sealed partial class IdentityEventConsumer(
         LogGroupDeleted(deleted.EventId, deleted.GroupId, members.Count);
         // Memberships have no record id to cascade: clients drop the group's memberships with the group.
         await delivery.SendAsync(turn, deleted.EventId, deleted.Seq, deleted.Audience, null, ClientEvents.DeletedRecord,
-            seq => new DeletedRecordMessage(RecordTypes.StudentGroup, deleted.GroupId, [], deleted.EventId, seq), cancellationToken);
+            (seq, epoch) => new DeletedRecordMessage(RecordTypes.StudentGroup, deleted.GroupId, [], deleted.EventId, seq, epoch), cancellationToken);
     }
 
     public async Task Consume(ConsumeContext<GroupMembershipChanged> context)
@@ -111,7 +111,7 @@ public sealed partial class IdentityEventConsumer(
         // Serialized once, with the web (camelCase) names the hub uses for the rest of the message.
         var json = JsonSerializer.SerializeToElement(record, JsonSerializerOptions.Web);
         return delivery.SendAsync(turn, eventId, sourceSeq, audience, null, clientEvent,
-            seq => new RecordMessage(recordType, json, version, eventId, seq), cancellationToken);
+            (seq, epoch) => new RecordMessage(recordType, json, version, eventId, seq, epoch), cancellationToken);
     }
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Information,
