@@ -6,4 +6,7 @@ internal static class GatewayLogEvents
     // Connections: 700–719.
     public const int SlowConnectionClosing = 700;
     public const int ConnectionWriteFailed = 701;
+
+    // Hub: 800–819.
+    public const int TooManyConnections = 800;
 }

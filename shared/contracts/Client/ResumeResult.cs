@@ -9,9 +9,10 @@ namespace Roomcast.Contracts.Client;
 /// than the server answers, or the history was replaced: another <see cref="Epoch"/>).
 /// <see cref="HeadSeq"/> is the newest <c>seq</c> the server had assigned when it answered and
 /// <see cref="Epoch"/> the numbering it belongs to: a client that received nothing newer may resume
-/// from that position next time.
+/// from that position next time. With <see cref="More"/>, one call read as far as it may: the events
+/// are those up to <see cref="HeadSeq"/>, and the client calls again from there for the rest.
 /// </summary>
-public sealed record ResumeResult(bool Reload, string? Reason, long HeadSeq, string Epoch, IReadOnlyList<MissedEvent> Events)
+public sealed record ResumeResult(bool Reload, string? Reason, long HeadSeq, string Epoch, IReadOnlyList<MissedEvent> Events, bool More = false)
 {
     public static ResumeResult MustReload(string reason, long headSeq, string epoch) => new(true, reason, headSeq, epoch, []);
 }

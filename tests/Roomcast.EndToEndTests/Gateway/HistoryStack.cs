@@ -12,6 +12,9 @@ public sealed class HistoryStack : RoomcastStack
     /// <summary>How many events the history keeps.</summary>
     public const int HistorySize = 110;
 
+    /// <summary>How many connections one user may hold on one instance.</summary>
+    public const int ConnectionsPerUser = 5;
+
     private readonly string _channelPrefix = $"e2e-{Guid.NewGuid():N}";
 
     protected override int GatewayCount => 2;
@@ -21,6 +24,7 @@ public sealed class HistoryStack : RoomcastStack
         ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
         ["History__MaxEvents"] = HistorySize.ToString(),
+        ["Hub__MaxConnectionsPerUser"] = ConnectionsPerUser.ToString(),
         ["Delivery__RetryLimit"] = "1",
         ["Delivery__RetryMinInterval"] = "00:00:00.050",
         ["Delivery__RetryMaxInterval"] = "00:00:00.200",

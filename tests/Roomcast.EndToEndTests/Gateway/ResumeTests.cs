@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Roomcast.Contracts.Client;
 using Roomcast.EndToEndTests.Infrastructure;
+using Roomcast.EndToEndTests.SignalR;
 using Shouldly;
 using Xunit;
 
@@ -134,6 +135,31 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
 
         negative.Message.ShouldContain("lastSeq");
         withoutEpoch.Message.ShouldContain("epoch");
+    }
+
+    [Fact]
+    public async Task AUserHoldingAsManyConnectionsAsAllowedIsRefusedOneMoreWithTheReason()
+    {
+        var token = await stack.LoginAsync(World.Dave);
+        for (var held = 0; held < HistoryStack.ConnectionsPerUser; held++)
+        {
+            _connections.Add(await stack.ConnectAsync(token, gateway: 1));
+        }
+
+        // SignalR completes the handshake before the hub sees the connection; the refusal closes it with the reason.
+        var oneMore = TestHubConnections.Build(stack.HubUrlOf(1), token);
+        _connections.Add(oneMore);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        oneMore.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+        await oneMore.StartAsync();
+        var refusal = await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        _connections.Add(await stack.ConnectAsync(token, gateway: 0));
+
+        refusal.ShouldNotBeNull().Message.ShouldContain($"holds {HistoryStack.ConnectionsPerUser} connections");
     }
 
     private static long Seq(ReceivedEvent received) => received.Payload.GetProperty("seq").GetInt64();

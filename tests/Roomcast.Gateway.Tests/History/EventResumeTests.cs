@@ -1,3 +1,4 @@
+using Roomcast.Contracts.Client;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.RealtimeGateway.History;
@@ -49,6 +50,33 @@ public sealed class EventResumeTests
         result.Reload.ShouldBeFalse(result.Reason);
         result.Events.Count.ShouldBe((count + 1) / 2);
         result.Events[^1].Payload.GetProperty("text").GetString().ShouldBe($"event {count - 1}");
+    }
+
+    [Fact]
+    public async Task AResumeReadsABoundedStretchAndTheClientGoesOnFromWhereItStopped()
+    {
+        var (history, resume) = Create(new EventHistoryOptions { MaxResumeScan = EventResume.PageSize });
+        var (lastSeq, _, epoch) = await AppendAsync(history, "all", "before");
+        for (var i = 0; i < EventResume.PageSize * 3; i++)
+        {
+            await AppendAsync(history, i % 100 == 0 ? "user:carol" : "user:dave", $"event {i}");
+        }
+
+        var calls = 0;
+        var missed = new List<string>();
+        ResumeResult result;
+        do
+        {
+            result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+            result.Reload.ShouldBeFalse(result.Reason);
+            missed.AddRange(result.Events.Select(missedEvent => missedEvent.Payload.GetProperty("text").GetString()!));
+            lastSeq = result.HeadSeq;
+            calls++;
+        }
+        while (result.More);
+
+        calls.ShouldBe(3, "each call reads one page of 256 entries at most");
+        missed.ShouldBe(Enumerable.Range(0, EventResume.PageSize * 3).Where(i => i % 100 == 0).Select(i => $"event {i}"));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
-/// Section <c>History</c>: the bounded recent-event history <c>Resume(lastSeq)</c> answers from, and the
+/// Section <c>History</c>: the bounded recent-event history <c>Resume(lastSeq, epoch)</c> answers from, and the
 /// window in which a redelivered bus message is recognised by its event id.
 /// </summary>
 public sealed class EventHistoryOptions
@@ -21,6 +21,13 @@ public sealed class EventHistoryOptions
     /// <summary>A client that missed more events than this is told to reload instead of being sent them all.</summary>
     [Range(1, 10_000)]
     public int MaxResumeEvents { get; set; } = 1_000;
+
+    /// <summary>
+    /// History entries one <c>Resume</c> call reads at most (in pages of <see cref="EventResume.PageSize"/>):
+    /// past it the answer holds what was found so far with <c>more</c>, and the client calls again from its <c>headSeq</c>.
+    /// </summary>
+    [Range(EventResume.PageSize, 1_000_000)]
+    public int MaxResumeScan { get; set; } = 2_048;
 
     /// <summary>How long an event id is remembered, so a redelivered bus message is not sent to clients again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]

@@ -4,7 +4,7 @@ namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
 /// Answers <c>Resume(lastSeq, epoch)</c> from the <see cref="IEventHistory"/>: reads the entries after lastSeq
-/// page by page (never more than the history holds; the store preselects by room), keeps those
+/// page by page (at most <see cref="EventHistoryOptions.MaxResumeScan"/> entries a call; the store preselects by room), keeps those
 /// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
 /// Never a partial answer.
 /// </summary>
@@ -61,14 +61,19 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
             {
                 return Answer(lastSeq, missed, head, current, scanned);
             }
+            if (scanned >= options.MaxResumeScan)
+            {
+                // One call reads a bounded stretch: the client goes on from here.
+                return Answer(lastSeq, missed, cursor, current, scanned, more: true);
+            }
             page = await history.ReadAfterAsync(cursor, PageSize, rooms, cancellationToken);
         }
     }
 
-    private ResumeResult Answer(long lastSeq, List<MissedEvent> missed, long head, string epoch, int scanned)
+    private ResumeResult Answer(long lastSeq, List<MissedEvent> missed, long head, string epoch, int scanned, bool more = false)
     {
-        LogResumed(lastSeq, missed.Count, scanned, head);
-        return new ResumeResult(false, null, head, epoch, missed);
+        LogResumed(lastSeq, missed.Count, scanned, head, more);
+        return new ResumeResult(false, null, head, epoch, missed, more);
     }
 
     private ResumeResult Reload(long lastSeq, string reason, long head, string epoch, int scanned)
@@ -77,8 +82,8 @@ public sealed partial class EventResume(IEventHistory history, EventHistoryOptio
         return ResumeResult.MustReload(reason, head, epoch);
     }
 
-    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Resume after seq {LastSeq}: {Missed} missed events (of {Scanned} read), head {Head}")]
-    private partial void LogResumed(long lastSeq, int missed, int scanned, long head);
+    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Resume after seq {LastSeq}: {Missed} missed events (of {Scanned} read), up to {Head}, more to read: {More}")]
+    private partial void LogResumed(long lastSeq, int missed, int scanned, long head, bool more);
 
     [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Resume after seq {LastSeq} answered reload: {Reason} ({Scanned} entries read, head {Head})")]
     private partial void LogReload(long lastSeq, string reason, int scanned, long head);

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Roomcast.RealtimeGateway.Hubs;
 
-/// <summary>Section <c>Hub</c>: what one connection may send.</summary>
+/// <summary>Section <c>Hub</c>: what one connection may send, and how many one user may hold.</summary>
 public sealed class HubLimitsOptions
 {
     public const string Section = "Hub";
@@ -14,6 +14,10 @@ public sealed class HubLimitsOptions
     /// <summary>Client calls a connection may make per second, sustained.</summary>
     [Range(0.1, 10_000)]
     public double CallsPerSecond { get; set; } = 10;
+
+    /// <summary>Connections one user may hold on one instance; one more is refused with the reason.</summary>
+    [Range(1, 100_000)]
+    public int MaxConnectionsPerUser { get; set; } = 50;
 
     /// <summary>Client calls a connection may make at once after a quiet spell.</summary>
     [Range(1, 10_000)]

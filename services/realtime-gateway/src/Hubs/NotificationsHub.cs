@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Membership;
@@ -16,7 +17,8 @@ namespace Roomcast.RealtimeGateway.Hubs;
 /// one file per feature, and take their services as parameters.
 /// </summary>
 [Authorize]
-public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups groups, JoinedRoots joinedRoots, ILogger<NotificationsHub> logger) : Hub
+public sealed partial class NotificationsHub(
+    LocalRooms rooms, IUserGroups groups, JoinedRoots joinedRoots, IOptions<HubLimitsOptions> limits, ILogger<NotificationsHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -27,6 +29,12 @@ public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups group
             LogRefused(Context.ConnectionId);
             Context.Abort();
             return;
+        }
+
+        if (rooms.ConnectionsOf(userId).Count >= limits.Value.MaxConnectionsPerUser)
+        {
+            LogTooManyConnections(Context.ConnectionId, userId, limits.Value.MaxConnectionsPerUser);
+            throw new HubException($"This user holds {limits.Value.MaxConnectionsPerUser} connections to this instance already, the most it may: close one first.");
         }
 
         var isAdmin = user.IsAdmin();
@@ -71,6 +79,9 @@ public sealed partial class NotificationsHub(LocalRooms rooms, IUserGroups group
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Connection {ConnectionId} left ({Reason})")]
     private partial void LogDisconnected(string connectionId, string? reason);
+
+    [LoggerMessage(EventId = GatewayLogEvents.TooManyConnections, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of user {UserId} refused: the user holds {Max} connections to this instance already")]
+    private partial void LogTooManyConnections(string connectionId, Guid userId, int max);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Connection {ConnectionId} refused: its token has no user id")]
     private partial void LogRefused(string connectionId);
