@@ -2,12 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
 using Roomcast.EndToEndTests.Infrastructure;
-using Roomcast.Redis;
 using Shouldly;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.EndToEndTests.Gateway;
@@ -95,9 +94,9 @@ public sealed class ScaleOutDeliveryTests(TwoGatewayStack stack) : IClassFixture
         var eventId = Guid.NewGuid();
         var message = $$"""{"type":1,"target":"{{ClientEvents.ChangedDocument}}","arguments":[{"id":"{{World.PlanDocument}}","data":{"text":"from an older consumer"},"updatedAt":"2026-11-22T18:00:00+00:00","version":1,"eventId":"{{eventId}}","seq":1}]}""" + "";
 
-        await using (var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestStackSettings.FromEnvironment().Redis }, NullLogger.Instance))
+        await using (var redis = await ConnectionMultiplexer.ConnectAsync(TestStackSettings.FromEnvironment().Redis))
         {
-            await redis.ExecuteAsync("PUBLISH", $"{stack.ChannelPrefix}:audience", LegacyAnnouncement("an-instance-from-before", eventId, [RoomName.User(World.Carol).ToString()], Encoding.UTF8.GetBytes(message)));
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal($"{stack.ChannelPrefix}:audience"), LegacyAnnouncement("an-instance-from-before", eventId, [RoomName.User(World.Carol).ToString()], Encoding.UTF8.GetBytes(message)));
         }
 
         var received = await carol.NextAsync();

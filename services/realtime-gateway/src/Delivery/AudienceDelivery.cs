@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 

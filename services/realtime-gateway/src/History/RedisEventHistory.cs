@@ -1,6 +1,6 @@
 using System.Globalization;
 using Roomcast.RealtimeGateway.Backplane;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.History;
 
@@ -16,20 +16,20 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
 
     public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
     {
-        RedisArgument[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body()];
+        RedisValue[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body()];
         if (announcement is not null)
         {
             arguments = [.. arguments, announcement.Channel, announcement.Head];
         }
         var reply = await redis.EvalAsync(
             HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId)], arguments).WaitAsync(cancellationToken);
-        var parts = reply.AsArray();
-        var outcome = parts[1].AsString() switch
+        var parts = (RedisResult[])reply!;
+        var outcome = (string?)parts[1] switch
         {
             "new" => AppendOutcome.New,
             "pending" => AppendOutcome.Pending,
             "delivered" => AppendOutcome.Delivered,
-            var other => throw new RedisProtocolException($"The history append answered an unknown state '{other}'."),
+            var other => throw new RedisException($"The history append answered an unknown state '{other}'."),
         };
         return new HistoryAppend(Number(parts[0]), outcome);
     }
@@ -39,12 +39,12 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        RedisArgument[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisArgument)room)];
-        var reply = (await redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log], arguments).WaitAsync(cancellationToken)).AsArray();
-        var entries = new List<HistoryEntry>((reply.Count - 4) / 2);
-        for (var i = 4; i + 1 < reply.Count; i += 2)
+        RedisValue[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
+        var reply = (RedisResult[])(await redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log], arguments).WaitAsync(cancellationToken))!;
+        var entries = new List<HistoryEntry>((reply.Length - 4) / 2);
+        for (var i = 4; i + 1 < reply.Length; i += 2)
         {
-            var member = reply[i].AsString()!;
+            var member = (string)reply[i]!;
             // The member starts with the append time (for trimming by age), then '|', then the entry.
             entries.Add(HistoryEntry.FromBody(Number(reply[i + 1]), member[(member.IndexOf('|', StringComparison.Ordinal) + 1)..]));
         }
@@ -54,5 +54,5 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
     private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
 
     // Scores come back as text in Redis's double format; seqs stay below 2^53, so they are exact.
-    private static long Number(RedisValue value) => (long)double.Parse(value.AsString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
+    private static long Number(RedisResult value) => (long)double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
@@ -30,7 +30,7 @@ public sealed partial class GroupRoomMoves : IAsyncDisposable
         _redis = redis;
         if (redis is not null)
         {
-            _channel = $"{redis.Channels.Prefix}:membership";
+            _channel = redis.Channels.Membership;
             _subscriptions = new ChannelSubscriptions(redis, logger);
             _subscribed = _subscriptions.SubscribeAsync(_channel, OnMove);
         }
