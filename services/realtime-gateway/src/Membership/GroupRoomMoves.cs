@@ -9,9 +9,10 @@ namespace Roomcast.RealtimeGateway.Membership;
 /// <summary>
 /// Moves every live connection of some users into or out of a <c>group:</c> room: this instance's at
 /// once, and, with the backplane, every other instance's through one small message on
-/// <c>{prefix}:membership</c>. The consumer awaits the move before it delivers the event, and both
-/// messages leave on the backplane's one command connection, so every instance applies the move before
-/// it sees the event. Pub/sub is at most once: an instance cut off from Redis at that moment misses the
+/// <c>{prefix}:membership</c>. The consumer awaits the move before it delivers the event, both
+/// messages leave on the multiplexer's one command connection, and every instance handles what it hears
+/// in publish order (<see cref="SubscriptionDispatch"/>), so every instance applies the move before it
+/// sees the event. Pub/sub is at most once: an instance cut off from Redis at that moment misses the
 /// move, and its connections keep their old group rooms until they reconnect.
 /// </summary>
 public sealed partial class GroupRoomMoves : IAsyncDisposable
