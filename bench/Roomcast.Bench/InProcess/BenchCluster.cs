@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.RealtimeGateway.Backplane;
+using StackExchange.Redis;
 
 namespace Roomcast.Bench.InProcess;
 
@@ -12,12 +13,12 @@ public sealed class BenchHub : Hub;
 
 /// <summary>
 /// N gateway instances in this process, each the gateway's own <see cref="RedisHubLifetimeManager{THub}"/>
-/// with its two connections to the real redis-server, as in separate processes, on one fresh channel prefix.
+/// with a multiplexer of its own on the real redis-server, as in separate processes, on one fresh channel prefix.
 /// </summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly List<(BackplaneRedis Redis, RedisHubLifetimeManager<BenchHub> Manager)> _instances = [];
+    private readonly List<(ConnectionMultiplexer Multiplexer, BackplaneRedis Redis, RedisHubLifetimeManager<BenchHub> Manager)> _instances = [];
 
     private BenchCluster()
     {
@@ -37,11 +38,12 @@ internal sealed class BenchCluster : IAsyncDisposable
             for (var index = 0; index < instances; index++)
             {
                 var options = new BackplaneOptions { Endpoint = endpoint, ChannelPrefix = prefix };
-                var redis = new BackplaneRedis(options, $"bench-{index}", NullLogger<BackplaneRedis>.Instance);
+                var multiplexer = await ConnectionMultiplexer.ConnectAsync(options.RedisConfiguration($"bench-{index}"));
+                var redis = new BackplaneRedis(options, $"bench-{index}", multiplexer, NullLogger<BackplaneRedis>.Instance);
                 await redis.StartAsync(CancellationToken.None);
                 await redis.Connected.WaitAsync(TimeSpan.FromSeconds(20));
                 var manager = new RedisHubLifetimeManager<BenchHub>(redis, new JsonProtocolOnly(), metrics, NullLogger<RedisHubLifetimeManager<BenchHub>>.Instance);
-                cluster._instances.Add((redis, manager));
+                cluster._instances.Add((multiplexer, redis, manager));
             }
         }
         catch
@@ -54,10 +56,11 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (redis, manager) in _instances)
+        foreach (var (multiplexer, redis, manager) in _instances)
         {
             await manager.DisposeAsync();
             await redis.DisposeAsync();
+            await multiplexer.DisposeAsync();
         }
         await _services.DisposeAsync();
     }

@@ -11,7 +11,7 @@ using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Presence;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 using Roomcast.ServiceDefaults.Configuration;
 using Roomcast.ServiceDefaults.Messaging;
 

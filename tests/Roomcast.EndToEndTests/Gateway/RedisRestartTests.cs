@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Roomcast.Contracts.Client;
 using Roomcast.EndToEndTests.Infrastructure;
 using Roomcast.EndToEndTests.SignalR;
-using Roomcast.Redis.Tests.Infrastructure;
+using Roomcast.Gateway.Tests.Infrastructure;
 using Shouldly;
 using Xunit;
 

@@ -6,6 +6,7 @@ using Roomcast.Contracts.Client;
 using Roomcast.EndToEndTests.DocumentsApi;
 using Roomcast.EndToEndTests.Infrastructure;
 using Shouldly;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.EndToEndTests.Gateway;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Roomcast.Gateway.Tests.Infrastructure;
-using Roomcast.Redis;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.Gateway.Tests.Backplane;
@@ -9,12 +9,12 @@ namespace Roomcast.Gateway.Tests.Backplane;
 public sealed class GroupSubscriptionTests : IAsyncLifetime
 {
     private BackplaneCluster _cluster = null!;
-    private RedisConnection _redis = null!;
+    private ConnectionMultiplexer _redis = null!;
 
     public async Task InitializeAsync()
     {
         _cluster = await BackplaneCluster.StartAsync(2, ackTimeout: TimeSpan.FromMilliseconds(500));
-        _redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestRedis.Endpoint });
+        _redis = await TestRedis.ConnectAsync();
     }
 
     public async Task DisposeAsync()
@@ -95,15 +95,15 @@ public sealed class GroupSubscriptionTests : IAsyncLifetime
 
     private async Task<long> SubscribersOfAsync(string group)
     {
-        var reply = await _redis.ExecuteAsync("PUBSUB", "NUMSUB", $"{_cluster.Prefix}:group:{group}");
-        return reply.AsArray()[1].AsInt64();
+        var reply = await _redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"{_cluster.Prefix}:group:{group}");
+        return (long)((RedisResult[])reply!)[1];
     }
 
     private Task<List<string>> GroupChannelsAsync() => ChannelsAsync("group:*");
 
     private async Task<List<string>> ChannelsAsync(string pattern = "*")
     {
-        var reply = await _redis.ExecuteAsync("PUBSUB", "CHANNELS", $"{_cluster.Prefix}:{pattern}");
-        return reply.AsArray().Select(channel => channel.AsString()!).ToList();
+        var reply = await _redis.GetDatabase().ExecuteAsync("PUBSUB", "CHANNELS", $"{_cluster.Prefix}:{pattern}");
+        return ((RedisResult[])reply!).Select(channel => (string)channel!).ToList();
     }
 }

@@ -1,7 +1,6 @@
-using Roomcast.Redis.Tests.Infrastructure;
 using System.Diagnostics;
 using Roomcast.Gateway.Tests.Infrastructure;
-using Roomcast.Redis;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.Gateway.Tests.Backplane;

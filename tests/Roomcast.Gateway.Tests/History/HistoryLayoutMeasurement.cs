@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.History;
-using Roomcast.Redis;
+using StackExchange.Redis;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -21,26 +21,31 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
     private const int Events = 900;
     private const int GroupSize = 1_000;
     private readonly string _prefix = TestRedis.NewPrefix();
-    private RedisConnection _redis = null!;
-    private BackplaneRedis _backplane = null!;
+    private ConnectionMultiplexer _multiplexer = null!;
+    private IDatabase _redis = null!;
+    private TestBackplane _backplane = null!;
 
     public async Task InitializeAsync()
     {
-        _redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestRedis.Endpoint, CommandTimeout = TimeSpan.FromSeconds(30) }, NullLogger.Instance);
-        _backplane = new BackplaneRedis(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix, CommandTimeout = TimeSpan.FromSeconds(30) }, "measurement", NullLogger<BackplaneRedis>.Instance);
-        await _backplane.StartAsync(CancellationToken.None);
-        await _backplane.Connected.WaitAsync(TestRedis.Patience);
+        var options = new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix, CommandTimeout = TimeSpan.FromSeconds(30) };
+        _multiplexer = await TestRedis.ConnectAsync(options, "measurement-direct");
+        _redis = _multiplexer.GetDatabase();
+        _backplane = await TestBackplane.StartAsync(options, "measurement");
     }
 
     public async Task DisposeAsync()
     {
-        var keys = (await _redis.ExecuteAsync("KEYS", $"{_prefix}:*")).AsArray().Select(key => key.AsString()!).ToArray();
+        var keys = new List<RedisKey>();
+        await foreach (var key in _multiplexer.GetServers()[0].KeysAsync(pattern: $"{_prefix}:*"))
+        {
+            keys.Add(key);
+        }
         foreach (var chunk in keys.Chunk(500))
         {
-            await _redis.DelAsync(chunk);
+            await _redis.KeyDeleteAsync(chunk);
         }
         await _backplane.DisposeAsync();
-        await _redis.DisposeAsync();
+        await _multiplexer.DisposeAsync();
     }
 
     [Fact]
@@ -60,7 +65,7 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
         HistoryEntry Entry(int i) => new(0, Guid.NewGuid(), "CHANGED_DOCUMENT", audiences[i], new JsonObject { ["id"] = Guid.NewGuid().ToString(), ["data"] = new JsonObject { ["text"] = text }, ["version"] = 3 });
 
         var options = new EventHistoryOptions { MaxEvents = Events, MaxResumeEvents = Events };
-        var history = new RedisEventHistory(_backplane, options, new SeqHighWater());
+        var history = new RedisEventHistory(_backplane.Redis, options, new SeqHighWater());
         var (lastSeq, _, epoch) = await history.AppendAsync(Entry(0), null, CancellationToken.None);
         var oneLog = await MeasureAsync(async () =>
         {
@@ -87,8 +92,8 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
             var commands = 0;
             for (var i = 1; i < Events; i++)
             {
-                var writes = new List<Task> { _redis.HSetAsync(payloadsKey, i.ToString(), Entry(i).Body()) };
-                writes.AddRange(audiences[i].Select(room => _redis.ZAddAsync(RoomKey(room), i, i.ToString())));
+                var writes = new List<Task> { _redis.HashSetAsync(payloadsKey, i.ToString(), Entry(i).Body()) };
+                writes.AddRange(audiences[i].Select(room => _redis.SortedSetAddAsync(RoomKey(room), i.ToString(), i)));
                 await Task.WhenAll(writes);
                 commands += writes.Count;
             }
@@ -101,12 +106,12 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
             var seqs = new SortedSet<long>();
             foreach (var room in client)
             {
-                foreach (var seq in await _redis.ZRangeByScoreAsync(RoomKey(room), 0, double.PositiveInfinity))
+                foreach (var seq in await _redis.SortedSetRangeByScoreAsync(RoomKey(room), 0, double.PositiveInfinity))
                 {
-                    seqs.Add(seq.AsInt64());
+                    seqs.Add((long)seq);
                 }
             }
-            var fetched = await Task.WhenAll(seqs.Select(seq => _redis.ExecuteAsync("HGET", payloadsKey, seq.ToString())));
+            var fetched = await Task.WhenAll(seqs.Select(seq => _redis.HashGetAsync(payloadsKey, seq.ToString())));
             return fetched.Length;
         });
 
@@ -121,7 +126,7 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
     private async Task<long> MemoryAsync(IEnumerable<string> keys)
     {
         var sizes = await Task.WhenAll(keys.Select(key => _redis.ExecuteAsync("MEMORY", "USAGE", key)));
-        return sizes.Where(size => !size.IsNull).Sum(size => size.AsInt64());
+        return sizes.Where(size => !size.IsNull).Sum(size => (long)size);
     }
 
     private static async Task<(int Result, TimeSpan Elapsed)> MeasureAsync(Func<Task<int>> work)

@@ -2,13 +2,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.History;
-using Roomcast.Redis;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.Gateway.Tests.History;
 
 /// <summary>
-/// The history in a real redis-server, shared by two instances (two connections with the same prefix):
+/// The history in a real redis-server, shared by two instances (two multiplexers with the same prefix):
 /// one seq sequence for both, a copy of an event recognised whichever instance sees it, trimming and
 /// a history that lost its data.
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
 {
     private static readonly HashSet<string> Everyone = new(["all"], StringComparer.Ordinal);
     private readonly string _prefix = TestRedis.NewPrefix();
-    private readonly List<BackplaneRedis> _connections = [];
+    private readonly List<TestBackplane> _connections = [];
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -109,10 +109,10 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     {
         var history = await InstanceAsync(new EventHistoryOptions());
         var before = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "before"), null, CancellationToken.None);
-        await using (var redis = await RedisConnection.ConnectAsync(new RedisOptions { Endpoint = TestRedis.Endpoint }, NullLogger.Instance))
+        await using (var redis = await TestRedis.ConnectAsync())
         {
             var keys = new HistoryKeys(_prefix);
-            await redis.DelAsync(keys.Head, keys.Floor, keys.Log);
+            await redis.GetDatabase().KeyDeleteAsync([keys.Head, keys.Floor, keys.Log]);
         }
         await Task.Delay(TimeSpan.FromMilliseconds(5)); // a new millisecond: the new numbering starts above the old one
 
@@ -128,9 +128,9 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     {
         var a = await InstanceAsync(new EventHistoryOptions());
         var b = await InstanceAsync(new EventHistoryOptions());
-        var listener = _connections[^1];
+        var listener = _connections[^1].Redis;
         var heard = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
-        await using var subscription = await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.Writer.TryWrite(frame.ToArray()));
+        await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.Writer.TryWrite(frame.ToArray()));
         var announcement = new HistoryAnnouncement(listener.Channels.Audience, BackplaneFraming.AnnouncementHead("instance-a", "connection-7"));
         var eventId = Guid.NewGuid();
 
@@ -163,13 +163,13 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     public async Task AHistoryThatWentBackNumbersAboveEverySeqItGaveInANewEpochAndOlderPositionsReload()
     {
         var history = await InstanceAsync(new EventHistoryOptions());
-        var redis = _connections[^1];
+        var redis = _connections[^1].Redis;
         var kept = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "kept"), null, CancellationToken.None);
         var lost = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "lost"), null, CancellationToken.None);
         // As Redis restored from a snapshot taken after "kept", or a replica promoted before it had "lost", would be.
         var keys = new HistoryKeys(_prefix);
         await redis.EvalAsync(
-            new RedisScript("redis.call('SET', KEYS[1], ARGV[1]) redis.call('ZREMRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf') return 1"),
+            "redis.call('SET', KEYS[1], ARGV[1]) redis.call('ZREMRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf') return 1",
             [keys.Head, keys.Log], [kept.Seq]);
 
         var after = await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "after"), null, CancellationToken.None);
@@ -192,9 +192,9 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
     public async Task AnAppendWithoutAnAnnouncementPublishesNothing()
     {
         var history = await InstanceAsync(new EventHistoryOptions());
-        var listener = _connections[^1];
+        var listener = _connections[^1].Redis;
         var heard = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
-        await using var subscription = await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.Writer.TryWrite(frame.ToArray()));
+        await listener.SubscribeAsync(listener.Channels.Audience, (_, frame) => heard.Writer.TryWrite(frame.ToArray()));
         var fence = new HistoryAnnouncement(listener.Channels.Audience, BackplaneFraming.AnnouncementHead("fence", null));
 
         await history.AppendAsync(EventResumeTests.Entry(Guid.NewGuid(), ["all"], "quiet"), null, CancellationToken.None);
@@ -216,10 +216,8 @@ public sealed class RedisEventHistoryTests : IAsyncLifetime
 
     private async Task<RedisEventHistory> InstanceAsync(EventHistoryOptions options)
     {
-        var redis = new BackplaneRedis(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}", NullLogger<BackplaneRedis>.Instance);
-        _connections.Add(redis);
-        await redis.StartAsync(CancellationToken.None);
-        await redis.Connected.WaitAsync(TestRedis.Patience);
-        return new RedisEventHistory(redis, options, new SeqHighWater());
+        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
+        _connections.Add(backplane);
+        return new RedisEventHistory(backplane.Redis, options, new SeqHighWater());
     }
 }

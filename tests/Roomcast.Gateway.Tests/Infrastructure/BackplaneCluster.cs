@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.RealtimeGateway.Backplane;
+using StackExchange.Redis;
 
 namespace Roomcast.Gateway.Tests.Infrastructure;
 
@@ -11,7 +12,7 @@ public sealed class TestHub : Hub;
 
 /// <summary>
 /// Several gateway instances in one process: each a <see cref="RedisHubLifetimeManager{THub}"/> with
-/// connections to Redis of its own, as in separate processes, sharing one channel prefix.
+/// a multiplexer of its own, as in separate processes, sharing one channel prefix.
 /// </summary>
 public sealed class BackplaneCluster : IAsyncDisposable
 {
@@ -70,20 +71,20 @@ public sealed class BackplaneCluster : IAsyncDisposable
             CommandTimeout = TimeSpan.FromSeconds(2),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(300),
         };
-        var redis = new BackplaneRedis(options, $"test-{_instances.Count}-{Guid.NewGuid():N}", NullLogger<BackplaneRedis>.Instance);
+        var serverName = $"test-{_instances.Count}-{Guid.NewGuid():N}";
+        var multiplexer = await TestRedis.ConnectAsync(options, serverName);
+        var redis = new BackplaneRedis(options, serverName, multiplexer, NullLogger<BackplaneRedis>.Instance);
         await redis.StartAsync(CancellationToken.None);
         await redis.Connected.WaitAsync(TestRedis.Patience);
         var manager = new RedisHubLifetimeManager<TestHub>(redis, new JsonOnlyProtocols(), Metrics, NullLogger<RedisHubLifetimeManager<TestHub>>.Instance);
-        _instances.Add(new Instance(redis, manager));
+        _instances.Add(new Instance(multiplexer, redis, manager));
         return manager;
     }
 
     /// <summary>Stops instance <paramref name="index"/> as if its process died: its connections to Redis close.</summary>
     public async Task StopInstanceAsync(int index)
     {
-        var instance = _instances[index];
-        await instance.Manager.DisposeAsync();
-        await instance.Redis.DisposeAsync();
+        await _instances[index].DisposeAsync();
     }
 
     /// <summary>A new connection on instance <paramref name="index"/>, registered as SignalR does on connect.</summary>
@@ -98,11 +99,18 @@ public sealed class BackplaneCluster : IAsyncDisposable
     {
         foreach (var instance in _instances)
         {
-            await instance.Manager.DisposeAsync();
-            await instance.Redis.DisposeAsync();
+            await instance.DisposeAsync();
         }
         await _services.DisposeAsync();
     }
 
-    private sealed record Instance(BackplaneRedis Redis, RedisHubLifetimeManager<TestHub> Manager);
+    private sealed record Instance(ConnectionMultiplexer Multiplexer, BackplaneRedis Redis, RedisHubLifetimeManager<TestHub> Manager)
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Manager.DisposeAsync();
+            await Redis.DisposeAsync();
+            await Multiplexer.DisposeAsync();
+        }
+    }
 }

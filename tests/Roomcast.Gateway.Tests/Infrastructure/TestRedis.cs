@@ -1,3 +1,6 @@
+using Roomcast.RealtimeGateway.Backplane;
+using StackExchange.Redis;
+
 namespace Roomcast.Gateway.Tests.Infrastructure;
 
 /// <summary>
@@ -15,6 +18,13 @@ internal static class TestRedis
             : throw new InvalidOperationException(
                 "ROOMCAST_REDIS is not set. The gateway backplane tests run against a real redis-server: run them with the README's " +
                 "test command (scripts/test.sh), or export the settings printed by `scripts/stack.sh start test`.");
+
+    /// <summary>A multiplexer of its own, as a gateway process has, configured as the gateway configures it.</summary>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(BackplaneOptions options, string serverName) =>
+        await ConnectionMultiplexer.ConnectAsync(options.RedisConfiguration(serverName));
+
+    /// <summary>A plain multiplexer, for a test that looks at Redis itself.</summary>
+    public static async Task<ConnectionMultiplexer> ConnectAsync() => await ConnectionMultiplexer.ConnectAsync(Endpoint);
 
     /// <summary>Channels of one test class start with their own random prefix, so classes running in parallel never meet.</summary>
     public static string NewPrefix() => $"roomcast-gateway-tests-{Guid.NewGuid():N}";

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Membership;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.Gateway.Tests.Membership;
@@ -161,22 +161,20 @@ public sealed class InMemoryMembershipProjectionTests : MembershipProjectionSpec
 /// <summary>The same rules in the real Redis, each test class under a prefix of its own.</summary>
 public sealed class RedisMembershipProjectionTests : MembershipProjectionSpecification
 {
-    private RedisMembershipProjection? _projection;
+    private ConnectionMultiplexer? _redis;
 
-    protected override Task<IMembershipProjection> CreateAsync()
+    protected override async Task<IMembershipProjection> CreateAsync()
     {
-        _projection = new RedisMembershipProjection(
-            new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = TestRedis.NewPrefix() },
-            "membership-tests",
-            NullLogger<RedisMembershipProjection>.Instance);
-        return Task.FromResult<IMembershipProjection>(_projection);
+        var options = new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = TestRedis.NewPrefix() };
+        _redis = await TestRedis.ConnectAsync(options, "membership-tests");
+        return new RedisMembershipProjection(_redis, options);
     }
 
     public override async Task DisposeAsync()
     {
-        if (_projection is not null)
+        if (_redis is not null)
         {
-            await _projection.DisposeAsync();
+            await _redis.DisposeAsync();
         }
     }
 
@@ -185,8 +183,10 @@ public sealed class RedisMembershipProjectionTests : MembershipProjectionSpecifi
     {
         var prefix = TestRedis.NewPrefix();
         var options = new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = prefix };
-        await using var writer = new RedisMembershipProjection(options, "instance-a", NullLogger<RedisMembershipProjection>.Instance);
-        await using var reader = new RedisMembershipProjection(options, "instance-b", NullLogger<RedisMembershipProjection>.Instance);
+        await using var instanceA = await TestRedis.ConnectAsync(options, "instance-a");
+        await using var instanceB = await TestRedis.ConnectAsync(options, "instance-b");
+        var writer = new RedisMembershipProjection(instanceA, options);
+        var reader = new RedisMembershipProjection(instanceB, options);
         var group = Guid.NewGuid();
         var user = Guid.NewGuid();
 

@@ -4,7 +4,7 @@ using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Access;
 
@@ -39,7 +39,7 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         _redis = redis;
         if (redis is not null)
         {
-            _channel = $"{redis.Channels.Prefix}:internal:root-access";
+            _channel = redis.Channels.RootAccess;
             _subscriptions = new ChannelSubscriptions(redis, logger);
             Subscribed = _subscriptions.SubscribeAsync(_channel, OnMessage);
         }

@@ -21,6 +21,12 @@ public sealed class BackplaneChannels(string prefix)
     /// <summary>Roomcast audiences: a list of rooms that each instance resolves against its own connections.</summary>
     public string Audience { get; } = $"{prefix}:audience";
 
+    /// <summary>Group room moves of live connections (<c>GroupRoomMoves</c>); applied before the announcements that follow them.</summary>
+    public string Membership { get; } = $"{prefix}:membership";
+
+    /// <summary>Root access that may have gone (<c>RootAccessChanges</c>); applied before the announcements that follow them.</summary>
+    public string RootAccess { get; } = $"{prefix}:internal:root-access";
+
     public string Prefix { get; } = prefix;
 
     public string Group(string groupName) => $"{Prefix}:group:{groupName}";

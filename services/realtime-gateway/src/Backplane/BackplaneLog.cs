@@ -6,11 +6,11 @@ internal static partial class BackplaneLog
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Backplane of instance {ServerName} connected to Redis at {Endpoint} (channel prefix {ChannelPrefix})")]
     public static partial void Connected(this ILogger logger, string serverName, string endpoint, string channelPrefix);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Backplane could not reach Redis at {Endpoint} ({Reason}); next attempt in {Delay}. Local delivery goes on; cross-instance sends fail until then")]
-    public static partial void ConnectFailed(this ILogger logger, string endpoint, string reason, TimeSpan delay);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Backplane could not reach Redis at {Endpoint} ({Reason}); it keeps trying in the background. Local delivery goes on; cross-instance sends fail until then")]
+    public static partial void ConnectFailed(this ILogger logger, string endpoint, string reason);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Backplane lost Redis ({Reason}): local delivery goes on, cross-instance sends fail fast until it is back")]
-    public static partial void Lost(this ILogger logger, string? reason);
+    public static partial void Lost(this ILogger logger, string reason);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Backplane reached Redis again; cross-instance delivery resumes")]
     public static partial void Restored(this ILogger logger);

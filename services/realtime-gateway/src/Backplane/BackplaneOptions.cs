@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
 
@@ -11,14 +11,17 @@ public sealed class BackplaneOptions
 {
     public const string Section = "Redis";
 
-    /// <summary><c>host:port</c> of Redis.</summary>
+    /// <summary>
+    /// A StackExchange.Redis configuration string: a bare <c>host:port</c>, or endpoints with options,
+    /// e.g. <c>redis-a:6379,redis-b:6379,password=…,ssl=true,serviceName=mymaster</c> (Sentinel).
+    /// </summary>
     [Required]
     public string Endpoint { get; set; } = "";
 
-    /// <summary>ACL user, with <see cref="Password"/>; never logged.</summary>
+    /// <summary>ACL user, with <see cref="Password"/>; never logged. Overrides <c>user=</c> of <see cref="Endpoint"/>.</summary>
     public string? User { get; set; }
 
-    /// <summary>Sent with <c>AUTH</c> on every (re)connect; never logged.</summary>
+    /// <summary>Sent with <c>AUTH</c> on every (re)connect; never logged. Overrides <c>password=</c> of <see cref="Endpoint"/>.</summary>
     public string? Password { get; set; }
 
     /// <summary>Starts every channel name, so several deployments can share one Redis.</summary>
@@ -30,7 +33,7 @@ public sealed class BackplaneOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long one command (a publish) may wait for Redis's reply.</summary>
+    /// <summary>How long connecting, and one command (a publish, a script), may wait for Redis.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -38,15 +41,37 @@ public sealed class BackplaneOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    internal RedisOptions ClientOptions(string clientName) => new()
+    /// <summary>The endpoints and options of <see cref="Endpoint"/> without the password, for logs and health answers.</summary>
+    public string EndpointForLogs => ConfigurationOptions.Parse(Endpoint).ToString(includePassword: false);
+
+    /// <summary>
+    /// The configuration of the one multiplexer of an instance: <see cref="Endpoint"/> as given (password,
+    /// TLS, Sentinel and the rest), and what the gateway needs whatever it says: it starts while Redis is
+    /// away and connects in the background, and a command fails at once while Redis is unreachable
+    /// instead of queueing, so the bus retries the event and local delivery goes on.
+    /// </summary>
+    public ConfigurationOptions RedisConfiguration(string serverName)
     {
-        Endpoint = Endpoint,
-        User = User,
-        Password = Password,
-        ClientName = clientName,
-        CommandTimeout = CommandTimeout,
-        ConnectTimeout = CommandTimeout,
-        ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
-        ReconnectMaxDelay = ReconnectMaxDelay,
-    };
+        var configuration = ConfigurationOptions.Parse(Endpoint);
+        if (User is not null)
+        {
+            configuration.User = User;
+        }
+        if (Password is not null)
+        {
+            configuration.Password = Password;
+        }
+        configuration.ClientName = $"gateway-{serverName}";
+        // Channel names carry ChannelPrefix themselves (BackplaneChannels): the history's script
+        // publishes by name inside Redis, where a client-side prefix would not be added.
+        configuration.ChannelPrefix = default;
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        var timeout = (int)CommandTimeout.TotalMilliseconds;
+        configuration.ConnectTimeout = timeout;
+        configuration.SyncTimeout = timeout;
+        configuration.AsyncTimeout = timeout;
+        configuration.ReconnectRetryPolicy = new ExponentialRetry(50, (int)ReconnectMaxDelay.TotalMilliseconds);
+        return configuration;
+    }
 }

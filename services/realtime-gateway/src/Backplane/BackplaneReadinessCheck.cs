@@ -13,5 +13,5 @@ internal sealed class BackplaneReadinessCheck(BackplaneRedis redis) : IHealthChe
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(redis.AudienceSubscribed.IsCompletedSuccessfully
             ? HealthCheckResult.Healthy("subscribed to the audience channel")
-            : HealthCheckResult.Unhealthy($"not yet subscribed to {redis.Channels.Audience} on Redis {redis.Options.Endpoint}"));
+            : HealthCheckResult.Unhealthy($"not yet subscribed to {redis.Channels.Audience} on Redis {redis.Options.EndpointForLogs}"));
 }

@@ -1,32 +1,40 @@
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
 
 /// <summary>
-/// This instance's two connections to Redis (commands and subscriptions), shared by the lifetime
-/// manager and the audience broadcast. Started with the host; a Redis that is down at start is tried
-/// again in the background with backoff, so the gateway starts and delivers locally meanwhile.
-/// Publishing and subscribing fail at once while Redis is unreachable.
+/// This instance's access to Redis, over its one multiplexer, shared by the lifetime manager, the
+/// audience broadcast, the history, membership, root access and presence. The multiplexer connects in
+/// the background, so the gateway starts and delivers locally while Redis is away; publishing, scripts
+/// and subscribing fail at once while Redis is unreachable.
 /// </summary>
 public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
 {
+    private readonly IConnectionMultiplexer _multiplexer;
+    private readonly ISubscriber _subscriber;
+    private readonly IDatabase _database;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly SubscriptionDispatch _dispatch;
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _audienceSubscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private RedisConnection? _commands;
-    private RedisSubscriber? _subscriber;
-    private Task? _connecting;
+    private int _subscriberUp;
+    private int _disposed;
 
-    public BackplaneRedis(BackplaneOptions options, string serverName, ILogger<BackplaneRedis> logger)
+    public BackplaneRedis(BackplaneOptions options, string serverName, IConnectionMultiplexer multiplexer, ILogger<BackplaneRedis> logger)
     {
         Options = options;
         ServerName = serverName;
         Channels = new BackplaneChannels(options.ChannelPrefix);
+        _multiplexer = multiplexer;
+        _subscriber = multiplexer.GetSubscriber();
+        _database = multiplexer.GetDatabase();
         _logger = logger;
+        _dispatch = new SubscriptionDispatch(logger);
+        multiplexer.ConnectionFailed += OnConnectionFailed;
+        multiplexer.ConnectionRestored += OnConnectionRestored;
     }
 
-    /// <summary>Raised on a background thread when the subscriber is connected: the first time, and after every reconnect.</summary>
+    /// <summary>Raised on a background thread when the subscription connection is up: the first time, and after every reconnect.</summary>
     public event Action? SubscriberConnected;
 
     public BackplaneOptions Options { get; }
@@ -36,10 +44,10 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
 
     public BackplaneChannels Channels { get; }
 
-    /// <summary>The subscriber connection's state; <see cref="RedisConnectionState.Disconnected"/> before the first connection.</summary>
-    public RedisConnectionState SubscriberState => _subscriber?.State ?? RedisConnectionState.Disconnected;
+    /// <summary>Whether the subscription connection is up now.</summary>
+    public bool IsSubscriberConnected => _subscriber.IsConnected();
 
-    /// <summary>Completes once both connections are up the first time.</summary>
+    /// <summary>Completes once Redis is reached the first time.</summary>
     public Task Connected => _connected.Task;
 
     /// <summary>
@@ -48,117 +56,103 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     /// </summary>
     public Task AudienceSubscribed => _audienceSubscribed.Task;
 
-    /// <summary>Starts connecting and waits up to one connect timeout for it; connecting goes on in the background after that.</summary>
+    /// <summary>Waits up to one command timeout for the first connection; connecting goes on in the background after that.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _connecting ??= ConnectUntilDoneAsync(_stopping.Token);
+        // The multiplexer may have connected before this instance listened to its events.
+        if (_subscriber.IsConnected())
+        {
+            OnSubscriberUp();
+        }
         await Task.WhenAny(Connected, Task.Delay(Options.CommandTimeout, cancellationToken)).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<long> PublishAsync(string channel, ReadOnlyMemory<byte> message) => _commands is { } commands
-        ? commands.PublishAsync(channel, message)
-        : Task.FromException<long>(NotConnectedYet());
+    public Task<long> PublishAsync(string channel, ReadOnlyMemory<byte> message) =>
+        _subscriber.PublishAsync(RedisChannel.Literal(channel), message);
 
-    /// <summary>Runs a Lua script on the command connection (the event history keeps its state this way).</summary>
-    public Task<RedisValue> EvalAsync(RedisScript script, IReadOnlyList<string> keys, IReadOnlyList<RedisArgument> arguments) => _commands is { } commands
-        ? commands.EvalAsync(script, keys, arguments)
-        : Task.FromException<RedisValue>(NotConnectedYet());
+    /// <summary>Runs a Lua script (sent by its SHA1, and in full when Redis does not know it yet); the event history keeps its state this way.</summary>
+    public Task<RedisResult> EvalAsync(string script, RedisKey[] keys, RedisValue[] arguments) =>
+        _database.ScriptEvaluateAsync(script, keys, arguments);
 
-    public async Task<RedisSubscription> SubscribeAsync(string channel, Action<string, ReadOnlyMemory<byte>> handler)
+    /// <summary>
+    /// Subscribes <paramref name="channel"/> and completes once Redis confirmed it; <paramref name="handler"/>
+    /// gets its messages one at a time, in publish order across every channel of this instance
+    /// (<see cref="SubscriptionDispatch"/>): keep it quick. The library subscribes again by itself after a
+    /// reconnect. Unsubscribe through the returned queue.
+    /// </summary>
+    public async Task<ChannelMessageQueue> SubscribeAsync(string channel, Action<string, ReadOnlyMemory<byte>> handler)
     {
-        var subscriber = _subscriber ?? throw NotConnectedYet();
-        var subscription = await subscriber.SubscribeAsync(channel, handler).ConfigureAwait(false);
-        if (!_audienceSubscribed.Task.IsCompleted && string.Equals(channel, Channels.Audience, StringComparison.Ordinal))
+        var name = RedisChannel.Literal(channel);
+        ChannelMessageQueue queue;
+        try
+        {
+            queue = await _subscriber.SubscribeAsync(name).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // The library keeps a subscription that failed, with a queue nobody would read: the caller tries again itself.
+            await _subscriber.UnsubscribeAsync(name, handler: null, CommandFlags.FireAndForget).ConfigureAwait(false);
+            throw;
+        }
+        _dispatch.Add(queue, channel, handler);
+        if (channel == Channels.Audience)
         {
             _audienceSubscribed.TrySetResult();
         }
-        return subscription;
+        return queue;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
             return;
         }
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_connecting is not null)
-        {
-            await _connecting.ConfigureAwait(false);
-        }
-        if (_subscriber is not null)
-        {
-            await _subscriber.DisposeAsync().ConfigureAwait(false);
-        }
-        if (_commands is not null)
-        {
-            await _commands.DisposeAsync().ConfigureAwait(false);
-        }
-        _stopping.Dispose();
+        _multiplexer.ConnectionFailed -= OnConnectionFailed;
+        _multiplexer.ConnectionRestored -= OnConnectionRestored;
+        await _dispatch.DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task ConnectUntilDoneAsync(CancellationToken stopping)
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs failure)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (!stopping.IsCancellationRequested)
+        if (failure.ConnectionType != ConnectionType.Subscription)
         {
-            RedisConnection? commands = null;
-            try
-            {
-                commands = await RedisConnection.ConnectAsync(Options.ClientOptions($"gateway-{ServerName}"), _logger, stopping).ConfigureAwait(false);
-                var subscriber = await RedisSubscriber.ConnectAsync(Options.ClientOptions($"gateway-{ServerName}-sub"), _logger, stopping).ConfigureAwait(false);
-                _commands = commands;
-                _subscriber = subscriber;
-                subscriber.StateChanged += OnSubscriberStateChanged;
-                _logger.Connected(ServerName, Options.Endpoint, Options.ChannelPrefix);
-                _connected.TrySetResult();
-                SubscriberConnected?.Invoke();
-                return;
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                if (commands is not null)
-                {
-                    await commands.DisposeAsync().ConfigureAwait(false);
-                }
-                return;
-            }
-            catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
-            {
-                if (commands is not null)
-                {
-                    await commands.DisposeAsync().ConfigureAwait(false);
-                }
-                _logger.ConnectFailed(Options.Endpoint, exception.Message, delay);
-                try
-                {
-                    await Task.Delay(delay, stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.ReconnectMaxDelay.Ticks));
-            }
+            return;
+        }
+        if (Interlocked.Exchange(ref _subscriberUp, 0) == 1)
+        {
+            _logger.Lost(failure.Exception?.Message ?? failure.FailureType.ToString());
+        }
+        else if (!Connected.IsCompleted)
+        {
+            _logger.ConnectFailed(Options.EndpointForLogs, failure.Exception?.Message ?? failure.FailureType.ToString());
         }
     }
 
-    private void OnSubscriberStateChanged(object? sender, RedisConnectionStateChangedEventArgs change)
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs restored)
     {
-        switch (change.State)
+        if (restored.ConnectionType == ConnectionType.Subscription)
         {
-            case RedisConnectionState.Disconnected:
-                _logger.Lost(change.Failure?.Message);
-                break;
-            case RedisConnectionState.Connected:
-                _logger.Restored();
-                SubscriberConnected?.Invoke();
-                break;
+            OnSubscriberUp();
         }
     }
 
-    private static RedisConnectionException NotConnectedYet() =>
-        new("The backplane has not reached Redis yet; it keeps trying in the background.");
+    private void OnSubscriberUp()
+    {
+        if (Interlocked.Exchange(ref _subscriberUp, 1) == 1)
+        {
+            return;
+        }
+        if (_connected.TrySetResult())
+        {
+            _logger.Connected(ServerName, Options.EndpointForLogs, Options.ChannelPrefix);
+        }
+        else
+        {
+            _logger.Restored();
+        }
+        SubscriberConnected?.Invoke();
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.ServiceDefaults.Configuration;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
 
@@ -16,9 +17,18 @@ internal static class BackplaneServices
     {
         builder.AddValidatedOptions<BackplaneOptions>(BackplaneOptions.Section);
         builder.Services.AddSingleton<BackplaneMetrics>();
+        // The one multiplexer of the process: SignalR's own Redis backplane can take it too.
+        builder.Services.AddSingleton<IConnectionMultiplexer>(services =>
+        {
+            var configuration = services.GetRequiredService<IOptions<BackplaneOptions>>().Value
+                .RedisConfiguration(services.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId);
+            configuration.LoggerFactory = services.GetRequiredService<ILoggerFactory>();
+            return ConnectionMultiplexer.Connect(configuration);
+        });
         builder.Services.AddSingleton(services => new BackplaneRedis(
             services.GetRequiredService<IOptions<BackplaneOptions>>().Value,
             services.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId,
+            services.GetRequiredService<IConnectionMultiplexer>(),
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
         builder.Services.AddSingleton<AudienceBroadcast>();

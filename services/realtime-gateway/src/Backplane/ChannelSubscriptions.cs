@@ -1,11 +1,11 @@
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
 
 /// <summary>
 /// The channels this instance wants to hear, and their Redis subscriptions. Wanting a channel never
 /// fails: while Redis is unreachable the subscription stays pending and is made as soon as the
-/// subscriber connects again (the client itself restores the subscriptions it already had).
+/// subscriber connects again (StackExchange.Redis itself restores the subscriptions it already had).
 /// </summary>
 internal sealed class ChannelSubscriptions : IAsyncDisposable
 {
@@ -152,7 +152,7 @@ internal sealed class ChannelSubscriptions : IAsyncDisposable
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             _logger.SubscribePending(channel, exception.Message);
-            if (_redis.SubscriberState == RedisConnectionState.Connected)
+            if (_redis.IsSubscriberConnected)
             {
                 _ = Task.Run(SubscribePendingAsync); // a failure while connected: no reconnect will come to retry it
             }
@@ -160,11 +160,11 @@ internal sealed class ChannelSubscriptions : IAsyncDisposable
         }
     }
 
-    private async Task DisposeQuietlyAsync(string channel, RedisSubscription subscription)
+    private async Task DisposeQuietlyAsync(string channel, ChannelMessageQueue subscription)
     {
         try
         {
-            await subscription.DisposeAsync().ConfigureAwait(false);
+            await subscription.UnsubscribeAsync().ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -176,6 +176,6 @@ internal sealed class ChannelSubscriptions : IAsyncDisposable
     {
         public Action<string, ReadOnlyMemory<byte>> Handler { get; } = handler;
 
-        public RedisSubscription? Subscription { get; set; }
+        public ChannelMessageQueue? Subscription { get; set; }
     }
 }

@@ -4,7 +4,6 @@ using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 

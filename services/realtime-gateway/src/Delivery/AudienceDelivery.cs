@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 

@@ -1,5 +1,3 @@
-using Roomcast.Redis;
-
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
@@ -46,7 +44,7 @@ internal static class HistoryScripts
     /// head followed by <c>{epoch}|{seq}|{entry JSON}</c>: the other instances get it in the order of the
     /// seqs, one round trip after the consumer asked, and an event never has a seq that was not announced.
     /// </summary>
-    public static readonly RedisScript Append = new(Trim + """
+    public const string Append = Trim + """
 
         local function announce(epoch, seq)
           if ARGV[7] then
@@ -86,15 +84,15 @@ internal static class HistoryScripts
         trim(now)
         announce(epoch, seq)
         return {seq, 'new', epoch}
-        """);
+        """;
 
     /// <summary>KEYS: seen; ARGV: seq. Marks the event delivered, keeping its expiry.</summary>
-    public static readonly RedisScript MarkDelivered = new("""
+    public const string MarkDelivered = """
         if redis.call('GET', KEYS[1]) == ARGV[1] .. ':pending' then
           redis.call('SET', KEYS[1], ARGV[1] .. ':delivered', 'KEEPTTL')
         end
         return 1
-        """);
+        """;
 
     /// <summary>
     /// KEYS: head, floor, log, epoch; ARGV: max events, max age ms, after seq, count, then the rooms of the
@@ -104,7 +102,7 @@ internal static class HistoryScripts
     /// room name too), which the caller narrows to the exact audience. Filtering here keeps entries with
     /// large audiences from crossing the network for nothing.
     /// </summary>
-    public static readonly RedisScript ReadAfter = new(Trim + """
+    public const string ReadAfter = Trim + """
 
         trim(now_ms())
         local head = redis.call('GET', KEYS[1]) or '0'
@@ -123,5 +121,5 @@ internal static class HistoryScripts
           end
         end
         return result
-        """);
+        """;
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Roomcast.RealtimeGateway.Backplane;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.History;
 
@@ -17,24 +17,24 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
 
     public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
     {
-        RedisArgument[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body(), highWater.Highest, NewEpoch()];
+        RedisValue[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), Milliseconds(options.DedupeWindow), entry.Body(), highWater.Highest, NewEpoch()];
         if (announcement is not null)
         {
             arguments = [.. arguments, announcement.Channel, announcement.Head];
         }
         var reply = await redis.EvalAsync(
             HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId), _keys.Epoch], arguments).WaitAsync(cancellationToken);
-        var parts = reply.AsArray();
-        var outcome = parts[1].AsString() switch
+        var parts = (RedisResult[])reply!;
+        var outcome = (string?)parts[1] switch
         {
             "new" => AppendOutcome.New,
             "pending" => AppendOutcome.Pending,
             "delivered" => AppendOutcome.Delivered,
-            var other => throw new RedisProtocolException($"The history append answered an unknown state '{other}'."),
+            var other => throw new RedisException($"The history append answered an unknown state '{other}'."),
         };
         var seq = Number(parts[0]);
         highWater.Observe(seq);
-        return new HistoryAppend(seq, outcome, parts[2].AsString()!);
+        return new HistoryAppend(seq, outcome, (string)parts[2]!);
     }
 
     public Task MarkDeliveredAsync(Guid eventId, long seq, CancellationToken cancellationToken) =>
@@ -42,13 +42,13 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        RedisArgument[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisArgument)room)];
-        var reply = (await redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch], arguments).WaitAsync(cancellationToken)).AsArray();
-        var epoch = reply[4].AsString()!;
-        var entries = new List<HistoryEntry>((reply.Count - 5) / 2);
-        for (var i = 5; i + 1 < reply.Count; i += 2)
+        RedisValue[] arguments = [options.MaxEvents, Milliseconds(options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
+        var reply = (RedisResult[])(await redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch], arguments).WaitAsync(cancellationToken))!;
+        var epoch = (string)reply[4]!;
+        var entries = new List<HistoryEntry>((reply.Length - 5) / 2);
+        for (var i = 5; i + 1 < reply.Length; i += 2)
         {
-            var member = reply[i].AsString()!;
+            var member = (string)reply[i]!;
             // The member starts with the append time (for trimming by age), then '|', then the entry.
             entries.Add(HistoryEntry.FromBody(Number(reply[i + 1]), member[(member.IndexOf('|', StringComparison.Ordinal) + 1)..]) with { Epoch = epoch });
         }
@@ -61,5 +61,5 @@ public sealed class RedisEventHistory(BackplaneRedis redis, EventHistoryOptions 
     private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
 
     // Scores come back as text in Redis's double format; seqs stay below 2^53, so they are exact.
-    private static long Number(RedisValue value) => (long)double.Parse(value.AsString()!, NumberStyles.Float, CultureInfo.InvariantCulture);
+    private static long Number(RedisResult value) => (long)double.Parse((string)value!, NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Roomcast.Contracts.Client;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Hubs;
 

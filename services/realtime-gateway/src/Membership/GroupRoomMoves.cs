@@ -2,16 +2,17 @@ using System.Text.Json;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
 /// <summary>
 /// Moves every live connection of some users into or out of a <c>group:</c> room: this instance's at
 /// once, and, with the backplane, every other instance's through one small message on
-/// <c>{prefix}:membership</c>. The consumer awaits the move before it delivers the event, and both
-/// messages leave on the backplane's one command connection, so every instance applies the move before
-/// it sees the event. Pub/sub is at most once: an instance cut off from Redis at that moment misses the
+/// <c>{prefix}:membership</c>. The consumer awaits the move before it delivers the event, both
+/// messages leave on the multiplexer's one command connection, and every instance handles what it hears
+/// in publish order (<see cref="SubscriptionDispatch"/>), so every instance applies the move before it
+/// sees the event. Pub/sub is at most once: an instance cut off from Redis at that moment misses the
 /// move, and its connections keep their old group rooms until they reconnect.
 /// </summary>
 public sealed partial class GroupRoomMoves : IAsyncDisposable
@@ -30,7 +31,7 @@ public sealed partial class GroupRoomMoves : IAsyncDisposable
         _redis = redis;
         if (redis is not null)
         {
-            _channel = $"{redis.Channels.Prefix}:membership";
+            _channel = redis.Channels.Membership;
             _subscriptions = new ChannelSubscriptions(redis, logger);
             _subscribed = _subscriptions.SubscribeAsync(_channel, OnMove);
         }

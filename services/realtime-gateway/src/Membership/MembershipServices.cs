@@ -4,6 +4,7 @@ using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Auth;
 using Roomcast.ServiceDefaults.Configuration;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
@@ -17,9 +18,8 @@ internal static class MembershipServices
         if (backplane)
         {
             services.AddSingleton<IMembershipProjection>(provider => new RedisMembershipProjection(
-                provider.GetRequiredService<IOptions<BackplaneOptions>>().Value,
-                provider.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId,
-                provider.GetRequiredService<ILogger<RedisMembershipProjection>>()));
+                provider.GetRequiredService<IConnectionMultiplexer>(),
+                provider.GetRequiredService<IOptions<BackplaneOptions>>().Value));
             services.AddSingleton(provider => new GroupRoomMoves(
                 provider.GetRequiredService<LocalRooms>(),
                 provider.GetRequiredService<ILogger<GroupRoomMoves>>(),

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
-using Roomcast.Redis;
+using StackExchange.Redis;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Rooms;

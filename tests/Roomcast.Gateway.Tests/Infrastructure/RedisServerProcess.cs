@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Roomcast.Redis.Tests.Infrastructure;
+namespace Roomcast.Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A redis-server of the test's own on a free loopback port, for tests that stall, stop or restart the
@@ -12,7 +12,7 @@ namespace Roomcast.Redis.Tests.Infrastructure;
 /// </summary>
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
-    // Used by the Redis client and the gateway suites alike, so it carries its own patience.
+    // Used by the gateway and the end-to-end suites alike, so it carries its own patience.
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly string? _password;
