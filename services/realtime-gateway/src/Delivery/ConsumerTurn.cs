@@ -46,7 +46,17 @@ public sealed partial class ConsumerTurn(
         }
         if (context.TryGetPayload<ChannelContext>(out var channel) && channel.Channel.IsOpen)
         {
-            await channel.Channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, "Redis is away from this instance", abort: true);
+            try
+            {
+                await channel.Channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, "Redis is away from this instance", abort: true);
+            }
+            catch (Exception exception)
+            {
+                // Several deliveries fail at once when Redis goes: another one's close may have won the
+                // race (the client then throws from its disposed channel). The channel is going either
+                // way, and stopping the endpoint below closes it in any case.
+                LogCloseRaced(exception.GetType().Name, exception.Message);
+            }
         }
         if (Interlocked.Exchange(ref _givenUp, 1) == 1)
         {
@@ -117,6 +127,9 @@ public sealed partial class ConsumerTurn(
     [LoggerMessage(EventId = 202, Level = LogLevel.Warning,
         Message = "Redis is away from this instance ({ExceptionType}: {Reason}); it gives up consuming {Queue}: its unacknowledged events go back to the queue, in order, for another instance")]
     private partial void LogGivenUp(Uri queue, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Closing the event channel while giving up the turn: {ExceptionType}: {Reason}")]
+    private partial void LogCloseRaced(string exceptionType, string reason);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Redis answers this instance again; it consumes {Queue} again (as the active consumer or on standby)")]
     private partial void LogRejoined(Uri queue);
