@@ -44,6 +44,7 @@ internal static class GatewayServices
         builder.Services.AddSingleton<DeliveryTimings>();
         builder.Services.AddHostedService<DeliveryTimingsLog>();
         builder.AddValidatedOptions<DeliveryRetryOptions>(DeliveryRetryOptions.Section);
+        builder.Services.AddSingleton<DeliveryMetrics>();
 
         // With the backplane, one instance consumes each event and the backplane carries it to the
         // others. Without it, every instance consumes every event from a queue of its own and
@@ -52,6 +53,8 @@ internal static class GatewayServices
         if (backplane)
         {
             builder.AddRedisBackplane();
+            builder.AddValidatedOptions<ConsumerTurnOptions>(ConsumerTurnOptions.Section);
+            builder.Services.AddSingleton<ConsumerTurn>();
         }
         else
         {
@@ -92,25 +95,29 @@ internal static class GatewayServices
                     endpoint.ConcurrentMessageLimit = inFlight;
                     endpoint.PrefetchCount = Math.Max(64, 4 * inFlight);
                     endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter(context.GetRequiredService<DeliveryOrder>())));
-                    // Redis away (history or other instances unreachable): keep trying for a while, in
-                    // order; local clients are not sent the event twice (RecentEvents, the history).
-                    endpoint.UseMessageRetry(outage =>
+                    var turn = backplane ? context.GetRequiredService<ConsumerTurn>() : null;
+                    if (turn is not null)
                     {
-                        outage.Handle<RedisException>();
-                        outage.Handle<TimeoutException>();
-                        outage.Exponential(retry.OutageRetryLimit, retry.RetryMinInterval, retry.OutageRetryMaxInterval, retry.RetryMinInterval);
-                    });
-                    // Anything else (a message that cannot be read or handled): a few tries, then the
-                    // error pipe moves it to <queue>_error and the events behind it flow again.
+                        endpoint.ConnectReceiveEndpointObserver(turn);
+                    }
+                    // A message that cannot be read or handled: a few tries, then the error pipe moves it to
+                    // <queue>_error and the events behind it flow again. Redis away from this instance is
+                    // not the message's fault: no retry here, the instance gives up its turn (ConsumerTurn).
                     endpoint.UseMessageRetry(failure =>
                     {
-                        failure.Ignore<RedisException>();
-                        failure.Ignore<TimeoutException>();
+                        if (turn is not null)
+                        {
+                            failure.Ignore<Exception>(ConsumerTurn.IsNotTheMessagesFault);
+                        }
                         failure.Exponential(retry.RetryLimit, retry.RetryMinInterval, retry.RetryMaxInterval, retry.RetryMinInterval);
                     });
                     endpoint.ConfigureError(error =>
                     {
-                        error.UseFilter(new DeadLetterLog(context.GetRequiredService<ILogger<DeadLetterLog>>(), queue));
+                        if (turn is not null)
+                        {
+                            error.UseFilter(new ConsumerTurnFilter(turn));
+                        }
+                        error.UseFilter(new DeadLetterLog(context.GetRequiredService<ILogger<DeadLetterLog>>(), context.GetRequiredService<DeliveryMetrics>(), queue));
                         error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
                         error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
                     });

@@ -80,7 +80,7 @@ public class RoomcastStack : IAsyncLifetime
                 {
                     ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}",
                     ["RoomAccess__DocumentsApiUrl"] = $"http://127.0.0.1:{documentsPort}",
-                }, GatewaySettings))));
+                }, GatewaySettingsOf(instance)))));
         }
         Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", documentsPort,
             Merge(bus, trustIdentity, new()
@@ -122,6 +122,9 @@ public class RoomcastStack : IAsyncLifetime
 
     /// <summary>Settings of every gateway instance (e.g. the Redis backplane).</summary>
     protected virtual Dictionary<string, string> GatewaySettings => [];
+
+    /// <summary>Settings of gateway instance <paramref name="instance"/> (0 starts first); <see cref="GatewaySettings"/> unless a stack sets them apart.</summary>
+    protected virtual Dictionary<string, string> GatewaySettingsOf(int instance) => GatewaySettings;
 
     /// <summary>Settings of documents-api and the gateway, the services that validate identity's tokens.</summary>
     protected virtual Dictionary<string, string> ValidatorSettings => [];

@@ -72,6 +72,9 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     public Task<long> PublishAsync(string channel, ReadOnlyMemory<byte> message) =>
         _subscriber.PublishAsync(RedisChannel.Literal(channel), message);
 
+    /// <summary>Asks Redis for an answer on the command connection; fails while Redis is away, like any command.</summary>
+    public Task PingAsync() => _database.PingAsync();
+
     /// <summary>Runs a Lua script (sent by its SHA1, and in full when Redis does not know it yet); the event history keeps its state this way.</summary>
     public Task<RedisResult> EvalAsync(string script, RedisKey[] keys, RedisValue[] arguments) =>
         _database.ScriptEvaluateAsync(script, keys, arguments);

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Rooms;
-using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 
@@ -16,7 +15,7 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// announces it to the connections of every other instance (<see cref="AudienceBroadcast"/>; one Redis
 /// round trip for both). Then the local connections get it (never twice for the same event id, see
 /// <see cref="RecentEvents"/>), and the history marks it delivered. When the history or the other
-/// instances cannot be reached it throws, so the bus retries the event. Local connections are written
+/// instances cannot be reached it throws, and this instance gives up its consumer turn (<see cref="ConsumerTurn"/>). Local connections are written
 /// through their <see cref="ConnectionOutbox"/>: a slow one never holds up the others or the next event. Several events are in flight at
 /// once; each of these three steps waits until the events delivered before it have taken it
 /// (<see cref="DeliveryTurn"/>), so seqs rise in delivery order and every connection receives in that order.
@@ -46,7 +45,7 @@ public sealed partial class AudienceDelivery(
             appended = await history.AppendAsync(
                 new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0, ""))), announcement, cancellationToken);
         }
-        catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
+        catch (Exception exception) when (announcement is not null && RedisOutage.Is(exception))
         {
             broadcast!.AnnouncementFailed(exception);
             throw;

@@ -3,15 +3,18 @@ using MassTransit;
 namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
-/// First step of the error pipe of the event queue: says, at error level, which message failed every
-/// retry and where it goes (<c>&lt;queue&gt;_error</c>, where it waits for an operator), then hands it
-/// on to MassTransit's fault and error-transport filters.
+/// First step of the error pipe of the event queue for a message that failed every retry: says, at
+/// error level, which message it was and where it goes (<c>&lt;queue&gt;_error</c>, where it waits for an
+/// operator), counts it (<see cref="DeliveryMetrics.DeadLettered"/>), then hands it on to MassTransit's
+/// fault and error-transport filters.
 /// </summary>
-internal sealed partial class DeadLetterLog(ILogger<DeadLetterLog> logger, string queue) : IFilter<ExceptionReceiveContext>
+internal sealed partial class DeadLetterLog(ILogger<DeadLetterLog> logger, DeliveryMetrics metrics, string queue) : IFilter<ExceptionReceiveContext>
 {
     public Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
-        LogDeadLettered(context.GetMessageId()?.ToString() ?? "(none)", queue, $"{queue}_error", context.Exception.GetType().Name, context.Exception.Message);
+        var exceptionType = context.Exception.GetType().Name;
+        LogDeadLettered(context.GetMessageId()?.ToString() ?? "(none)", queue, $"{queue}_error", exceptionType, context.Exception.Message);
+        metrics.DeadLettered(queue, exceptionType);
         return next.Send(context);
     }
 

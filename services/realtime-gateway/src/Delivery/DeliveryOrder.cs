@@ -1,3 +1,8 @@
+using System.Runtime.CompilerServices;
+using MassTransit;
+using MassTransit.RabbitMqTransport;
+using RabbitMQ.Client;
+
 namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
@@ -13,28 +18,43 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// whatever happened (<see cref="DeliveryOrderFilter"/>), so a message no consumer takes or one that
 /// is dead-lettered never holds up the ones behind it. A delivery still unseen after
 /// <see cref="DeliveryOrderOptions.UnseenTimeout"/> is given up on with a warning rather than waited for forever.
+/// When this instance gives up its consumer turn (<see cref="ConsumerTurn"/>) the line is abandoned: no
+/// step is passed on it any more, so nothing behind an unfinished delivery overtakes it before the
+/// channel closes and RabbitMQ puts them all back in the queue, in order.
 /// </remarks>
 public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<DeliveryOrder> logger)
 {
     private static readonly DeliveryStep[] Steps = Enum.GetValues<DeliveryStep>();
     private const int KeptLines = 4;
+    private static readonly ConditionalWeakTable<IChannel, string> ChannelLines = [];
+    private static long _channels;
     private readonly Dictionary<string, Line> _lines = [];
     private readonly Queue<string> _created = new();
     private readonly Lock _gate = new();
 
     /// <summary>The turn of a consumed message; its <c>ReceiveContext</c> must come from RabbitMQ.</summary>
-    public DeliveryTurn TurnOf(MassTransit.ConsumeContext context) =>
-        context.ReceiveContext.TryGetPayload<MassTransit.RabbitMqBasicConsumeContext>(out var basic)
-            ? new DeliveryTurn(this, basic.ConsumerTag, basic.DeliveryTag)
+    public DeliveryTurn TurnOf(ConsumeContext context) =>
+        LineOf(context.ReceiveContext) is { } line
+            ? new DeliveryTurn(this, line.Name, line.Tag)
             : throw new InvalidOperationException("Events are kept in order by their RabbitMQ delivery tag; this message did not come from RabbitMQ.");
+
+    /// <summary>
+    /// The line (channel) and place of a delivery from RabbitMQ, or <c>null</c> for any other. A line is
+    /// named after its channel, not only its consumer tag: MassTransit consumes again under the same
+    /// tag on a new channel, whose delivery tags start again at 1.
+    /// </summary>
+    public static (string Name, ulong Tag)? LineOf(ReceiveContext context) =>
+        context.TryGetPayload<RabbitMqBasicConsumeContext>(out var basic) && context.TryGetPayload<ChannelContext>(out var channel)
+            ? (ChannelLines.GetValue(channel.Channel, _ => $"{basic.ConsumerTag}#{Interlocked.Increment(ref _channels)}"), basic.DeliveryTag)
+            : null;
 
     /// <summary>A delivery's receive has started: the ones behind it wait for it however long it takes.</summary>
     public void Seen(string line, ulong tag)
     {
         lock (_gate)
         {
-            var state = LineOf(line);
-            if (tag > state.Marks.Min())
+            var state = StateOf(line);
+            if (!state.Abandoned && tag > state.Marks.Min())
             {
                 state.Seen.Add(tag);
             }
@@ -46,7 +66,11 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
     {
         lock (_gate)
         {
-            var state = LineOf(line);
+            var state = StateOf(line);
+            if (state.Abandoned)
+            {
+                return;
+            }
             foreach (var step in Steps)
             {
                 state.Pass(tag, step);
@@ -61,7 +85,11 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
         Task waiting;
         lock (_gate)
         {
-            var state = LineOf(line);
+            var state = StateOf(line);
+            if (state.Abandoned)
+            {
+                throw new TurnGivenUpException(line);
+            }
             state.Seen.Add(tag);
             if (state.Marks[(int)step] + 1 >= tag)
             {
@@ -87,7 +115,7 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
             {
                 lock (_gate)
                 {
-                    LineOf(line).Waiters.RemoveAll(waiter => waiter.Turn.Task == waiting);
+                    StateOf(line).Waiters.RemoveAll(waiter => waiter.Turn.Task == waiting);
                 }
                 throw;
             }
@@ -99,9 +127,33 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
     {
         lock (_gate)
         {
-            var state = LineOf(line);
+            var state = StateOf(line);
+            if (state.Abandoned)
+            {
+                return;
+            }
             state.Pass(tag, step);
             state.Release();
+        }
+    }
+
+    /// <summary>
+    /// This instance gives up consuming on <paramref name="line"/>: every delivery waiting for its turn on
+    /// it, and every one that asks later, fails with <see cref="TurnGivenUpException"/>; none takes another step.
+    /// </summary>
+    public void Abandon(string line)
+    {
+        List<Waiter> waiters;
+        lock (_gate)
+        {
+            var state = StateOf(line);
+            state.Abandoned = true;
+            waiters = [.. state.Waiters];
+            state.Waiters.Clear();
+        }
+        foreach (var waiter in waiters)
+        {
+            waiter.Turn.TrySetException(new TurnGivenUpException(line));
         }
     }
 
@@ -109,7 +161,11 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
     {
         lock (_gate)
         {
-            var state = LineOf(line);
+            var state = StateOf(line);
+            if (state.Abandoned)
+            {
+                return;
+            }
             for (var before = state.Marks[(int)step] + 1; before < tag; before++)
             {
                 if (!state.Seen.Contains(before) && !state.Ahead[(int)step].Contains(before))
@@ -125,7 +181,7 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
         }
     }
 
-    private Line LineOf(string name)
+    private Line StateOf(string name)
     {
         if (!_lines.TryGetValue(name, out var line))
         {
@@ -157,6 +213,8 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
         public HashSet<ulong> Seen { get; } = [];
 
         public List<Waiter> Waiters { get; } = [];
+
+        public bool Abandoned { get; set; }
 
         /// <summary>Seen tags up to here are forgotten: every step is past them.</summary>
         private ulong _pruned;
@@ -223,3 +281,10 @@ public readonly record struct DeliveryTurn(DeliveryOrder Order, string Line, ulo
     /// <summary>Before an event moves connections between rooms: every event before it has reached its rooms on every instance.</summary>
     public Task EarlierEventsDeliveredAsync(CancellationToken cancellationToken) => WaitAsync(DeliveryStep.Delivered, cancellationToken);
 }
+
+/// <summary>
+/// The delivery's line was abandoned: this instance gave up its consumer turn, and the delivery goes
+/// back to the queue with its channel, in its place, rather than being handled here or dead-lettered.
+/// </summary>
+public sealed class TurnGivenUpException(string line)
+    : Exception($"This instance gave up consuming on {line}; the delivery goes back to the queue.");

@@ -11,19 +11,20 @@ public sealed class DeliveryOrderFilter(DeliveryOrder order) : IFilter<ReceiveCo
 {
     public async Task Send(ReceiveContext context, IPipe<ReceiveContext> next)
     {
-        if (!context.TryGetPayload<RabbitMqBasicConsumeContext>(out var basic))
+        if (DeliveryOrder.LineOf(context) is not { } place)
         {
             await next.Send(context);
             return;
         }
-        order.Seen(basic.ConsumerTag, basic.DeliveryTag);
+        var (line, tag) = place;
+        order.Seen(line, tag);
         try
         {
             await next.Send(context);
         }
         finally
         {
-            order.Finished(basic.ConsumerTag, basic.DeliveryTag);
+            order.Finished(line, tag);
         }
     }
 

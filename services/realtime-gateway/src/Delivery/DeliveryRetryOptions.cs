@@ -3,16 +3,15 @@ using System.ComponentModel.DataAnnotations;
 namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
-/// Section <c>Delivery</c>: how the event consumers retry. An event that fails because Redis is away
-/// (history or backplane) is retried for longer, to ride out an outage; any other failure (a message
-/// that cannot be read or handled) is retried a few times and then moved to <c>&lt;queue&gt;_error</c>,
-/// so the events behind it flow again.
+/// Section <c>Delivery</c>: how the event consumers retry a message that cannot be read or handled: a
+/// few times, then it is moved to <c>&lt;queue&gt;_error</c>, so the events behind it flow again. Redis
+/// away from the consuming instance is not retried here (<see cref="ConsumerTurn"/>).
 /// </summary>
 public sealed class DeliveryRetryOptions
 {
     public const string Section = "Delivery";
 
-    /// <summary>Retries of an event that failed for any reason but Redis being unreachable.</summary>
+    /// <summary>Retries of an event that failed for any reason but Redis being away.</summary>
     [Range(0, 20)]
     public int RetryLimit { get; set; } = 5;
 
@@ -21,11 +20,4 @@ public sealed class DeliveryRetryOptions
 
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Retries while Redis is unreachable; with the maximum interval, about how long an outage is ridden out before the event is dead-lettered.</summary>
-    [Range(0, 1000)]
-    public int OutageRetryLimit { get; set; } = 40;
-
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
-    public TimeSpan OutageRetryMaxInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

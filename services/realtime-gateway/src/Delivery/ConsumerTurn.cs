@@ -1,0 +1,139 @@
+using MassTransit;
+using MassTransit.RabbitMqTransport;
+using Microsoft.Extensions.Options;
+using Roomcast.RealtimeGateway.Backplane;
+
+namespace Roomcast.RealtimeGateway.Delivery;
+
+/// <summary>
+/// This instance's turn on the shared event queue (RabbitMQ single active consumer). When Redis is away
+/// from this instance, no event can get its seq here, while another instance may reach Redis fine: this
+/// instance gives up its turn, so RabbitMQ hands the queue to the next instance, and takes it again once
+/// Redis has answered it for <see cref="ConsumerTurnOptions.RejoinAfter"/>. If no instance reaches
+/// Redis, the events wait on the bus.
+/// </summary>
+/// <remarks>
+/// Giving up closes the endpoint's channel before anything else: RabbitMQ then puts every delivery this
+/// instance has not acknowledged back in the queue, in its place, and activates the next consumer in the
+/// same step. Stopping the endpoint first would cancel the consumer while those deliveries are still out,
+/// and the next consumer would start past them, out of order. The line of the channel is abandoned
+/// first (<see cref="DeliveryOrder.Abandon"/>), so no delivery behind the failed one takes another step;
+/// one that already has its seq keeps it when it comes again (the history knows its event id). Then the
+/// endpoint is stopped (<see cref="IReceiveEndpoint.Stop"/>), so MassTransit does not consume again on a
+/// new channel, and started again (<see cref="IReceiveEndpoint.Start"/>) to rejoin — the mechanism of
+/// MassTransit's own kill switch, which gets the endpoint the same way, from <see cref="Ready"/>.
+/// </remarks>
+public sealed partial class ConsumerTurn(
+    BackplaneRedis redis,
+    DeliveryOrder order,
+    DeliveryMetrics metrics,
+    IOptions<ConsumerTurnOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<ConsumerTurn> logger) : IReceiveEndpointObserver
+{
+    private IReceiveEndpoint? _endpoint;
+    private int _givenUp;
+
+    /// <summary>A failure that says nothing about the message: Redis is away, or this instance gave up its turn while the delivery waited.</summary>
+    public static bool IsNotTheMessagesFault(Exception exception) => RedisOutage.Is(exception) || exception is TurnGivenUpException;
+
+    /// <summary>Gives up this instance's turn because of <paramref name="failure"/> of the delivery in <paramref name="context"/>; the channel is closed when this returns.</summary>
+    public async Task GiveUpAsync(ReceiveContext context, Exception failure)
+    {
+        if (DeliveryOrder.LineOf(context) is { } place)
+        {
+            order.Abandon(place.Name);
+        }
+        if (context.TryGetPayload<ChannelContext>(out var channel) && channel.Channel.IsOpen)
+        {
+            try
+            {
+                await channel.Channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, "Redis is away from this instance", abort: true);
+            }
+            catch (Exception exception)
+            {
+                // Several deliveries fail at once when Redis goes: another one's close may have won the
+                // race (the client then throws from its disposed channel). The channel is going either
+                // way, and stopping the endpoint below closes it in any case.
+                LogCloseRaced(exception.GetType().Name, exception.Message);
+            }
+        }
+        if (Interlocked.Exchange(ref _givenUp, 1) == 1)
+        {
+            return;
+        }
+        metrics.TurnGivenUp();
+        LogGivenUp(context.InputAddress, failure.GetType().Name, failure.Message);
+        _ = Task.Run(StandByUntilRedisAnswersAsync);
+    }
+
+    public Task Ready(ReceiveEndpointReady ready)
+    {
+        _endpoint = ready.ReceiveEndpoint;
+        return Task.CompletedTask;
+    }
+
+    public Task Stopping(ReceiveEndpointStopping stopping) => Task.CompletedTask;
+
+    public Task Completed(ReceiveEndpointCompleted completed) => Task.CompletedTask;
+
+    public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
+
+    private async Task StandByUntilRedisAnswersAsync()
+    {
+        var stopping = lifetime.ApplicationStopping;
+        try
+        {
+            var endpoint = _endpoint ?? throw new InvalidOperationException("The event endpoint failed a delivery before it was ready.");
+            await endpoint.Stop(stopping);
+            var settings = options.Value;
+            var answeringSince = (DateTimeOffset?)null;
+            while (answeringSince is null || DateTimeOffset.UtcNow - answeringSince < settings.RejoinAfter)
+            {
+                await Task.Delay(settings.RedisProbeInterval, stopping);
+                answeringSince = await AnswersAsync() ? answeringSince ?? DateTimeOffset.UtcNow : null;
+            }
+            await endpoint.Start(stopping).Ready.WaitAsync(stopping);
+            Interlocked.Exchange(ref _givenUp, 0);
+            LogRejoined(endpoint.InputAddress);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            LogRejoinFailed(exception);
+        }
+    }
+
+    /// <summary>Both of this instance's Redis connections work: the subscriber is connected and a command is answered.</summary>
+    private async Task<bool> AnswersAsync()
+    {
+        if (!redis.IsSubscriberConnected)
+        {
+            return false;
+        }
+        try
+        {
+            await redis.PingAsync();
+            return true;
+        }
+        catch (Exception exception) when (RedisOutage.Is(exception))
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning,
+        Message = "Redis is away from this instance ({ExceptionType}: {Reason}); it gives up consuming {Queue}: its unacknowledged events go back to the queue, in order, for another instance")]
+    private partial void LogGivenUp(Uri queue, string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Closing the event channel while giving up the turn: {ExceptionType}: {Reason}")]
+    private partial void LogCloseRaced(string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Redis answers this instance again; it consumes {Queue} again (as the active consumer or on standby)")]
+    private partial void LogRejoined(Uri queue);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "This instance could not take its consumer turn again; it consumes no events until it is restarted")]
+    private partial void LogRejoinFailed(Exception exception);
+}
