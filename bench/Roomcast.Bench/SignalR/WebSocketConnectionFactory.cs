@@ -8,7 +8,8 @@ namespace Roomcast.Bench.SignalR;
 /// <summary>
 /// An <see cref="IConnectionFactory"/> for <c>HubConnectionBuilder</c> that speaks SignalR's
 /// negotiate + WebSockets protocol itself: the benchmarks' lean stand-in for
-/// <c>Microsoft.AspNetCore.Http.Connections.Client</c>. The latency and idle figures in BENCHMARKS.md were
+/// <c>Microsoft.AspNetCore.Http.Connections.Client</c> (the end-to-end tests use that, through
+/// <c>Microsoft.AspNetCore.SignalR.Client</c>). The latency and idle figures in BENCHMARKS.md were
 /// measured through this factory; changing the client changes the driver's share of the CPU.
 /// </summary>
 /// <param name="accessTokenProvider">
