@@ -8,7 +8,7 @@ using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
 using Roomcast.Bench.Idle;
 using Roomcast.Bench.InProcess;
-using Roomcast.EndToEndTests.SignalR;
+using Roomcast.Bench.SignalR;
 
 namespace Roomcast.Bench;
 
@@ -141,7 +141,7 @@ public static class BackplaneBench
             await Parallel.ForAsync(0, connections, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (index, token) =>
             {
                 var inbox = received[index] = new long[total];
-                var hub = TestHubConnections.Build(new Uri(gateways[index % gateways.Length], HubPath), readerToken);
+                var hub = BenchHubConnections.Build(new Uri(gateways[index % gateways.Length], HubPath), readerToken);
                 // A busy 2-core machine may delay the server's pings; don't let the client give up on it.
                 hub.ServerTimeout = TimeSpan.FromMinutes(2);
                 hub.On<ChangedDocumentPayload>(ChangedDocument, payload =>

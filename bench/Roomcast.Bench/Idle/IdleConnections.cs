@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.SignalR.Client;
-using Roomcast.EndToEndTests.SignalR;
+using Roomcast.Bench.SignalR;
 
 namespace Roomcast.Bench.Idle;
 
@@ -159,7 +159,7 @@ internal static class IdleConnections
         {
             for (var attempt = 1; ; attempt++)
             {
-                var hub = TestHubConnections.Build(new Uri(server, HubPath), token);
+                var hub = BenchHubConnections.Build(new Uri(server, HubPath), token);
                 hub.ServerTimeout = TimeSpan.FromMinutes(2);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
                 timeout.CancelAfter(TimeSpan.FromSeconds(120));

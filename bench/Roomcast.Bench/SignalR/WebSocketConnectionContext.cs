@@ -4,7 +4,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Roomcast.EndToEndTests.SignalR;
+namespace Roomcast.Bench.SignalR;
 
 /// <summary>
 /// A connected SignalR WebSocket exposed as a <see cref="ConnectionContext"/>: two pumps move bytes
