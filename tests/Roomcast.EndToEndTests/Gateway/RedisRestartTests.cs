@@ -61,8 +61,8 @@ public sealed class RedisRestartTests(RestartableRedisStack stack) : IClassFixtu
     {
         // Gateway 0 started first, so it holds the shared queue's single active consumer: it consumes every event.
         var token = await stack.LoginAsync(World.Carol);
-        await using var onConsumer = await ResumingClient.ConnectAsync(stack.HubUrlOf(0), token);
-        await using var onOther = await ResumingClient.ConnectAsync(stack.HubUrlOf(1), token);
+        await using var onConsumer = await ResumingClient.ConnectAsync("carol on the consuming instance", stack.HubUrlOf(0), token);
+        await using var onOther = await ResumingClient.ConnectAsync("carol on the other instance", stack.HubUrlOf(1), token);
         ResumingClient[] clients = [onConsumer, onOther];
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
         var sent = new List<string>();

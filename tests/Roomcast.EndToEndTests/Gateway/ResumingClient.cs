@@ -15,6 +15,7 @@ internal sealed class ResumingClient : IAsyncDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    private readonly string _name;
     private readonly Uri _hubUrl;
     private readonly string _token;
     private readonly Lock _gate = new();
@@ -28,8 +29,9 @@ internal sealed class ResumingClient : IAsyncDisposable
     private Task _reconnecting = Task.CompletedTask;
     private int _reloads;
 
-    private ResumingClient(Uri hubUrl, string token)
+    private ResumingClient(string name, Uri hubUrl, string token)
     {
+        _name = name;
         _hubUrl = hubUrl;
         _token = token;
     }
@@ -61,9 +63,9 @@ internal sealed class ResumingClient : IAsyncDisposable
     /// <summary>How many resumes answered reload.</summary>
     public int Reloads => Volatile.Read(ref _reloads);
 
-    public static async Task<ResumingClient> ConnectAsync(Uri hubUrl, string token)
+    public static async Task<ResumingClient> ConnectAsync(string name, Uri hubUrl, string token)
     {
-        var client = new ResumingClient(hubUrl, token);
+        var client = new ResumingClient(name, hubUrl, token);
         await client.StartConnectionAsync(resume: false);
         return client;
     }
@@ -81,7 +83,7 @@ internal sealed class ResumingClient : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 throw new TimeoutException(
-                    $"No change \"{text}\" within {Patience.TotalSeconds} s; applied: {string.Join(", ", Changes.Select(change => change.Text))}; " +
+                    $"{_name}: no change \"{text}\" within {Patience.TotalSeconds} s; applied: {string.Join(", ", Changes.Select(change => change.Text))}; " +
                     $"closes: {string.Join(" | ", CloseErrors)}{Environment.NewLine}{diagnostics()}");
             }
         }

@@ -47,10 +47,10 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     /// keeps nothing for a subscriber that is away.
     /// </summary>
     /// <remarks>
-    /// StackExchange.Redis raises <c>ConnectionRestored</c> for each new physical subscription
-    /// connection, so this covers <c>CLIENT KILL TYPE pubsub</c>, a redis-server restart and a failover
-    /// alike (both are tested in <c>BackplaneGapTests</c>); it re-sends the subscriptions it had before
-    /// it raises the event.
+    /// StackExchange.Redis raises <c>ConnectionRestored</c> for every new physical subscription
+    /// connection (the first one too), so this covers <c>CLIENT KILL TYPE pubsub</c>, a redis-server
+    /// restart (both tested in <c>BackplaneGapTests</c>) and a failover to another endpoint alike; it
+    /// sends the subscriptions it had again before it raises the event.
     /// </remarks>
     public event Action<TimeSpan>? SubscriberReconnected;
 
