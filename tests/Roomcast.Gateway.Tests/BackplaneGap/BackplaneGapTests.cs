@@ -21,13 +21,14 @@ namespace Roomcast.Gateway.Tests.BackplaneGap;
 /// One instance, subscribed to the audience channel on a redis-server of the test's own, with local
 /// connections: the test cuts its subscription connection (<c>CLIENT KILL TYPE pubsub</c>) or restarts
 /// the server, and once the subscription is back every local connection is told to reconnect and
-/// resume; none is on the first connect.
+/// resume, and its cached root-access answers are asked again; none is told on the first connect.
 /// </summary>
 public sealed class BackplaneGapTests : IAsyncLifetime
 {
     private const string ServerName = "gap-tests";
 
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().AddHttpClient().BuildServiceProvider();
+    private readonly CountingDocumentsApi _documentsApi = new();
+    private readonly ServiceProvider _services;
     private readonly MeterListener _gapListener = new();
     private long _gaps;
     private RedisServerProcess _server = null!;
@@ -36,6 +37,15 @@ public sealed class BackplaneGapTests : IAsyncLifetime
     private BackplaneGapRecovery? _recovery;
     private LocalConnections _connections = null!;
     private HeldConnection _connectedBeforeRedis = null!;
+
+    private RootReadAccess _rootAccess = null!;
+
+    public BackplaneGapTests()
+    {
+        var services = new ServiceCollection().AddMetrics();
+        services.AddHttpClient(RootReadAccess.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => _documentsApi);
+        _services = services.BuildServiceProvider();
+    }
 
     private long Gaps => Interlocked.Read(ref _gaps);
 
@@ -68,11 +78,12 @@ public sealed class BackplaneGapTests : IAsyncLifetime
         };
         _multiplexer = await TestRedis.ConnectAsync(options, ServerName);
         _redis = new BackplaneRedis(options, ServerName, _multiplexer, NullLogger<BackplaneRedis>.Instance);
-        var rootAccess = new RootReadAccess(
-            _services.GetRequiredService<IHttpClientFactory>(), Options.Create(new RoomAccessOptions { DocumentsApiUrl = "http://127.0.0.1:9" }),
+        _rootAccess = new RootReadAccess(
+            _services.GetRequiredService<IHttpClientFactory>(),
+            Options.Create(new RoomAccessOptions { DocumentsApiUrl = "http://documents-api.test", CacheDuration = TimeSpan.FromMinutes(10) }),
             TimeProvider.System, NullLogger<RootReadAccess>.Instance);
         _recovery = new BackplaneGapRecovery(
-            _redis, _connections, rootAccess, new BackplaneMetrics(meters), Options.Create(new BackplaneGapOptions { ReconnectWindow = TimeSpan.Zero }),
+            _redis, _connections, _rootAccess, new BackplaneMetrics(meters), Options.Create(new BackplaneGapOptions { ReconnectWindow = TimeSpan.Zero }),
             NullLogger<BackplaneGapRecovery>.Instance);
         await _recovery.StartAsync(CancellationToken.None);
         await _redis.StartAsync(CancellationToken.None);
@@ -114,6 +125,10 @@ public sealed class BackplaneGapTests : IAsyncLifetime
     public async Task EveryConnectionIsToldToReconnectAndResumeWhenTheSubscriptionConnectionWasKilled()
     {
         var live = Add("live");
+        var (user, root) = (Guid.NewGuid(), Guid.NewGuid());
+        (await _rootAccess.CanReadAsync(user, root, "token", CancellationToken.None)).ShouldBeTrue();
+        (await _rootAccess.CanReadAsync(user, root, "token", CancellationToken.None)).ShouldBeTrue();
+        _documentsApi.Questions.ShouldBe(1, "the second answer comes from the cache");
 
         await using (var admin = await ConnectionMultiplexer.ConnectAsync($"{_server.Endpoint},allowAdmin=true"))
         {
@@ -125,6 +140,8 @@ public sealed class BackplaneGapTests : IAsyncLifetime
         await ShouldBeToldToReconnectAndResumeAsync(_connectedBeforeRedis);
         Gaps.ShouldBe(1, "the kill is one gap; the first connect was none");
         _connections.Write([live.ConnectionId], Event()).ShouldBe(0, "a connection told to reconnect takes no more live events");
+        (await _rootAccess.CanReadAsync(user, root, "token", CancellationToken.None)).ShouldBeTrue();
+        _documentsApi.Questions.ShouldBe(2, "a revocation may have been missed: the cached answer is asked again");
     }
 
     [Fact]
@@ -171,5 +188,19 @@ public sealed class BackplaneGapTests : IAsyncLifetime
             await Task.Delay(10, timeout.Token); // poll interval of a bounded wait
         }
         connection.Aborted.ShouldBeFalse("Abort forbids the client to reconnect");
+    }
+
+    /// <summary>documents-api answering every root question with "readable", counting the questions.</summary>
+    private sealed class CountingDocumentsApi : HttpMessageHandler
+    {
+        private int _questions;
+
+        public int Questions => Volatile.Read(ref _questions);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _questions);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK));
+        }
     }
 }
