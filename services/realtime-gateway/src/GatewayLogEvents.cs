@@ -9,4 +9,7 @@ internal static class GatewayLogEvents
 
     // Hub: 800–819.
     public const int TooManyConnections = 800;
+
+    // Backplane gap: 900–919.
+    public const int BackplaneGap = 900;
 }

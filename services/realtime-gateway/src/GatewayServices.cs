@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.BackplaneGap;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Delivery;
@@ -66,6 +67,10 @@ internal static class GatewayServices
         builder.AddRoomAccess(backplane);
         builder.AddEventHistory(backplane);
         builder.AddPresence(backplane);
+        if (backplane)
+        {
+            builder.AddBackplaneGapRecovery();
+        }
 
         builder.AddRoomcastMessageBus(
             bus =>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
@@ -41,6 +42,9 @@ internal sealed class HeldConnection : HubConnectionContext
     /// <summary>Whether the server asked to close the connection with reconnecting allowed.</summary>
     public bool CloseRequested => _closeRequests.Requested;
 
+    /// <summary>When the server asked to close the connection (a <see cref="Stopwatch"/> timestamp), or null.</summary>
+    public long? CloseRequestedAt => _closeRequests.RequestedAt;
+
     public bool Aborted { get; private set; }
 
     public void Release() => _released.TrySetResult();
@@ -69,10 +73,12 @@ internal sealed class HeldConnection : HubConnectionContext
 
     private sealed class CloseRequests : IConnectionLifetimeNotificationFeature
     {
-        public bool Requested { get; private set; }
+        public bool Requested => RequestedAt is not null;
+
+        public long? RequestedAt { get; private set; }
 
         public CancellationToken ConnectionClosedRequested { get; set; }
 
-        public void RequestClose() => Requested = true;
+        public void RequestClose() => RequestedAt ??= Stopwatch.GetTimestamp();
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
@@ -77,6 +78,41 @@ public sealed class LocalConnectionsTests : IDisposable
         Enumerable.Range(1, 4).Select(number => connections.Write([stuck.ConnectionId], Event(number))).ShouldBe([1, 1, 1, 0]);
 
         await WaitUntilAsync(() => stuck.CloseRequested);
+    }
+
+    [Fact]
+    public void WithAZeroWindowEveryConnectionIsToldToReconnectBeforeReconnectAllReturns()
+    {
+        var connections = Connections(new OutboundBufferOptions { CloseGrace = TimeSpan.Zero });
+        var all = Enumerable.Range(1, 3).Select(number => Add(connections, HeldConnection.Create($"connection {number}", held: false))).ToList();
+
+        connections.ReconnectAll(CloseReasons.MissedEvents, TimeSpan.Zero).ShouldBe(3);
+
+        all.ShouldAllBe(connection => connection.CloseRequested);
+        connections.Write(all.Select(connection => connection.ConnectionId), Event(1)).ShouldBe(0, "connections told to reconnect take no more events");
+    }
+
+    [Fact]
+    public async Task TheClosesOfReconnectAllAreSpreadOverTheWindow()
+    {
+        var window = TimeSpan.FromMilliseconds(900);
+        var connections = Connections(new OutboundBufferOptions { CloseGrace = TimeSpan.Zero });
+        var all = Enumerable.Range(1, 3).Select(number => Add(connections, HeldConnection.Create($"connection {number}", held: false))).ToList();
+
+        var start = Stopwatch.GetTimestamp();
+        connections.ReconnectAll(CloseReasons.MissedEvents, window).ShouldBe(3);
+        connections.Write(all.Select(connection => connection.ConnectionId), Event(1)).ShouldBe(0, "live delivery stops at once, before the closes");
+        await WaitUntilAsync(() => all.All(connection => connection.CloseRequested));
+
+        // The i-th of n is closed no earlier than window × i / n after the call (a timer may fire late, never early).
+        var closedAfter = all.Select(connection => Stopwatch.GetElapsedTime(start, connection.CloseRequestedAt!.Value)).Order().ToList();
+        closedAfter[1].ShouldBeGreaterThanOrEqualTo(window / 3 - TimeSpan.FromMilliseconds(20));
+        closedAfter[2].ShouldBeGreaterThanOrEqualTo(window * 2 / 3 - TimeSpan.FromMilliseconds(20));
+        foreach (var connection in all)
+        {
+            using var close = JsonDocument.Parse(await connection.NextAsync());
+            close.RootElement.GetProperty("error").GetString().ShouldBe(CloseReasons.MissedEvents);
+        }
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace Roomcast.Gateway.Tests.Infrastructure;
 
 /// <summary>
 /// A redis-server of the test's own on a free loopback port, for tests that stall, stop or restart the
-/// server and so must not share it. Stopped by its pid (SIGKILL, like a crash); started again on the same port.
+/// server and so must not share it. Stopped by its pid (SIGKILL, like a crash); started again on the same
+/// port, empty, or with everything it had acknowledged when it keeps its data.
 /// </summary>
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
@@ -16,22 +17,25 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly string? _password;
+    private readonly DirectoryInfo? _dataDirectory;
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private RedisServerProcess(int port, string? password)
+    private RedisServerProcess(int port, string? password, bool keepsData)
     {
         Port = port;
         _password = password;
+        _dataDirectory = keepsData ? Directory.CreateTempSubdirectory("roomcast-redis-") : null;
     }
 
     public int Port { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServerProcess> StartAsync(string? password = null)
+    /// <param name="keepsData">Writes every change to an append-only file before answering, so a restart after a kill keeps everything acknowledged.</param>
+    public static async Task<RedisServerProcess> StartAsync(string? password = null, bool keepsData = false)
     {
-        var server = new RedisServerProcess(FreePort(), password);
+        var server = new RedisServerProcess(FreePort(), password, keepsData);
         await server.StartAgainAsync();
         return server;
     }
@@ -49,7 +53,14 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var persistence = _dataDirectory is null
+            ? new[] { "--appendonly", "no" }
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDirectory.FullName];
+        foreach (var argument in persistence)
         {
             start.ArgumentList.Add(argument);
         }
@@ -116,6 +127,7 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         {
             await KillAsync();
         }
+        _dataDirectory?.Delete(recursive: true);
     }
 
     private string Output

@@ -9,7 +9,8 @@ namespace Roomcast.RealtimeGateway.Access;
 /// Whether a user may read a root, as documents-api answers it to that user's own token
 /// (<c>GET /api/v1/roots/{id}</c>: 200 readable, 404 not — documents-api never says a root exists to
 /// someone who cannot read it). Answers are cached for <see cref="RoomAccessOptions.CacheDuration"/>
-/// and dropped at once when the root's grants change or the user leaves a group.
+/// and dropped at once when the root's grants change or the user leaves a group, and all of them when
+/// this instance may have missed such a change (a backplane gap).
 /// </summary>
 public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<RoomAccessOptions> options, TimeProvider clock, ILogger<RootReadAccess> logger)
 {
@@ -103,6 +104,17 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
                 _answers.TryRemove(key, out _);
             }
         }
+    }
+
+    /// <summary>
+    /// Forgets every cached answer, and returns how many there were: after this instance may have missed
+    /// the changes that would have dropped some of them.
+    /// </summary>
+    public int ForgetAll()
+    {
+        var count = _answers.Count;
+        _answers.Clear();
+        return count;
     }
 
     /// <summary>Forgets every cached answer about <paramref name="userId"/>.</summary>

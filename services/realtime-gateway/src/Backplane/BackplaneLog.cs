@@ -12,8 +12,8 @@ internal static partial class BackplaneLog
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Backplane lost Redis ({Reason}): local delivery goes on, cross-instance sends fail fast until it is back")]
     public static partial void Lost(this ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Backplane reached Redis again; cross-instance delivery resumes")]
-    public static partial void Restored(this ILogger logger);
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Backplane reached Redis again after {Away}; cross-instance delivery resumes")]
+    public static partial void Restored(this ILogger logger, TimeSpan away);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Warning, Message = "Cross-instance {Operation} on {Channel} failed: {Reason}")]
     public static partial void PublishFailed(this ILogger logger, string operation, string channel, string reason);

@@ -9,6 +9,8 @@ public sealed class BackplaneMetrics
 
     private readonly Counter<long> _publishFailures;
     private readonly Counter<long> _writeFailures;
+    private readonly Counter<long> _gaps;
+    private readonly Histogram<double> _gapDuration;
 
     public BackplaneMetrics(IMeterFactory meters)
     {
@@ -17,9 +19,19 @@ public sealed class BackplaneMetrics
             "roomcast.backplane.publish_failures", "{send}", "Cross-instance sends that failed because Redis could not be reached");
         _writeFailures = meter.CreateCounter<long>(
             "roomcast.backplane.connection_write_failures", "{write}", "Writes to a local connection that failed");
+        _gaps = meter.CreateCounter<long>(
+            "roomcast.backplane.gaps", "{gap}", "Times the subscription to Redis came back after it was lost: what was published meanwhile never reached this instance");
+        _gapDuration = meter.CreateHistogram<double>(
+            "roomcast.backplane.gap.duration", "s", "How long the subscription to Redis was away, per gap");
     }
 
     public void PublishFailed(string operation) => _publishFailures.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void WriteFailed() => _writeFailures.Add(1);
+
+    public void Gap(TimeSpan away)
+    {
+        _gaps.Add(1);
+        _gapDuration.Record(away.TotalSeconds);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
@@ -17,7 +18,9 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     private readonly SubscriptionDispatch _dispatch;
     private readonly TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _audienceSubscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _subscriberUp;
+    private readonly Lock _subscriberState = new();
+    private bool _subscriberUp;
+    private long _subscriberLostAt;
     private int _disposed;
 
     public BackplaneRedis(BackplaneOptions options, string serverName, IConnectionMultiplexer multiplexer, ILogger<BackplaneRedis> logger)
@@ -36,6 +39,20 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
 
     /// <summary>Raised on a background thread when the subscription connection is up: the first time, and after every reconnect.</summary>
     public event Action? SubscriberConnected;
+
+    /// <summary>
+    /// Raised on a background thread, after <see cref="SubscriberConnected"/>, when the subscription
+    /// connection is up again after it was lost (never on the first connect), with how long it was away
+    /// as this instance saw it. Whatever was published meanwhile never reached this instance: pub/sub
+    /// keeps nothing for a subscriber that is away.
+    /// </summary>
+    /// <remarks>
+    /// StackExchange.Redis raises <c>ConnectionRestored</c> for every new physical subscription
+    /// connection (the first one too), so this covers <c>CLIENT KILL TYPE pubsub</c>, a redis-server
+    /// restart (both tested in <c>BackplaneGapTests</c>) and a failover to another endpoint alike; it
+    /// sends the subscriptions it had again before it raises the event.
+    /// </remarks>
+    public event Action<TimeSpan>? SubscriberReconnected;
 
     public BackplaneOptions Options { get; }
 
@@ -124,9 +141,27 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
         {
             return;
         }
-        if (Interlocked.Exchange(ref _subscriberUp, 0) == 1)
+        bool lost;
+        lock (_subscriberState)
+        {
+            lost = _subscriberUp;
+            _subscriberUp = false;
+            if (lost)
+            {
+                _subscriberLostAt = Stopwatch.GetTimestamp();
+            }
+        }
+        if (lost)
         {
             _logger.Lost(failure.Exception?.Message ?? failure.FailureType.ToString());
+            // The library raises its events on worker threads, so after a quick reconnect the restore may
+            // have been handled before this failure (and ignored: the subscriber was up). The library marks
+            // a connection disconnected before it reports the failure, so a subscriber that is connected
+            // now is the new connection: it came back now.
+            if (_subscriber.IsConnected())
+            {
+                OnSubscriberUp();
+            }
         }
         else if (!Connected.IsCompleted)
         {
@@ -144,18 +179,28 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
 
     private void OnSubscriberUp()
     {
-        if (Interlocked.Exchange(ref _subscriberUp, 1) == 1)
+        TimeSpan? away;
+        lock (_subscriberState)
         {
-            return;
+            if (_subscriberUp)
+            {
+                return;
+            }
+            _subscriberUp = true;
+            away = _connected.TrySetResult() ? null : Stopwatch.GetElapsedTime(_subscriberLostAt);
         }
-        if (_connected.TrySetResult())
+        if (away is { } gap)
         {
-            _logger.Connected(ServerName, Options.EndpointForLogs, Options.ChannelPrefix);
+            _logger.Restored(gap);
         }
         else
         {
-            _logger.Restored();
+            _logger.Connected(ServerName, Options.EndpointForLogs, Options.ChannelPrefix);
         }
         SubscriberConnected?.Invoke();
+        if (away is { } reconnected)
+        {
+            SubscriberReconnected?.Invoke(reconnected);
+        }
     }
 }

@@ -11,7 +11,9 @@ namespace Roomcast.RealtimeGateway.Connections;
 /// more than <see cref="OutboundBufferOptions.MaxMessages"/> messages or
 /// <see cref="OutboundBufferOptions.MaxBytes"/> behind is closed with
 /// <see cref="CloseReasons.SlowConnection"/> (reconnect allowed) and what still waited is dropped: the
-/// client gets it back with <c>Resume</c>, and a slow or stuck connection costs only itself.
+/// client gets it back with <c>Resume</c>, and a slow or stuck connection costs only itself. Any
+/// connection can be told to reconnect the same way, with another reason: <see cref="Stop"/>, then
+/// <see cref="CloseAsync"/>.
 /// </summary>
 internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalConnections owner)
 {
@@ -45,14 +47,28 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
                 _waitingBytes += bytes;
                 return true;
             }
-            _closing = true;
-            dropped = waiting.Count;
-            droppedBytes = _waitingBytes;
-            waiting.Clear();
-            _waitingBytes = 0;
+            (dropped, droppedBytes) = StopLocked();
         }
-        _ = CloseAsync(dropped, droppedBytes);
+        owner.SlowConnectionClosing(connection.ConnectionId, dropped, droppedBytes);
+        _ = CloseAsync(CloseReasons.SlowConnection);
         return false;
+    }
+
+    /// <summary>
+    /// Takes no more messages and drops what still waits (the client gets it back with <c>Resume</c>);
+    /// false when the connection was being closed already. Follow it with <see cref="CloseAsync"/>.
+    /// </summary>
+    public bool Stop()
+    {
+        lock (_gate)
+        {
+            if (_closing)
+            {
+                return false;
+            }
+            StopLocked();
+            return true;
+        }
     }
 
     /// <summary>Writes <paramref name="message"/>, then whatever was queued meanwhile, until nothing waits.</summary>
@@ -82,14 +98,14 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
     }
 
     /// <summary>
-    /// Tells the client why and that it may reconnect (a slow reader gets this once it catches up), then
-    /// after the grace period closes the connection as SignalR does for an expired token: the pending
-    /// write is cancelled and reconnecting stays allowed (<see cref="HubConnectionContext.Abort"/> would forbid it).
+    /// Tells the client <paramref name="reason"/> and that it may reconnect (a slow reader gets this once
+    /// it catches up), then after the grace period closes the connection as SignalR does for an expired
+    /// token: the pending write is cancelled and reconnecting stays allowed
+    /// (<see cref="HubConnectionContext.Abort"/> would forbid it).
     /// </summary>
-    private async Task CloseAsync(int dropped, long droppedBytes)
+    public async Task CloseAsync(string reason)
     {
-        owner.SlowConnectionClosing(connection.ConnectionId, dropped, droppedBytes);
-        _ = WriteCloseAsync();
+        _ = WriteCloseAsync(reason);
         await Task.Delay(owner.Limits.CloseGrace, owner.Time).ConfigureAwait(false);
         if (connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
         {
@@ -101,15 +117,24 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
         }
     }
 
-    private async Task WriteCloseAsync()
+    private async Task WriteCloseAsync(string reason)
     {
         try
         {
-            await connection.WriteAsync(new CloseMessage(CloseReasons.SlowConnection, allowReconnect: true)).ConfigureAwait(false);
+            await connection.WriteAsync(new CloseMessage(reason, allowReconnect: true)).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
             owner.WriteFailed(connection.ConnectionId, exception);
         }
+    }
+
+    private (int Dropped, long DroppedBytes) StopLocked()
+    {
+        _closing = true;
+        var dropped = (_waiting?.Count ?? 0, _waitingBytes);
+        _waiting?.Clear();
+        _waitingBytes = 0;
+        return dropped;
     }
 }

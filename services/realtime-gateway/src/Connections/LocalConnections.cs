@@ -49,6 +49,19 @@ public sealed partial class LocalConnections
         return queued;
     }
 
+    /// <summary>
+    /// Tells every connection here to reconnect and <c>Resume</c>, with <paramref name="reason"/>: each
+    /// stops taking events at once (they would be chosen by rooms that may be out of date; the client
+    /// gets them back with <c>Resume</c>), and their close messages go out spread evenly over
+    /// <paramref name="window"/> (<see cref="SpreadClose"/>; zero: all before this returns). Returns how many were told.
+    /// </summary>
+    public int ReconnectAll(string reason, TimeSpan window)
+    {
+        var stopped = _outboxes.Values.Where(outbox => outbox.Stop()).ToList();
+        _ = SpreadClose.RunAsync(stopped, reason, window, Time);
+        return stopped.Count;
+    }
+
     internal void Add(HubConnectionContext connection) => _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this);
 
     internal void Remove(HubConnectionContext connection) => _outboxes.TryRemove(connection.ConnectionId, out _);

@@ -19,7 +19,7 @@ public sealed class OutboundBufferOptions
     [Range(1024, long.MaxValue)]
     public long MaxBytes { get; set; } = 16 * 1024 * 1024;
 
-    /// <summary>How long a connection that fell behind has to read the close message before it is aborted.</summary>
+    /// <summary>How long a connection told to reconnect (it fell behind, or its instance may have missed events) has to read the close message before it is closed.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan CloseGrace { get; set; } = TimeSpan.FromSeconds(5);
 }
