@@ -9,7 +9,8 @@ namespace Roomcast.Gateway.Tests.Infrastructure;
 /// <summary>
 /// A redis-server of the test's own on a free loopback port, for tests that stall, stop or restart the
 /// server and so must not share it. Stopped by its pid (SIGKILL, like a crash); started again on the same
-/// port, empty, or with everything it had acknowledged when it keeps its data.
+/// port, empty, or with everything it had acknowledged when it keeps its data, or from a snapshot the
+/// test took (<see cref="SaveSnapshotAsync"/>, <see cref="RestartFromSnapshotAsync"/>).
 /// </summary>
 internal sealed class RedisServerProcess : IAsyncDisposable
 {
@@ -17,7 +18,8 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly string? _password;
-    private readonly DirectoryInfo? _dataDirectory;
+    private readonly bool _keepsData;
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("roomcast-redis-");
     private readonly StringBuilder _output = new();
     private Process? _process;
 
@@ -25,7 +27,7 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     {
         Port = port;
         _password = password;
-        _dataDirectory = keepsData ? Directory.CreateTempSubdirectory("roomcast-redis-") : null;
+        _keepsData = keepsData;
     }
 
     public int Port { get; }
@@ -41,7 +43,9 @@ internal sealed class RedisServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server (again) and returns once it logs that it accepts connections.</summary>
-    public async Task StartAgainAsync()
+    public Task StartAgainAsync() => StartAsync(fromSnapshot: false);
+
+    private async Task StartAsync(bool fromSnapshot)
     {
         if (_process is not null)
         {
@@ -53,13 +57,15 @@ internal sealed class RedisServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--daemonize", "no" })
+        foreach (var argument in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", _directory.FullName, "--save", "", "--daemonize", "no" })
         {
             start.ArgumentList.Add(argument);
         }
-        var persistence = _dataDirectory is null
-            ? new[] { "--appendonly", "no" }
-            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDirectory.FullName];
+        // A server with its append-only file on loads only that file, so one restarting from a snapshot
+        // starts with it off and turns it on once the snapshot is loaded.
+        var persistence = _keepsData && !fromSnapshot
+            ? ["--appendonly", "yes", "--appendfsync", "always"]
+            : new[] { "--appendonly", "no" };
         foreach (var argument in persistence)
         {
             start.ArgumentList.Add(argument);
@@ -127,8 +133,50 @@ internal sealed class RedisServerProcess : IAsyncDisposable
         {
             await KillAsync();
         }
-        _dataDirectory?.Delete(recursive: true);
+        _directory.Delete(recursive: true);
     }
+
+    /// <summary>Writes the data set to disk now and keeps that file as snapshot <paramref name="name"/>.</summary>
+    public async Task SaveSnapshotAsync(string name)
+    {
+        await using (var admin = await ConnectAdminAsync())
+        {
+            // SAVE rather than BGSAVE: the file is complete when the reply comes.
+            await admin.GetDatabase().ExecuteAsync("SAVE");
+        }
+        File.Copy(DumpFile, SnapshotFile(name), overwrite: true);
+    }
+
+    /// <summary>
+    /// Kills the server and starts it again from snapshot <paramref name="name"/>, as a Redis restored
+    /// from an older backup, or a replica promoted before it had the latest writes, comes back.
+    /// </summary>
+    public async Task RestartFromSnapshotAsync(string name)
+    {
+        if (_process is not null)
+        {
+            await KillAsync();
+        }
+        var appendOnly = Path.Combine(_directory.FullName, "appendonlydir");
+        if (Directory.Exists(appendOnly))
+        {
+            Directory.Delete(appendOnly, recursive: true);
+        }
+        File.Copy(SnapshotFile(name), DumpFile, overwrite: true);
+        await StartAsync(fromSnapshot: true);
+        if (_keepsData)
+        {
+            await using var admin = await ConnectAdminAsync();
+            await admin.GetDatabase().ExecuteAsync("CONFIG", "SET", "appendonly", "yes");
+        }
+    }
+
+    private Task<StackExchange.Redis.ConnectionMultiplexer> ConnectAdminAsync() =>
+        StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{Endpoint},allowAdmin=true{(_password is null ? "" : $",password={_password}")}");
+
+    private string DumpFile => Path.Combine(_directory.FullName, "dump.rdb");
+
+    private string SnapshotFile(string name) => Path.Combine(_directory.FullName, $"snapshot-{name}.rdb");
 
     private string Output
     {
