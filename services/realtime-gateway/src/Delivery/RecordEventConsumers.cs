@@ -11,7 +11,7 @@ public sealed class RecordCreatedConsumer(AudienceDelivery delivery, DeliveryOrd
     public Task Consume(ConsumeContext<RecordCreated> context)
     {
         var created = context.Message;
-        return delivery.SendAsync(order.TurnOf(context), created.EventId, created.Seq, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
+        return delivery.SendAsync(order.TurnOf(context), created.EventId, created.OutboxPosition, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
             (seq, epoch) => new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, seq, epoch), context.CancellationToken);
     }
 }
@@ -25,7 +25,7 @@ public sealed class RecordChangedConsumer(AudienceDelivery delivery, DeliveryOrd
         var turn = order.TurnOf(context);
         await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(changed.RecordType, changed.Audience, context.CancellationToken);
-        await delivery.SendAsync(turn, changed.EventId, changed.Seq, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
+        await delivery.SendAsync(turn, changed.EventId, changed.OutboxPosition, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
             (seq, epoch) => new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, seq, epoch), context.CancellationToken);
     }
 }
@@ -39,7 +39,7 @@ public sealed class RecordDeletedConsumer(AudienceDelivery delivery, DeliveryOrd
         var turn = order.TurnOf(context);
         await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(deleted.RecordType, deleted.Audience, context.CancellationToken);
-        await delivery.SendAsync(turn, deleted.EventId, deleted.Seq, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
+        await delivery.SendAsync(turn, deleted.EventId, deleted.OutboxPosition, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
             (seq, epoch) => new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, seq, epoch), context.CancellationToken);
     }
 }

@@ -32,35 +32,35 @@ public sealed partial class IdentityEventConsumer(
     public Task Consume(ConsumeContext<UserRegistered> context)
     {
         var user = context.Message;
-        return SendRecordAsync(order.TurnOf(context), user.EventId, user.Seq, user.Audience, ClientEvents.NewRecord, RecordTypes.User,
+        return SendRecordAsync(order.TurnOf(context), user.EventId, user.OutboxPosition, user.Audience, ClientEvents.NewRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<UserChanged> context)
     {
         var user = context.Message;
-        return SendRecordAsync(order.TurnOf(context), user.EventId, user.Seq, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
+        return SendRecordAsync(order.TurnOf(context), user.EventId, user.OutboxPosition, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<UserRoleChanged> context)
     {
         var user = context.Message;
-        return SendRecordAsync(order.TurnOf(context), user.EventId, user.Seq, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
+        return SendRecordAsync(order.TurnOf(context), user.EventId, user.OutboxPosition, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<StudentGroupCreated> context)
     {
         var group = context.Message;
-        return SendRecordAsync(order.TurnOf(context), group.EventId, group.Seq, group.Audience, ClientEvents.NewRecord, RecordTypes.StudentGroup,
+        return SendRecordAsync(order.TurnOf(context), group.EventId, group.OutboxPosition, group.Audience, ClientEvents.NewRecord, RecordTypes.StudentGroup,
             new StudentGroupRecord(group.GroupId, group.Name, group.Version), group.Version, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<StudentGroupChanged> context)
     {
         var group = context.Message;
-        return SendRecordAsync(order.TurnOf(context), group.EventId, group.Seq, group.Audience, ClientEvents.ChangedRecord, RecordTypes.StudentGroup,
+        return SendRecordAsync(order.TurnOf(context), group.EventId, group.OutboxPosition, group.Audience, ClientEvents.ChangedRecord, RecordTypes.StudentGroup,
             new StudentGroupRecord(group.GroupId, group.Name, group.Version), group.Version, context.CancellationToken);
     }
 
@@ -79,7 +79,7 @@ public sealed partial class IdentityEventConsumer(
 
         LogGroupDeleted(deleted.EventId, deleted.GroupId, members.Count);
         // Memberships have no record id to cascade: clients drop the group's memberships with the group.
-        await delivery.SendAsync(turn, deleted.EventId, deleted.Seq, deleted.Audience, null, ClientEvents.DeletedRecord,
+        await delivery.SendAsync(turn, deleted.EventId, deleted.OutboxPosition, deleted.Audience, null, ClientEvents.DeletedRecord,
             (seq, epoch) => new DeletedRecordMessage(RecordTypes.StudentGroup, deleted.GroupId, [], deleted.EventId, seq, epoch), cancellationToken);
     }
 
@@ -100,17 +100,17 @@ public sealed partial class IdentityEventConsumer(
         }
 
         LogMembershipApplied(changed.EventId, changed.GroupId, changed.UserId, changed.Change, changed.MembershipVersion, isMember);
-        await SendRecordAsync(turn, changed.EventId, changed.Seq, changed.Audience, added ? ClientEvents.NewRecord : ClientEvents.ChangedRecord,
+        await SendRecordAsync(turn, changed.EventId, changed.OutboxPosition, changed.Audience, added ? ClientEvents.NewRecord : ClientEvents.ChangedRecord,
             RecordTypes.GroupMembership, new GroupMembershipRecord(changed.GroupId, changed.UserId, added, changed.MembershipVersion),
             changed.MembershipVersion, cancellationToken);
     }
 
     private Task SendRecordAsync<TRecord>(
-        DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string clientEvent, string recordType, TRecord record, long version, CancellationToken cancellationToken)
+        DeliveryTurn turn, Guid eventId, long outboxPosition, IReadOnlyList<string> audience, string clientEvent, string recordType, TRecord record, long version, CancellationToken cancellationToken)
     {
         // Serialized once, with the web (camelCase) names the hub uses for the rest of the message.
         var json = JsonSerializer.SerializeToElement(record, JsonSerializerOptions.Web);
-        return delivery.SendAsync(turn, eventId, sourceSeq, audience, null, clientEvent,
+        return delivery.SendAsync(turn, eventId, outboxPosition, audience, null, clientEvent,
             (seq, epoch) => new RecordMessage(recordType, json, version, eventId, seq, epoch), cancellationToken);
     }
 
