@@ -12,10 +12,11 @@ namespace Roomcast.Outbox;
 
 /// <summary>
 /// Publishes committed outbox rows to RabbitMQ in order. One instance at a time holds the relay lock;
-/// it numbers new rows with the next global <c>seq</c> (in commit-visible order, so a client never
-/// sees a lower seq after a higher one), publishes them with broker confirms, and marks them
-/// published. Published rows stay as the event log. Wakes on commit (LISTEN/NOTIFY and an in-process
-/// signal); the poll interval is only the fallback.
+/// it gives new rows the next position of this service's outbox (column <c>seq</c>; in commit-visible
+/// order, so the bus never carries a lower position after a higher one), publishes them with broker
+/// confirms, each event carrying its position as <c>OutboxPosition</c>, and marks them published.
+/// Published rows stay as the event log. Wakes on commit (LISTEN/NOTIFY and an in-process signal);
+/// the poll interval is only the fallback.
 /// </summary>
 public sealed partial class OutboxRelay(
     NpgsqlDataSource dataSource,
@@ -27,10 +28,16 @@ public sealed partial class OutboxRelay(
 {
     private const string LockKey = "roomcast.outbox-relay";
 
-    private const string LastSeqQuery = "SELECT last_seq FROM outbox_state; ";
+    private const string LastPositionQuery = "SELECT last_seq FROM outbox_state; ";
+
+    /// <summary>
+    /// Every integration event's <c>OutboxPosition</c> as <see cref="OutboxEventTypes.Json"/> names it in
+    /// a stored payload: the relay writes the row's position there as it publishes.
+    /// </summary>
+    private const string OutboxPositionField = "outboxPosition";
 
     private const string PendingColumns =
-        "id AS Id, seq AS Seq, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload";
+        "id AS Id, seq AS Position, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload";
 
     /// <summary>
     /// The rows waiting to be published, oldest first. Both queries read the partial index of
@@ -167,10 +174,10 @@ public sealed partial class OutboxRelay(
     /// </summary>
     private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // One round trip: the last seq given and the waiting rows. Rows numbered by an earlier round
+        // One round trip: the last position given and the waiting rows. Rows numbered by an earlier round
         // whose publish failed go out again first, alone, before anything new is numbered.
         var numbered = _numberedMayWait;
-        var read = numbered ? LastSeqQuery + NumberedRowsQuery : LastSeqQuery + WaitingRowsQuery;
+        var read = numbered ? LastPositionQuery + NumberedRowsQuery : LastPositionQuery + WaitingRowsQuery;
         // The last round's mark goes first, so the read sees its rows published. It is written with
         // this read or not at all (one implicit transaction); if not, its rows go out again and the
         // copies are dropped by event id downstream. Not cancelled: a mark is never cut short.
@@ -178,12 +185,12 @@ public sealed partial class OutboxRelay(
         _unmarked = null;
         signal.Clear(); // what signalled until now, this read sees
         List<PendingRow> rows;
-        long lastSeq;
+        long lastPosition;
         using (var results = await connection.QueryMultipleAsync(mark is null
             ? new CommandDefinition(read, new { batch = options.Value.BatchSize }, cancellationToken: cancellationToken)
             : new CommandDefinition(RoundMark.Statements + read, mark.Parameters(options.Value.BatchSize), cancellationToken: CancellationToken.None)))
         {
-            lastSeq = await results.ReadSingleAsync<long>();
+            lastPosition = await results.ReadSingleAsync<long>();
             rows = (await results.ReadAsync<PendingRow>()).ToList();
         }
 
@@ -195,24 +202,24 @@ public sealed partial class OutboxRelay(
                 return true; // now the rows waiting to be numbered
             }
 
-            // One failed round's rows, numbered in id order: sorted by seq to say so rather than assume it.
-            rows.Sort((left, right) => left.Seq!.Value.CompareTo(right.Seq!.Value));
+            // One failed round's rows, numbered in id order: sorted by position to say so rather than assume it.
+            rows.Sort((left, right) => left.Position!.Value.CompareTo(right.Position!.Value));
         }
         else if (rows.Count == 0)
         {
             return false;
         }
-        else if (rows.Any(row => row.Seq is not null))
+        else if (rows.Any(row => row.Position is not null))
         {
             // Numbered rows the flag did not expect: published first, by the path above, never renumbered.
             _numberedMayWait = true;
             return true;
         }
 
-        var seqs = rows.Select(row => row.Seq ?? ++lastSeq).ToArray();
-        var publishes = await PublishInOrderAsync(rows, seqs, cancellationToken);
+        var positions = rows.Select(row => row.Position ?? ++lastPosition).ToArray();
+        var publishes = await PublishInOrderAsync(rows, positions, cancellationToken);
         var confirmedAt = DateTime.UtcNow;
-        // Only an unbroken run of confirmed events counts as published; the rest keep their seq and
+        // Only an unbroken run of confirmed events counts as published; the rest keep their position and
         // go out again first next round (a duplicate on the bus is dropped by event id downstream).
         var published = publishes.TakeWhile(publish => publish is { IsCompletedSuccessfully: true }).Count();
         var failure = published < rows.Count
@@ -220,10 +227,10 @@ public sealed partial class OutboxRelay(
             : null;
 
         var roundMark = new RoundMark(
-            rows.Select(row => row.Id).ToArray(), seqs, rows.Select((_, index) => index < published).ToArray(), confirmedAt, lastSeq);
+            rows.Select(row => row.Id).ToArray(), positions, rows.Select((_, index) => index < published).ToArray(), confirmedAt, lastPosition);
         if (failure is not null)
         {
-            // Now, not with the next read: the rows numbered and not published must keep their seq.
+            // Now, not with the next read: the rows numbered and not published must keep their position.
             await connection.ExecuteAsync(new CommandDefinition(
                 RoundMark.Statements, roundMark.Parameters(options.Value.BatchSize), cancellationToken: CancellationToken.None));
         }
@@ -234,7 +241,7 @@ public sealed partial class OutboxRelay(
 
         if (published > 0)
         {
-            LogPublished(published, seqs[0], seqs[published - 1]);
+            LogPublished(published, positions[0], positions[published - 1]);
         }
 
         if (failure is not null)
@@ -252,17 +259,17 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>
-    /// Publishes the rows so that the broker receives them in seq order, and returns each publish (null
+    /// Publishes the rows so that the broker receives them in position order, and returns each publish (null
     /// for those not started because an earlier one failed). Awaiting each confirm before the next
     /// publish made the relay fall ten times behind under load, so publishes overlap: once MassTransit
     /// has a channel and the event type's exchange, a publish is on the channel when
-    /// <c>Publish</c> returns, and publishes started in seq order reach the broker in seq order. Before
+    /// <c>Publish</c> returns, and publishes started in position order reach the broker in that order. Before
     /// that, a publish first waits inside MassTransit for them, and two such waits can finish in either
-    /// order (a test caught seq 6 before 5 on a fresh bus). So a publish that may find either missing
+    /// order (a test caught position 6 before 5 on a fresh bus). So a publish that may find either missing
     /// goes alone: the round's first (the channel may have been replaced since the last round) and the
     /// first of an event type this relay has not published since its last failure.
     /// </summary>
-    private async Task<Task?[]> PublishInOrderAsync(List<PendingRow> rows, long[] seqs, CancellationToken cancellationToken)
+    private async Task<Task?[]> PublishInOrderAsync(List<PendingRow> rows, long[] positions, CancellationToken cancellationToken)
     {
         var publishes = new Task?[rows.Count];
         for (var index = 0; index < rows.Count; index++)
@@ -284,7 +291,7 @@ public sealed partial class OutboxRelay(
                 break;
             }
 
-            publishes[index] = PublishAsync(rows[index], type, seqs[index], cancellationToken);
+            publishes[index] = PublishAsync(rows[index], type, positions[index], cancellationToken);
             if (alone)
             {
                 if (!await AllSucceededAsync(publishes.AsMemory(index, 1), cancellationToken))
@@ -320,10 +327,10 @@ public sealed partial class OutboxRelay(
         return started.Length == publishes.Length && started.All(publish => publish.IsCompletedSuccessfully);
     }
 
-    private async Task PublishAsync(PendingRow row, Type type, long seq, CancellationToken cancellationToken)
+    private async Task PublishAsync(PendingRow row, Type type, long position, CancellationToken cancellationToken)
     {
         var payload = JsonNode.Parse(row.Payload)!.AsObject();
-        payload["seq"] = seq;
+        payload[OutboxPositionField] = position;
         var message = payload.Deserialize(type, OutboxEventTypes.Json)
             ?? throw new InvalidOperationException($"Outbox row {row.Id} holds an empty payload.");
 
@@ -396,31 +403,31 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private sealed record PendingRow(long Id, long? Seq, Guid EventId, Guid? RecordId, string EventType, string Payload);
+    private sealed record PendingRow(long Id, long? Position, Guid EventId, Guid? RecordId, string EventType, string Payload);
 
     /// <summary>
-    /// A round's outcome for its rows: each one's seq, published or not (an unbroken run from the first),
-    /// and the last seq given. Written at the start of the next round's read, in its round trip: under
+    /// A round's outcome for its rows: each one's position, published or not (an unbroken run from the
+    /// first), and the last position given. Written at the start of the next round's read, in its round trip: under
     /// load rounds follow each other, and a mark of its own cost every round a PostgreSQL round trip.
     /// </summary>
-    private sealed record RoundMark(long[] Ids, long[] Seqs, bool[] Published, DateTime ConfirmedAt, long LastSeq)
+    private sealed record RoundMark(long[] Ids, long[] Positions, bool[] Published, DateTime ConfirmedAt, long LastPosition)
     {
         /// <summary>Two statements; in one command PostgreSQL runs them, and whatever follows, in one implicit transaction.</summary>
         public const string Statements =
             """
-            UPDATE outbox SET seq = numbered.seq, published_at = CASE WHEN numbered.published THEN @confirmedAt END
-            FROM unnest(@ids, @seqs, @flags) AS numbered(id, seq, published)
+            UPDATE outbox SET seq = numbered.position, published_at = CASE WHEN numbered.published THEN @confirmedAt END
+            FROM unnest(@ids, @positions, @flags) AS numbered(id, position, published)
             WHERE outbox.id = numbered.id;
-            UPDATE outbox_state SET last_seq = @lastSeq;
+            UPDATE outbox_state SET last_seq = @lastPosition;
 
             """;
 
-        public object Parameters(int batch) => new { ids = Ids, seqs = Seqs, flags = Published, confirmedAt = ConfirmedAt, lastSeq = LastSeq, batch };
+        public object Parameters(int batch) => new { ids = Ids, positions = Positions, flags = Published, confirmedAt = ConfirmedAt, lastPosition = LastPosition, batch };
     }
 
     // Debug: a round under light load is one event, so Information wrote a line per event.
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Published {Count} outbox events, seq {FirstSeq}..{LastSeq}")]
-    private partial void LogPublished(int count, long firstSeq, long lastSeq);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Published {Count} outbox events, positions {FirstPosition}..{LastPosition}")]
+    private partial void LogPublished(int count, long firstPosition, long lastPosition);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Outbox relay round failed; retrying in {Backoff}")]
     private partial void LogRelayFailed(Exception exception, TimeSpan backoff);

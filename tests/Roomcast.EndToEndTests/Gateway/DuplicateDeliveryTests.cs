@@ -104,7 +104,7 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         originConnectionId = (string?)null,
         toSelf = true,
         audience,
-        seq = 0,
+        outboxPosition = 0,
     });
 
     private async Task<EventInbox> ConnectAsync(Guid user, int gateway, string name)

@@ -17,7 +17,7 @@ namespace Roomcast.EndToEndTests.Outbox;
 
 /// <summary>
 /// The outbox relay against a real PostgreSQL database (the outbox's own migrations) and a real
-/// RabbitMQ virtual host: what it publishes, in which order, with which seq, and what its query of
+/// RabbitMQ virtual host: what it publishes, in which order, at which outbox position, and what its query of
 /// the waiting rows reads.
 /// </summary>
 public sealed class OutboxRelayTests : IAsyncLifetime
@@ -66,7 +66,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
                 published.Add(await received.ReadAsync(patience.Token));
             }
 
-            published.Select(probe => $"{probe.Name} as {probe.Seq}").ShouldBe(["numbered-5 as 5", "numbered-6 as 6", "late as 7"]);
+            published.Select(probe => $"{probe.Name} as {probe.OutboxPosition}").ShouldBe(["numbered-5 as 5", "numbered-6 as 6", "late as 7"]);
             await Poll.UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
                 "every row marked published");
             (await ScalarAsync<long>("SELECT seq FROM outbox WHERE payload->>'name' = 'late'")).ShouldBe(7);
@@ -100,7 +100,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
                 published.Add(await received.ReadAsync(patience.Token));
             }
 
-            published.Select(probe => probe.Seq).ShouldBe(Enumerable.Range(1, Backlog).Select(seq => (long)seq));
+            published.Select(probe => probe.OutboxPosition).ShouldBe(Enumerable.Range(1, Backlog).Select(seq => (long)seq));
             published.Select(probe => probe.Name).ShouldBe(Enumerable.Range(0, Backlog).Select(index => $"event-{index}"));
         }
         finally
@@ -173,7 +173,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
                     $$"""
                     BEGIN;
                     INSERT INTO outbox (event_id, event_type, payload)
-                    VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "seq": 0, "name": "{{name}}"}');
+                    VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "outboxPosition": 0, "name": "{{name}}"}');
                     SELECT pg_notify('{{OutboxChannel.Name}}', 'another-instance');
                     COMMIT;
                     """);
@@ -278,7 +278,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
             VALUES ($1, 'RelayProbe', $2::jsonb, $3, CASE WHEN $4 THEN now() END)
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(new { eventId, seq = 0, name }) });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(new { eventId, outboxPosition = 0, name }) });
         command.Parameters.Add(new NpgsqlParameter { Value = seq is { } value ? value : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = published });
         await command.ExecuteNonQueryAsync();
@@ -298,7 +298,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
 }
 
 /// <summary>The event these tests put in the outbox.</summary>
-public sealed record RelayProbe(Guid EventId, long Seq, string Name);
+public sealed record RelayProbe(Guid EventId, long OutboxPosition, string Name);
 
 public sealed class RelayProbeConsumer(ChannelWriter<RelayProbe> received) : IConsumer<RelayProbe>
 {

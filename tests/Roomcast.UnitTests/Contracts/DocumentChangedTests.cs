@@ -25,13 +25,13 @@ public sealed class DocumentChangedTests
     }
 
     [Fact]
-    public void AnEventSurvivesJsonRoundTripWithItsDataAndSeq()
+    public void AnEventSurvivesJsonRoundTripWithItsDataAndOutboxPosition()
     {
-        var original = Create([RoomName.Admin.ToString(), RoomName.User(Guid.NewGuid()).ToString()]) with { Seq = 42 };
+        var original = Create([RoomName.Admin.ToString(), RoomName.User(Guid.NewGuid()).ToString()]) with { OutboxPosition = 42 };
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
         var copy = JsonSerializer.Deserialize<DocumentChanged>(JsonSerializer.Serialize(original, options), options)!;
         copy.EventId.ShouldBe(original.EventId);
-        copy.Seq.ShouldBe(42);
+        copy.OutboxPosition.ShouldBe(42);
         copy.Audience.ShouldBe(original.Audience);
         copy.OriginConnectionId.ShouldBe("connection-1");
         copy.Data.ValueKind.ShouldBe(JsonValueKind.Object);

@@ -30,10 +30,10 @@ public sealed partial class AudienceDelivery(
     AudienceBroadcast? broadcast = null)
 {
     /// <param name="turn">The event's place in the delivery order: each step waits for the events before it.</param>
-    /// <param name="sourceSeq">The seq the event's outbox gave it (logged; clients see the history's seq).</param>
+    /// <param name="outboxPosition">The event's <c>OutboxPosition</c>, where its producer's outbox published it: logged only; clients see the history's seq.</param>
     /// <param name="payload">Builds the client message with the position (seq, epoch) clients see.</param>
     /// <returns>How many local connections received the event now.</returns>
-    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long sourceSeq, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
+    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long outboxPosition, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
     {
         // The other instances are sent the event by the same Redis step that gives it its seq.
         var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(exceptConnectionId);
@@ -56,12 +56,12 @@ public sealed partial class AudienceDelivery(
         {
             turn.Pass(DeliveryStep.SentLocally);
             turn.Pass(DeliveryStep.Delivered);
-            LogDeliveredBefore(eventId, sourceSeq, appended.Seq);
+            LogDeliveredBefore(eventId, outboxPosition, appended.Seq);
             return 0;
         }
         if (appended.Outcome == AppendOutcome.Pending)
         {
-            LogSendingAgain(eventId, sourceSeq, appended.Seq);
+            LogSendingAgain(eventId, outboxPosition, appended.Seq);
         }
 
         var message = payload(appended.Seq, appended.Epoch);
@@ -114,9 +114,9 @@ public sealed partial class AudienceDelivery(
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Event {EventId} reached the local connections before; only the other instances are sent it again")]
     private partial void LogDuplicate(Guid eventId);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Event {EventId} (outbox seq {SourceSeq}) was delivered before as seq {Seq}; this copy is dropped")]
-    private partial void LogDeliveredBefore(Guid eventId, long sourceSeq, long seq);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Event {EventId} (outbox position {OutboxPosition}) was delivered before as seq {Seq}; this copy is dropped")]
+    private partial void LogDeliveredBefore(Guid eventId, long outboxPosition, long seq);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Event {EventId} (outbox seq {SourceSeq}) was appended before as seq {Seq} but its delivery did not finish; sending it again with that seq")]
-    private partial void LogSendingAgain(Guid eventId, long sourceSeq, long seq);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Event {EventId} (outbox position {OutboxPosition}) was appended before as seq {Seq} but its delivery did not finish; sending it again with that seq")]
+    private partial void LogSendingAgain(Guid eventId, long outboxPosition, long seq);
 }

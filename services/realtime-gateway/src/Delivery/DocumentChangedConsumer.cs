@@ -11,11 +11,11 @@ public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, D
     {
         var changed = context.Message;
         var except = changed.ToSelf ? null : changed.OriginConnectionId;
-        var delivered = await delivery.SendAsync(order.TurnOf(context), changed.EventId, changed.Seq, changed.Audience, except, ClientEvents.ChangedDocument,
+        var delivered = await delivery.SendAsync(order.TurnOf(context), changed.EventId, changed.OutboxPosition, changed.Audience, except, ClientEvents.ChangedDocument,
             (seq, epoch) => new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, seq, epoch), context.CancellationToken);
-        LogConsumed(changed.EventId, changed.Seq, changed.DocumentId, delivered);
+        LogConsumed(changed.EventId, changed.OutboxPosition, changed.DocumentId, delivered);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}, document {DocumentId}) reached {Connections} local connections")]
-    private partial void LogConsumed(Guid eventId, long seq, Guid documentId, int connections);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (outbox position {OutboxPosition}, document {DocumentId}) reached {Connections} local connections")]
+    private partial void LogConsumed(Guid eventId, long outboxPosition, Guid documentId, int connections);
 }

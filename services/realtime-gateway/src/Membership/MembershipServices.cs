@@ -49,12 +49,21 @@ internal static class MembershipServices
         services.AddScoped<IUserGroups, BackfilledUserGroups>();
     }
 
-    public static void AddMembershipConsumers(this IBusRegistrationConfigurator bus) =>
-        bus.AddConsumer<IdentityEventConsumer>();
-
-    /// <summary>identity's events on the gateway's one event endpoint, in the same order as every other event.</summary>
-    public static void ConfigureMembershipConsumers(this IReceiveEndpointConfigurator endpoint, IBusRegistrationContext context) =>
-        endpoint.ConfigureConsumer<IdentityEventConsumer>(context);
+    /// <summary>
+    /// identity's events, one consumer each. They go on the gateway's one event endpoint with every other
+    /// consumer (<see cref="Delivery.EventEndpoint"/>), so they keep their place in one order with
+    /// documents-api's.
+    /// </summary>
+    public static void AddMembershipConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<UserRegisteredConsumer>();
+        bus.AddConsumer<UserChangedConsumer>();
+        bus.AddConsumer<UserRoleChangedConsumer>();
+        bus.AddConsumer<StudentGroupCreatedConsumer>();
+        bus.AddConsumer<StudentGroupChangedConsumer>();
+        bus.AddConsumer<StudentGroupDeletedConsumer>();
+        bus.AddConsumer<GroupMembershipChangedConsumer>();
+    }
 
     /// <summary>
     /// Subscribes the move channel when the gateway starts: an instance that consumes no identity event

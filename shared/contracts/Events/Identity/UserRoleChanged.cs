@@ -4,9 +4,12 @@ using Roomcast.Contracts.Events;
 namespace Roomcast.Contracts.Events.Identity;
 
 /// <summary>A user was promoted to or demoted from admin.</summary>
+/// <param name="OutboxPosition">Where the producing service's outbox relay published this event in its
+/// own gapless publish order; 0 until then. For logs and tracing only: clients never see it (their
+/// <c>seq</c> is the gateway's history position, a different number).</param>
 [MessageUrn("roomcast:events:user-role-changed")]
 [EntityName("roomcast.user-role-changed")]
-public sealed record UserRoleChanged(Guid EventId, DateTimeOffset OccurredAt, Guid UserId, string Username, bool IsAdmin, long Version, Guid ActorId, IReadOnlyList<string> Audience, long Seq = 0)
+public sealed record UserRoleChanged(Guid EventId, DateTimeOffset OccurredAt, Guid UserId, string Username, bool IsAdmin, long Version, Guid ActorId, IReadOnlyList<string> Audience, long OutboxPosition = 0)
 {
     public IReadOnlyList<string> Audience { get; } = EventAudience.Checked(EventId, ActorId, Audience);
 }
