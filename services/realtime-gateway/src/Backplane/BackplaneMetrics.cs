@@ -8,18 +8,13 @@ public sealed class BackplaneMetrics
     public const string MeterName = "Roomcast.RealtimeGateway.Backplane";
 
     private readonly Counter<long> _publishFailures;
-    private readonly Counter<long> _writeFailures;
 
     public BackplaneMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
         _publishFailures = meter.CreateCounter<long>(
             "roomcast.backplane.publish_failures", "{send}", "Cross-instance sends that failed because Redis could not be reached");
-        _writeFailures = meter.CreateCounter<long>(
-            "roomcast.backplane.connection_write_failures", "{write}", "Writes to a local connection that failed");
     }
 
     public void PublishFailed(string operation) => _publishFailures.Add(1, new KeyValuePair<string, object?>("operation", operation));
-
-    public void WriteFailed() => _writeFailures.Add(1);
 }
