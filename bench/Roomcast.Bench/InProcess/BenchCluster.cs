@@ -1,9 +1,10 @@
-using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Connections;
 using StackExchange.Redis;
 
 namespace Roomcast.Bench.InProcess;
@@ -12,26 +13,25 @@ namespace Roomcast.Bench.InProcess;
 public sealed class BenchHub : Hub;
 
 /// <summary>
-/// N gateway instances in this process, each the gateway's own <see cref="RedisHubLifetimeManager{THub}"/>
-/// with a multiplexer of its own on the real redis-server, as in separate processes, on one fresh channel prefix.
+/// N gateway instances in this process, each composed as the gateway composes it (SignalR's
+/// <see cref="RedisHubLifetimeManager{THub}"/> inside <see cref="LocalConnectionsLifetimeManager{THub}"/>)
+/// over a multiplexer of its own on the real redis-server, as in separate processes, on one fresh channel prefix.
 /// </summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly List<(ConnectionMultiplexer Multiplexer, BackplaneRedis Redis, RedisHubLifetimeManager<BenchHub> Manager)> _instances = [];
+    private readonly List<(ConnectionMultiplexer Multiplexer, BackplaneRedis Redis, ServiceProvider Services, HubLifetimeManager<BenchHub> Manager)> _instances = [];
 
     private BenchCluster()
     {
     }
 
-    public RedisHubLifetimeManager<BenchHub> this[int index] => _instances[index].Manager;
+    public HubLifetimeManager<BenchHub> this[int index] => _instances[index].Manager;
 
     public int Count => _instances.Count;
 
     public static async Task<BenchCluster> StartAsync(string endpoint, int instances)
     {
         var cluster = new BenchCluster();
-        var metrics = new BackplaneMetrics(cluster._services.GetRequiredService<IMeterFactory>());
         var prefix = $"bench-{Guid.NewGuid():N}";
         try
         {
@@ -42,8 +42,17 @@ internal sealed class BenchCluster : IAsyncDisposable
                 var redis = new BackplaneRedis(options, $"bench-{index}", multiplexer, NullLogger<BackplaneRedis>.Instance);
                 await redis.StartAsync(CancellationToken.None);
                 await redis.Connected.WaitAsync(TimeSpan.FromSeconds(20));
-                var manager = new RedisHubLifetimeManager<BenchHub>(redis, new JsonProtocolOnly(), metrics, NullLogger<RedisHubLifetimeManager<BenchHub>>.Instance);
-                cluster._instances.Add((multiplexer, redis, manager));
+                var services = new ServiceCollection()
+                    .AddLogging()
+                    .AddMetrics()
+                    .AddSingleton(TimeProvider.System)
+                    .AddSingleton<IHubProtocolResolver>(new JsonProtocolOnly())
+                    .AddSingleton<IConnectionMultiplexer>(multiplexer)
+                    .AddSingleton(redis)
+                    .AddSignalRBackplane()
+                    .AddLocalConnections(typeof(RedisHubLifetimeManager<>))
+                    .BuildServiceProvider();
+                cluster._instances.Add((multiplexer, redis, services, services.GetRequiredService<HubLifetimeManager<BenchHub>>()));
             }
         }
         catch
@@ -56,13 +65,12 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var (multiplexer, redis, manager) in _instances)
+        foreach (var (multiplexer, redis, services, _) in _instances)
         {
-            await manager.DisposeAsync();
+            await services.DisposeAsync();
             await redis.DisposeAsync();
             await multiplexer.DisposeAsync();
         }
-        await _services.DisposeAsync();
     }
 
     /// <summary>The protocols of a gateway that registers only SignalR's default, JSON.</summary>

@@ -7,9 +7,9 @@ using Roomcast.Contracts.Rooms;
 namespace Roomcast.Bench.InProcess;
 
 /// <summary>
-/// Backplane runs with the gateway's own lifetime manager hosted in this process over a real
-/// redis-server (no sockets to clients, no hub, no event pipeline), so what they time is the
-/// backplane itself:
+/// Backplane runs with the gateway's lifetime manager (SignalR's Redis backplane inside Roomcast's
+/// <c>LocalConnectionsLifetimeManager</c>) hosted in this process over a real redis-server (no sockets
+/// to clients, no hub, no event pipeline), so what they time is the backplane itself:
 /// <list type="bullet">
 /// <item><c>throughput</c>: per instance count, the unloaded latency of a send to all (one at a time,
 /// local receiver vs receivers on the other instances), then M sends to all from instance 0 with a
@@ -186,7 +186,7 @@ internal static class InProcessBench
                 $"| {size} | {(size + instances - 1) / instances} | {call.P50:0.000} / {call.P99:0.000} | {Triple(Percentiles.Of(lasts))} | {receipts / seconds:0} | {seconds * 1e6 / Math.Max(1, receipts):0.00} | {missing} |");
         }
         table.AppendLine();
-        table.AppendLine("The call writes to the local members and publishes once; the other instances fan out on their own. µs per receipt = wall time / receipts (the whole process: every instance, this driver).");
+        table.AppendLine("The call publishes once; every instance with members, this one included, hears it from Redis and writes to its own. µs per receipt = wall time / receipts (the whole process: every instance, this driver).");
         Console.WriteLine(table.ToString());
         return 0;
     }
@@ -202,7 +202,7 @@ internal static class InProcessBench
         var alone = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 1);
         var shared = await MeasureMemoryAsync(redis, connections, connectionsPerUser: 4);
         var oneUser = await MeasureMemoryAsync(redis, connections, connectionsPerUser: connections);
-        table.AppendLine(CultureInfo.InvariantCulture, $"| RedisHubLifetimeManager (connection store and user member set; no channel per connection or user) | {alone.Manager:0} | {shared.Manager:0} | {oneUser.Manager:0} |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| lifetime manager (SignalR's RedisHubLifetimeManager: a channel per connection and per user; LocalConnections: an outbox per connection) | {alone.Manager:0} | {shared.Manager:0} | {oneUser.Manager:0} |");
         table.AppendLine(CultureInfo.InvariantCulture, $"| LocalRooms (user:{{id}} and all, as the hub registers a non-admin without groups) | {alone.Rooms:0} | {shared.Rooms:0} | {oneUser.Rooms:0} |");
         Console.WriteLine(table.ToString());
         return 0;

@@ -6,6 +6,8 @@ internal static class GatewayLogEvents
     // Connections: 700–719.
     public const int SlowConnectionClosing = 700;
     public const int ConnectionWriteFailed = 701;
+    public const int HubSendsUnavailable = 702;
+    public const int HubLifetimeUndoFailed = 703;
 
     // Hub: 800–819.
     public const int TooManyConnections = 800;

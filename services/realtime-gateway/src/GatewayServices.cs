@@ -35,7 +35,9 @@ internal static class GatewayServices
         {
             builder.AddNoBackplaneNotice();
         }
-        builder.AddLocalConnections(backplane ? typeof(RedisHubLifetimeManager<>) : typeof(DefaultHubLifetimeManager<>));
+        builder.AddLocalConnections(backplane
+            ? typeof(Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisHubLifetimeManager<>)
+            : typeof(DefaultHubLifetimeManager<>));
 
         builder.AddMembership(backplane);
         builder.AddRoomAccess(backplane);

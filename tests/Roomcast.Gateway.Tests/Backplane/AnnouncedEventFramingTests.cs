@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Protocol;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.History;
 using Xunit;
@@ -36,9 +34,10 @@ public sealed class AnnouncedEventFramingTests
     [Fact]
     public void AFrameOfAnotherLayoutIsRefusedNotMisread()
     {
-        var routed = BackplaneFraming.Routed("instance-a", ["connection-1"], new SerializedHubMessage(new InvocationMessage("X", [])), []);
+        var older = BackplaneFraming.AnnouncementHead("instance-a", exceptConnectionId: null);
+        older[0] = 2;
 
-        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(routed)).Message.ShouldContain("version 1 is not 3");
+        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(older)).Message.ShouldContain("layout 2 is not 3");
     }
 
     [Theory]

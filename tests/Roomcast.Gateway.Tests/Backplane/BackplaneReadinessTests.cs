@@ -35,7 +35,7 @@ public sealed class BackplaneReadinessTests : IAsyncLifetime
         var check = new BackplaneReadinessCheck(_redis);
 
         // Connected to Redis, and other channels subscribed, is not enough.
-        await _redis.SubscribeAsync(_redis.Channels.All, (_, _) => { });
+        await _redis.SubscribeAsync(_redis.Channels.Membership, (_, _) => { });
         (await check.CheckHealthAsync(new HealthCheckContext())).Status.ShouldBe(HealthStatus.Unhealthy);
 
         await _redis.SubscribeAsync(_redis.Channels.Audience, (_, _) => { });

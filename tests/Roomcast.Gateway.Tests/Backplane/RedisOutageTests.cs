@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Roomcast.Gateway.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit;
@@ -7,8 +9,8 @@ namespace Roomcast.Gateway.Tests.Backplane;
 
 /// <summary>
 /// Two instances on a redis-server of the test's own, which is killed and started again during
-/// traffic: local delivery goes on, cross-instance sends fail fast and are counted, and delivery
-/// across instances resumes on its own.
+/// traffic: connections are still accepted and Roomcast's audience path still delivers locally,
+/// hub-level sends that need Redis fail fast, and once Redis is back they flow again.
 /// </summary>
 public sealed class RedisOutageTests : IAsyncLifetime
 {
@@ -28,14 +30,15 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task WhileRedisIsDownLocalDeliveryGoesOnAndCrossInstanceSendsFailFastThenEverythingResumes()
+    public async Task WhileRedisIsDownConnectionsAreAcceptedAndServedLocallyAndHubSendsFailFastThenTheyResume()
     {
-        using var failures = new FailureCounter(_cluster);
         var here = await _cluster.ConnectAsync(0, "here");
+        var beside = await _cluster.ConnectAsync(0, "beside");
         var there = await _cluster.ConnectAsync(1, "there");
         await _cluster[0].AddToGroupAsync(there.ConnectionId, "room");
         await _cluster[0].SendAllAsync("Hello", ["before"]);
         await here.ShouldReceiveAsync("before");
+        await beside.ShouldReceiveAsync("before");
         await there.ShouldReceiveAsync("before");
 
         await _server.KillAsync();
@@ -47,23 +50,62 @@ public sealed class RedisOutageTests : IAsyncLifetime
         await Should.ThrowAsync<RedisException>(() => _cluster[0].SendAllAsync("Hello", ["all while down"]));
         await Should.ThrowAsync<RedisException>(() => _cluster[0].SendConnectionAsync(there.ConnectionId, "Direct", ["remote while down"]));
         await Should.ThrowAsync<RedisException>(() => _cluster[0].AddToGroupAsync(there.ConnectionId, "other"));
-        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "cross-instance sends fail fast, they do not wait for Redis");
-        await here.ShouldReceiveAsync("all while down");
-        failures.PublishFailures.ShouldBeGreaterThanOrEqualTo(3);
+        await Should.ThrowAsync<RedisException>(() => _cluster[0].AddToGroupAsync(here.ConnectionId, "joined while down"));
+        await Should.ThrowAsync<RedisException>(() => _cluster[0].AddToGroupAsync(beside.ConnectionId, "joined while down"));
+        clock.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1), "hub-level sends fail fast, they do not wait for Redis");
 
-        // Joins while Redis is away still count locally, and their channels are subscribed once it is back.
-        var late = await _cluster.ConnectAsync(1, "late");
-        await _cluster[1].AddToGroupAsync(late.ConnectionId, "late-room");
-        await _cluster[1].SendGroupAsync("late-room", "Group", ["local group while down"]).ShouldThrowAsync<RedisException>();
-        await late.ShouldReceiveAsync("local group while down");
+        // A connection made while Redis is away is accepted, and Roomcast's events reach it.
+        var late = await _cluster.ConnectAsync(1, "late", userId: "carol");
+        _cluster.LocalConnections(1).Write([late.ConnectionId], Event("event while down")).ShouldBe(1);
+        await late.ShouldReceiveAsync("event while down");
 
         await _server.StartAgainAsync();
 
         await SendUntilDeliveredAsync(() => _cluster[0].SendGroupAsync("room", "Group", ["after"]), there, "after");
-        await SendUntilDeliveredAsync(() => _cluster[0].SendGroupAsync("late-room", "Group", ["late after"]), late, "late after");
         await SendUntilDeliveredAsync(() => _cluster[0].SendConnectionAsync(there.ConnectionId, "Direct", ["direct after"]), there, "direct after");
         await SendUntilDeliveredAsync(() => _cluster[1].SendAllAsync("Hello", ["all after"]), here, "all after");
+        // The joins that failed left nothing behind: joining again works.
+        await _cluster[0].AddToGroupAsync(here.ConnectionId, "joined while down");
+        await _cluster[0].AddToGroupAsync(beside.ConnectionId, "joined while down");
+        await SendUntilDeliveredAsync(() => _cluster[1].SendGroupAsync("joined while down", "Group", ["joined after"]), here, "joined after");
+        await SendUntilDeliveredAsync(() => Task.CompletedTask, beside, "joined after");
+        _cluster.LocalConnections(1).Write([late.ConnectionId], Event("event after")).ShouldBe(1);
+        await late.ShouldReceiveAsync("event after");
+        var fresh = await _cluster.ConnectAsync(1, "fresh", userId: "carol");
+        await SendUntilDeliveredAsync(() => _cluster[0].SendAllAsync("Hello", ["all to fresh"]), fresh, "all to fresh");
+        await SendUntilDeliveredAsync(() => _cluster[0].SendUserAsync("carol", "User", ["to carol"]), fresh, "to carol");
+
+        // The connection made while Redis was away leaves cleanly.
+        await _cluster[1].OnDisconnectedAsync(late);
     }
+
+    [Fact]
+    public async Task AnInstanceStartedWhileRedisIsDownAcceptsConnectionsAndJoinsTheBackplaneOnceRedisIsBack()
+    {
+        var here = await _cluster.ConnectAsync(0, "here");
+        await _server.KillAsync();
+
+        await _cluster.AddInstanceAsync(waitForRedis: false);
+        var early = await _cluster.ConnectAsync(2, "early");
+        _cluster.LocalConnections(2).Write([early.ConnectionId], Event("event while down")).ShouldBe(1);
+        await early.ShouldReceiveAsync("event while down");
+        await Should.ThrowAsync<RedisException>(() => _cluster[2].SendAllAsync("Hello", ["all while down"]));
+
+        await _server.StartAgainAsync();
+
+        var clock = Stopwatch.StartNew();
+        while (!_cluster.Multiplexer(2).GetSubscriber().IsConnected())
+        {
+            clock.Elapsed.ShouldBeLessThan(TestRedis.Patience, "the new instance reconnects on its own");
+            await Task.Delay(TimeSpan.FromMilliseconds(50)); // poll interval
+        }
+        var after = await _cluster.ConnectAsync(2, "after");
+        await SendUntilDeliveredAsync(() => _cluster[0].SendAllAsync("Hello", ["to the new instance"]), after, "to the new instance");
+        await SendUntilDeliveredAsync(() => _cluster[2].SendAllAsync("Hello", ["from the new instance"]), here, "from the new instance");
+        await _cluster[2].OnDisconnectedAsync(early);
+    }
+
+    private static SerializedHubMessage Event(string text) => new(new InvocationMessage("Event", [text]));
 
     /// <summary>
     /// Sends until <paramref name="target"/> receives <paramref name="expected"/>: after a restart, the instances reconnect on

@@ -1,5 +1,6 @@
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Presence;
 using StackExchange.Redis;
 using Xunit;
 
@@ -31,7 +32,7 @@ public sealed class SubscriptionOrderTests : IAsyncLifetime
     public async Task MessagesOnDifferentChannelsAreHandledInTheOrderTheyWerePublished()
     {
         var redis = _listener.Redis;
-        var channels = new[] { redis.Channels.Membership, redis.Channels.Audience, redis.Channels.RootAccess, redis.Channels.All };
+        var channels = new[] { redis.Channels.Membership, redis.Channels.Audience, redis.Channels.RootAccess, PresenceCoordinator.CensusChannel(redis.Channels) };
         var handled = new List<int>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         foreach (var channel in channels)

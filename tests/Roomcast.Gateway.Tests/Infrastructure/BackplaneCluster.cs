@@ -1,8 +1,9 @@
-using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Connections;
 using StackExchange.Redis;
 
 namespace Roomcast.Gateway.Tests.Infrastructure;
@@ -11,41 +12,43 @@ namespace Roomcast.Gateway.Tests.Infrastructure;
 public sealed class TestHub : Hub;
 
 /// <summary>
-/// Several gateway instances in one process: each a <see cref="RedisHubLifetimeManager{THub}"/> with
-/// a multiplexer of its own, as in separate processes, sharing one channel prefix.
+/// Several gateway instances in one process, each as the gateway builds it: SignalR's
+/// <see cref="RedisHubLifetimeManager{THub}"/> inside <see cref="LocalConnectionsLifetimeManager{THub}"/>,
+/// over one multiplexer of its own (as in separate processes) that Roomcast's <see cref="BackplaneRedis"/>
+/// uses too, all on one channel prefix.
 /// </summary>
 public sealed class BackplaneCluster : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
     private readonly List<Instance> _instances = [];
 
-    private BackplaneCluster(string endpoint, string prefix, TimeSpan ackTimeout)
+    private BackplaneCluster(string endpoint, string prefix)
     {
         Endpoint = endpoint;
         Prefix = prefix;
-        AckTimeout = ackTimeout;
-        _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-        Metrics = new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>());
     }
 
     public string Endpoint { get; }
 
     public string Prefix { get; }
 
-    public TimeSpan AckTimeout { get; }
+    /// <summary>SignalR's channel <paramref name="channel"/> (<c>group:room</c>, <c>all</c>, …) of the test hub, as this cluster names it in Redis.</summary>
+    public string SignalRChannel(string channel) => new BackplaneChannels(Prefix).SignalR($"{typeof(TestHub).FullName}:{channel}");
 
-    /// <summary>Shared by every instance, so a test counts the failures of all.</summary>
-    public BackplaneMetrics Metrics { get; }
+    public HubLifetimeManager<TestHub> this[int index] => _instances[index].Manager;
 
-    public IMeterFactory MeterFactory => _services.GetRequiredService<IMeterFactory>();
+    /// <summary>Roomcast's own access to Redis of instance <paramref name="index"/>, on the multiplexer its lifetime manager shares.</summary>
+    public BackplaneRedis Redis(int index) => _instances[index].Redis;
 
-    public RedisHubLifetimeManager<TestHub> this[int index] => _instances[index].Manager;
+    public IConnectionMultiplexer Multiplexer(int index) => _instances[index].Multiplexer;
+
+    /// <summary>The connections Roomcast's audience path writes to on instance <paramref name="index"/>.</summary>
+    public LocalConnections LocalConnections(int index) => _instances[index].Services.GetRequiredService<LocalConnections>();
 
     public int Count => _instances.Count;
 
-    public static async Task<BackplaneCluster> StartAsync(int instances, string? endpoint = null, TimeSpan? ackTimeout = null)
+    public static async Task<BackplaneCluster> StartAsync(int instances, string? endpoint = null, string? prefix = null)
     {
-        var cluster = new BackplaneCluster(endpoint ?? TestRedis.Endpoint, TestRedis.NewPrefix(), ackTimeout ?? TimeSpan.FromSeconds(5));
+        var cluster = new BackplaneCluster(endpoint ?? TestRedis.Endpoint, prefix ?? TestRedis.NewPrefix());
         try
         {
             for (var index = 0; index < instances; index++)
@@ -61,13 +64,13 @@ public sealed class BackplaneCluster : IAsyncDisposable
         return cluster;
     }
 
-    public async Task<RedisHubLifetimeManager<TestHub>> AddInstanceAsync()
+    /// <summary>A new instance; with <paramref name="waitForRedis"/> false it starts whether Redis is reachable or not, as a gateway does.</summary>
+    public async Task<HubLifetimeManager<TestHub>> AddInstanceAsync(bool waitForRedis = true)
     {
         var options = new BackplaneOptions
         {
             Endpoint = Endpoint,
             ChannelPrefix = Prefix,
-            AckTimeout = AckTimeout,
             CommandTimeout = TimeSpan.FromSeconds(2),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(300),
         };
@@ -75,16 +78,35 @@ public sealed class BackplaneCluster : IAsyncDisposable
         var multiplexer = await TestRedis.ConnectAsync(options, serverName);
         var redis = new BackplaneRedis(options, serverName, multiplexer, NullLogger<BackplaneRedis>.Instance);
         await redis.StartAsync(CancellationToken.None);
-        await redis.Connected.WaitAsync(TestRedis.Patience);
-        var manager = new RedisHubLifetimeManager<TestHub>(redis, new JsonOnlyProtocols(), Metrics, NullLogger<RedisHubLifetimeManager<TestHub>>.Instance);
-        _instances.Add(new Instance(multiplexer, redis, manager));
-        return manager;
+        if (waitForRedis)
+        {
+            await redis.Connected.WaitAsync(TestRedis.Patience);
+        }
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddMetrics()
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<IHubProtocolResolver>(new JsonOnlyProtocols())
+            .AddSingleton<IConnectionMultiplexer>(multiplexer)
+            .AddSingleton(redis)
+            .AddSignalRBackplane()
+            .AddLocalConnections(typeof(RedisHubLifetimeManager<>))
+            .BuildServiceProvider();
+        var instance = new Instance(multiplexer, redis, services, services.GetRequiredService<HubLifetimeManager<TestHub>>());
+        _instances.Add(instance);
+        return instance.Manager;
     }
 
     /// <summary>Stops instance <paramref name="index"/> as if its process died: its connections to Redis close.</summary>
     public async Task StopInstanceAsync(int index)
     {
         await _instances[index].DisposeAsync();
+    }
+
+    /// <summary>Disposes the lifetime manager of instance <paramref name="index"/> alone, as the host does on shutdown before the multiplexer.</summary>
+    public async Task DisposeManagerAsync(int index)
+    {
+        await _instances[index].Services.DisposeAsync();
     }
 
     /// <summary>A new connection on instance <paramref name="index"/>, registered as SignalR does on connect.</summary>
@@ -101,14 +123,13 @@ public sealed class BackplaneCluster : IAsyncDisposable
         {
             await instance.DisposeAsync();
         }
-        await _services.DisposeAsync();
     }
 
-    private sealed record Instance(ConnectionMultiplexer Multiplexer, BackplaneRedis Redis, RedisHubLifetimeManager<TestHub> Manager)
+    private sealed record Instance(ConnectionMultiplexer Multiplexer, BackplaneRedis Redis, ServiceProvider Services, HubLifetimeManager<TestHub> Manager)
     {
         public async ValueTask DisposeAsync()
         {
-            await Manager.DisposeAsync();
+            await Services.DisposeAsync();
             await Redis.DisposeAsync();
             await Multiplexer.DisposeAsync();
         }

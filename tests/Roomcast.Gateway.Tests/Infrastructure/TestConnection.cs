@@ -12,7 +12,7 @@ public sealed record Received(string Method, string Argument);
 
 /// <summary>
 /// An in-memory SignalR connection: what the lifetime manager writes to it is decoded with the JSON
-/// hub protocol into an inbox. One made with <c>failWrites</c> throws on every write, like a broken socket.
+/// hub protocol into an inbox. One made with <c>failWrites</c> fails every write, like a broken socket.
 /// </summary>
 public sealed class TestConnection : HubConnectionContext
 {
@@ -43,7 +43,7 @@ public sealed class TestConnection : HubConnectionContext
     {
         if (_failWrites)
         {
-            throw new IOException($"{Name}: the socket is broken.");
+            return ValueTask.FromException(new IOException($"{Name}: the socket is broken."));
         }
         var bytes = message.GetSerializedMessage(Json);
         using var document = JsonDocument.Parse(bytes[..^1]); // the record separator ends a JSON hub message
@@ -70,6 +70,20 @@ public sealed class TestConnection : HubConnectionContext
         {
             throw new TimeoutException($"{Name} received nothing within {patience.TotalSeconds} s.");
         }
+    }
+
+    /// <summary>
+    /// The next arguments received, which must be <paramref name="expected"/> in any order: SignalR's Redis
+    /// backplane reads each channel on its own, so sends on different channels may overtake each other.
+    /// </summary>
+    public async Task ShouldReceiveAllAsync(params string[] expected)
+    {
+        var received = new List<string>();
+        foreach (var _ in expected)
+        {
+            received.Add((await NextAsync()).Argument);
+        }
+        received.ShouldBe(expected, ignoreOrder: true, $"{Name} received {string.Join(", ", received)}");
     }
 
     /// <summary>The next argument received, which must be <paramref name="expected"/>.</summary>

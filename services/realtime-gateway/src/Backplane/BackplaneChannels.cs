@@ -3,21 +3,6 @@ namespace Roomcast.RealtimeGateway.Backplane;
 /// <summary>Every Redis channel the backplane uses, named in this one place, all under <see cref="BackplaneOptions.ChannelPrefix"/>.</summary>
 public sealed class BackplaneChannels(string prefix)
 {
-    /// <summary>Every connection of the hub, on every instance.</summary>
-    public string All { get; } = $"{prefix}:all";
-
-    /// <summary>
-    /// Sends to connections of other instances, with their ids: every instance hears this one channel
-    /// instead of one channel per connection, so a connection costs no subscription (such sends are rare).
-    /// </summary>
-    public string Connections { get; } = $"{prefix}:connections";
-
-    /// <summary>Sends to users, with their ids: as <see cref="Connections"/>, one channel instead of one per user.</summary>
-    public string Users { get; } = $"{prefix}:users";
-
-    /// <summary>Group add / remove commands for a connection that lives on another instance.</summary>
-    public string GroupCommands { get; } = $"{prefix}:internal:groups";
-
     /// <summary>Roomcast audiences: a list of rooms that each instance resolves against its own connections.</summary>
     public string Audience { get; } = $"{prefix}:audience";
 
@@ -29,8 +14,10 @@ public sealed class BackplaneChannels(string prefix)
 
     public string Prefix { get; } = prefix;
 
-    public string Group(string groupName) => $"{Prefix}:group:{groupName}";
-
-    /// <summary>Acknowledgements of group commands sent by <paramref name="serverName"/>.</summary>
-    public string Ack(string serverName) => $"{Prefix}:internal:ack:{serverName}";
+    /// <summary>
+    /// A channel of SignalR's Redis backplane (<c>{hub type}:all</c>, <c>:connection:{id}</c>,
+    /// <c>:group:{name}</c>, <c>:user:{id}</c>, <c>:internal:…</c>) under this deployment's prefix:
+    /// SignalR names them after the hub type alone (<see cref="SignalRChannels"/>).
+    /// </summary>
+    public string SignalR(string channel) => $"{Prefix}:{channel}";
 }

@@ -24,14 +24,8 @@ internal static partial class BackplaneLog
     [LoggerMessage(EventId = 107, Level = LogLevel.Information, Message = "Backplane subscribed {Count} pending channels after Redis came back")]
     public static partial void PendingSubscribed(this ILogger logger, int count);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Writing to connection {ConnectionId} failed; the other connections are not affected")]
-    public static partial void WriteFailed(this ILogger logger, string connectionId, Exception exception);
-
     [LoggerMessage(EventId = 109, Level = LogLevel.Error, Message = "Backplane message on {Channel} could not be handled")]
     public static partial void HandlerFailed(this ILogger logger, string channel, Exception exception);
-
-    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "{Action} of connection {ConnectionId} to group {Group} was not acknowledged within {Timeout}")]
-    public static partial void AckTimedOut(this ILogger logger, GroupAction action, string connectionId, string group, TimeSpan timeout);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Warning, Message = "Gateway runs without a backplane (Redis__Endpoint is not set): a single instance, delivering to its own connections only")]
     public static partial void NoBackplane(this ILogger logger);

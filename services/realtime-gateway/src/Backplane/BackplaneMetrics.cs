@@ -8,7 +8,6 @@ public sealed class BackplaneMetrics
     public const string MeterName = "Roomcast.RealtimeGateway.Backplane";
 
     private readonly Counter<long> _publishFailures;
-    private readonly Counter<long> _writeFailures;
     private readonly Counter<long> _gaps;
     private readonly Histogram<double> _gapDuration;
 
@@ -17,8 +16,6 @@ public sealed class BackplaneMetrics
         var meter = meters.Create(MeterName);
         _publishFailures = meter.CreateCounter<long>(
             "roomcast.backplane.publish_failures", "{send}", "Cross-instance sends that failed because Redis could not be reached");
-        _writeFailures = meter.CreateCounter<long>(
-            "roomcast.backplane.connection_write_failures", "{write}", "Writes to a local connection that failed");
         _gaps = meter.CreateCounter<long>(
             "roomcast.backplane.gaps", "{gap}", "Times the subscription to Redis came back after it was lost: what was published meanwhile never reached this instance");
         _gapDuration = meter.CreateHistogram<double>(
@@ -26,8 +23,6 @@ public sealed class BackplaneMetrics
     }
 
     public void PublishFailed(string operation) => _publishFailures.Add(1, new KeyValuePair<string, object?>("operation", operation));
-
-    public void WriteFailed() => _writeFailures.Add(1);
 
     public void Gap(TimeSpan away)
     {

@@ -29,10 +29,6 @@ public sealed class BackplaneOptions
     [RegularExpression("^[a-zA-Z0-9._:-]{1,64}$")]
     public string ChannelPrefix { get; set; } = "roomcast";
 
-    /// <summary>How long adding or removing a connection of another instance to or from a group may wait for that instance's acknowledgement.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
-    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>How long connecting, and one command (a publish, a script), may wait for Redis.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(3);

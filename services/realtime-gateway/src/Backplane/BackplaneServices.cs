@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.ServiceDefaults.Configuration;
@@ -6,18 +6,20 @@ using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
 
-internal static class BackplaneServices
+public static class BackplaneServices
 {
     /// <summary>The backplane is on when <c>Redis__Endpoint</c> is set.</summary>
-    public static bool HasBackplane(this IHostApplicationBuilder builder) =>
+    internal static bool HasBackplane(this IHostApplicationBuilder builder) =>
         !string.IsNullOrWhiteSpace(builder.Configuration.GetSection(BackplaneOptions.Section)[nameof(BackplaneOptions.Endpoint)]);
 
-    /// <summary>SignalR's lifetime manager on Redis, and the audience broadcast beside it.</summary>
-    public static void AddRedisBackplane(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// The one multiplexer of the process, SignalR's own Redis backplane on it (hub-level sends:
+    /// <c>Clients.All/Group/User/Client</c>), and Roomcast's audience broadcast beside it.
+    /// </summary>
+    internal static void AddRedisBackplane(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<BackplaneOptions>(BackplaneOptions.Section);
         builder.Services.AddSingleton<BackplaneMetrics>();
-        // The one multiplexer of the process: SignalR's own Redis backplane can take it too.
         builder.Services.AddSingleton<IConnectionMultiplexer>(services =>
         {
             var configuration = services.GetRequiredService<IOptions<BackplaneOptions>>().Value
@@ -31,13 +33,28 @@ internal static class BackplaneServices
             services.GetRequiredService<IConnectionMultiplexer>(),
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
+        builder.Services.AddSignalRBackplane();
         builder.Services.AddSingleton<AudienceBroadcast>();
         builder.Services.AddHostedService<AudienceSubscriptionStarter>();
         builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: ["ready"]);
     }
 
+    /// <summary>
+    /// SignalR's Redis backplane (<c>RedisHubLifetimeManager</c>) on the registered
+    /// <see cref="IConnectionMultiplexer"/>, its channels under <see cref="BackplaneRedis.Channels"/>'s
+    /// prefix (<see cref="SignalRChannels"/>); it opens no connection of its own.
+    /// </summary>
+    public static IServiceCollection AddSignalRBackplane(this IServiceCollection services)
+    {
+        services.AddSignalR().AddStackExchangeRedis();
+        services.AddOptions<RedisOptions>().Configure<IServiceProvider>((redis, provider) =>
+            redis.ConnectionFactory = _ => SignalRChannels.ConnectAsync(
+                provider.GetRequiredService<IConnectionMultiplexer>(), provider.GetRequiredService<BackplaneRedis>().Channels));
+        return services;
+    }
+
     /// <summary>Says once at start that this instance runs alone.</summary>
-    public static void AddNoBackplaneNotice(this IHostApplicationBuilder builder) =>
+    internal static void AddNoBackplaneNotice(this IHostApplicationBuilder builder) =>
         builder.Services.AddHostedService<NoBackplaneNotice>();
 
     private sealed class NoBackplaneNotice(ILogger<NoBackplaneNotice> logger) : IHostedService

@@ -3,18 +3,25 @@ using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.RealtimeGateway.Connections;
 
-internal static class ConnectionsServices
+public static class ConnectionsServices
 {
     /// <summary>
     /// <see cref="LocalConnections"/> and the lifetime manager that fills it, around
     /// <paramref name="innerOpenType"/> (SignalR's lifetime manager for this deployment, open over the hub).
     /// </summary>
-    public static void AddLocalConnections(this IHostApplicationBuilder builder, Type innerOpenType)
+    internal static void AddLocalConnections(this IHostApplicationBuilder builder, Type innerOpenType)
     {
         builder.AddValidatedOptions<OutboundBufferOptions>(OutboundBufferOptions.Section);
-        builder.Services.AddSingleton<ConnectionMetrics>();
-        builder.Services.AddSingleton<LocalConnections>();
-        builder.Services.AddSingleton(new InnerLifetimeManager(innerOpenType));
-        builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(LocalConnectionsLifetimeManager<>));
+        builder.Services.AddLocalConnections(innerOpenType);
+    }
+
+    /// <summary>As the builder's overload, with <see cref="OutboundBufferOptions"/> left to the caller.</summary>
+    public static IServiceCollection AddLocalConnections(this IServiceCollection services, Type innerOpenType)
+    {
+        services.AddSingleton<ConnectionMetrics>();
+        services.AddSingleton<LocalConnections>();
+        services.AddSingleton(new InnerLifetimeManager(innerOpenType));
+        services.AddSingleton(typeof(HubLifetimeManager<>), typeof(LocalConnectionsLifetimeManager<>));
+        return services;
     }
 }

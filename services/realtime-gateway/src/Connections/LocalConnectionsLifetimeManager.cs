@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Connections;
 
@@ -11,28 +12,46 @@ public sealed record InnerLifetimeManager(Type OpenType);
 /// SignalR's lifetime manager, unchanged, with each connection of this instance also registered in
 /// <see cref="LocalConnections"/> while it lives, where the audience path writes to it.
 /// </summary>
-public sealed class LocalConnectionsLifetimeManager<THub> : HubLifetimeManager<THub>, IAsyncDisposable
+/// <remarks>
+/// With SignalR's Redis backplane inside, connecting needs Redis (the manager subscribes a channel for
+/// the connection and one for its user). While Redis is unreachable the connection is still accepted,
+/// and served by the audience path only: the inner manager is told it left again, so it holds no
+/// half-made subscription, and it never hears of that connection again (hub-level sends reach it once
+/// the client reconnects). A group join that fails the same way the inner manager undoes itself.
+/// </remarks>
+public sealed partial class LocalConnectionsLifetimeManager<THub> : HubLifetimeManager<THub>, IAsyncDisposable
     where THub : Hub
 {
     private readonly HubLifetimeManager<THub> _inner;
     private readonly LocalConnections _local;
+    private readonly ILogger _logger;
 
-    public LocalConnectionsLifetimeManager(IServiceProvider services, InnerLifetimeManager inner, LocalConnections local)
+    public LocalConnectionsLifetimeManager(IServiceProvider services, InnerLifetimeManager inner, LocalConnections local, ILogger<LocalConnectionsLifetimeManager<THub>> logger)
     {
         _inner = (HubLifetimeManager<THub>)ActivatorUtilities.CreateInstance(services, inner.OpenType.MakeGenericType(typeof(THub)));
         _local = local;
+        _logger = logger;
     }
 
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        await _inner.OnConnectedAsync(connection).ConfigureAwait(false);
+        try
+        {
+            await _inner.OnConnectedAsync(connection).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (IsRedisUnreachable(exception))
+        {
+            LogHubSendsUnavailable(connection.ConnectionId, exception.Message);
+            await UndoQuietlyAsync(() => _inner.OnDisconnectedAsync(connection)).ConfigureAwait(false);
+            connection.Features.Set(AudiencePathOnly.Instance);
+        }
         _local.Add(connection);
     }
 
     public override Task OnDisconnectedAsync(HubConnectionContext connection)
     {
         _local.Remove(connection);
-        return _inner.OnDisconnectedAsync(connection);
+        return connection.Features.Get<AudiencePathOnly>() is null ? _inner.OnDisconnectedAsync(connection) : Task.CompletedTask;
     }
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
@@ -77,6 +96,11 @@ public sealed class LocalConnectionsLifetimeManager<THub> : HubLifetimeManager<T
     public override bool TryGetReturnType(string invocationId, [NotNullWhen(true)] out Type? type) =>
         _inner.TryGetReturnType(invocationId, out type);
 
+    /// <summary>
+    /// Disposes the inner manager. SignalR's Redis manager unsubscribes and closes the multiplexer it was
+    /// given, which is a view of the shared one that drops its own channels only and never closes it
+    /// (<c>SignalRChannels</c>).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         switch (_inner)
@@ -88,5 +112,33 @@ public sealed class LocalConnectionsLifetimeManager<THub> : HubLifetimeManager<T
                 disposable.Dispose();
                 break;
         }
+    }
+
+    private static bool IsRedisUnreachable(Exception exception) => exception is RedisException or TimeoutException;
+
+    private async Task UndoQuietlyAsync(Func<Task> undo)
+    {
+        try
+        {
+            await undo().ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            // Best effort: Redis is away, and what the undo could not tell Redis is gone from it anyway.
+            LogUndoFailed(exception.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = GatewayLogEvents.HubSendsUnavailable, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId} accepted while Redis is unreachable ({Reason}): it gets Roomcast's events, not hub-level sends, until it reconnects")]
+    private partial void LogHubSendsUnavailable(string connectionId, string reason);
+
+    [LoggerMessage(EventId = GatewayLogEvents.HubLifetimeUndoFailed, Level = LogLevel.Debug, Message = "Undoing a half-made registration in SignalR's lifetime manager failed: {Reason}")]
+    private partial void LogUndoFailed(string reason);
+
+    /// <summary>Marks a connection the inner manager does not hold.</summary>
+    private sealed class AudiencePathOnly
+    {
+        public static readonly AudiencePathOnly Instance = new();
     }
 }

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
 using StackExchange.Redis;
 using Roomcast.RealtimeGateway.Backplane;
-using Roomcast.RealtimeGateway.Hubs;
+using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Rooms;
 
 namespace Roomcast.RealtimeGateway.Presence;
@@ -26,7 +27,7 @@ public sealed class PresenceCoordinator : BackgroundService
     private readonly LocalCensus _local;
     private readonly ClusterCensus _census;
     private readonly Lock _censusGate = new();
-    private readonly IHubContext<NotificationsHub> _hub;
+    private readonly LocalConnections _connections;
     private readonly PresenceOptions _options;
     private readonly ILogger<PresenceCoordinator> _logger;
     private readonly BackplaneRedis? _redis;
@@ -42,7 +43,7 @@ public sealed class PresenceCoordinator : BackgroundService
     public PresenceCoordinator(
         LocalRooms rooms,
         LocalCensus local,
-        IHubContext<NotificationsHub> hub,
+        LocalConnections connections,
         IOptions<PresenceOptions> options,
         ILogger<PresenceCoordinator> logger,
         BackplaneRedis? redis = null)
@@ -50,7 +51,7 @@ public sealed class PresenceCoordinator : BackgroundService
         _rooms = rooms;
         _local = local;
         _census = new ClusterCensus(local.Instance, local.Epoch);
-        _hub = hub;
+        _connections = connections;
         _options = options.Value;
         _logger = logger;
         _redis = redis;
@@ -78,7 +79,7 @@ public sealed class PresenceCoordinator : BackgroundService
             {
                 try
                 {
-                    await RoundAsync(stoppingToken);
+                    await RoundAsync();
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
@@ -100,7 +101,7 @@ public sealed class PresenceCoordinator : BackgroundService
         }
     }
 
-    private async Task RoundAsync(CancellationToken cancellationToken)
+    private async Task RoundAsync()
     {
         var now = Environment.TickCount64;
         var flush = _local.Flush();
@@ -134,19 +135,19 @@ public sealed class PresenceCoordinator : BackgroundService
         var fullTo = flush.EnteredAdmin.Distinct(StringComparer.Ordinal).Where(connection => _rooms.RoomsOf(connection).Contains(RoomName.Admin)).ToList();
         if (totals is not null && fullTo.Count > 0)
         {
-            await SendAsync(fullTo, ClientEvents.ConnectedClients, new ConnectedClientsMessage(ConnectedClientsMessage.Full, totals), cancellationToken);
+            Send(fullTo, ClientEvents.ConnectedClients, new ConnectedClientsMessage(ConnectedClientsMessage.Full, totals));
         }
         if (changes.Rooms.Count > 0)
         {
             var updateTo = _rooms.MembersOf(RoomName.Admin).Where(_listening.Contains).ToList();
-            await SendAsync(updateTo, ClientEvents.ConnectedClients, new ConnectedClientsMessage(ConnectedClientsMessage.Update, changes.Rooms), cancellationToken);
+            Send(updateTo, ClientEvents.ConnectedClients, new ConnectedClientsMessage(ConnectedClientsMessage.Update, changes.Rooms));
         }
         _listening.UnionWith(fullTo);
         foreach (var transition in changes.Presence)
         {
             var others = _rooms.ConnectionsIn(transition.Rooms, except: null).Except(_rooms.ConnectionsOf(transition.UserId), StringComparer.Ordinal).ToList();
             var status = transition.Online ? PresenceMessage.Online : PresenceMessage.Offline;
-            await SendAsync(others, ClientEvents.Presence, new PresenceMessage(transition.UserId, status), cancellationToken);
+            Send(others, ClientEvents.Presence, new PresenceMessage(transition.UserId, status));
         }
         if (!changes.IsEmpty || fullTo.Count > 0)
         {
@@ -240,7 +241,8 @@ public sealed class PresenceCoordinator : BackgroundService
 
     private void OnSubscriberConnected() => Volatile.Write(ref _resync, 1);
 
-    private async Task SendAsync(IReadOnlyList<string> connections, string clientEvent, object message, CancellationToken cancellationToken)
+    /// <summary>Through the audience path's outboxes, as Roomcast's events go: local connections only, never through Redis.</summary>
+    private void Send(IReadOnlyList<string> connections, string clientEvent, object message)
     {
         if (connections.Count == 0)
         {
@@ -248,11 +250,11 @@ public sealed class PresenceCoordinator : BackgroundService
         }
         try
         {
-            await _hub.Clients.Clients(connections).SendAsync(clientEvent, message, cancellationToken);
+            _connections.Write(connections, new SerializedHubMessage(new InvocationMessage(clientEvent, [message])));
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (Exception exception)
         {
-            // One failed write must not stop the census; the connection's own close cleans it up.
+            // A message that cannot be written must not stop the census.
             _logger.SendFailed(clientEvent, connections.Count, exception);
         }
     }
