@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
-using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.ServiceDefaults.Configuration;
 using StackExchange.Redis;
 
@@ -12,7 +11,7 @@ internal static class BackplaneServices
     public static bool HasBackplane(this IHostApplicationBuilder builder) =>
         !string.IsNullOrWhiteSpace(builder.Configuration.GetSection(BackplaneOptions.Section)[nameof(BackplaneOptions.Endpoint)]);
 
-    /// <summary>SignalR's lifetime manager on Redis, and the audience broadcast beside it.</summary>
+    /// <summary>This instance's Redis connection, shared by SignalR's lifetime manager and the event broker.</summary>
     public static void AddRedisBackplane(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<BackplaneOptions>(BackplaneOptions.Section);
@@ -31,8 +30,6 @@ internal static class BackplaneServices
             services.GetRequiredService<IConnectionMultiplexer>(),
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
-        builder.Services.AddSingleton<AudienceBroadcast>();
-        builder.Services.AddHostedService<AudienceSubscriptionStarter>();
         builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: ["ready"]);
     }
 
