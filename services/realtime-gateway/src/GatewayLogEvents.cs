@@ -3,6 +3,9 @@ namespace Roomcast.RealtimeGateway;
 /// <summary>The gateway's log event ids, one table so no two events share an id; a range per feature.</summary>
 internal static class GatewayLogEvents
 {
+    // Event broker: 620–639.
+    public const int AnnouncementHandlerFailed = 620;
+
     // Connections: 700–719.
     public const int SlowConnectionClosing = 700;
     public const int ConnectionWriteFailed = 701;

@@ -41,7 +41,8 @@ internal static class GatewayServices
 
         builder.AddMembership(backplane);
         builder.AddRoomAccess(backplane);
-        builder.AddEventHistory(backplane);
+        builder.AddEventBroker(backplane);
+        builder.Services.AddHostedService<AudienceBroadcast>();
         builder.AddPresence(backplane);
         if (backplane)
         {

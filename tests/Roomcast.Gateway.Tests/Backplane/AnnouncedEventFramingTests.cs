@@ -49,5 +49,5 @@ public sealed class AnnouncedEventFramingTests
     public void AnEntryWithoutItsPositionIsRefused(string text) =>
         Should.Throw<JsonException>(() => HistoryEntry.FromAnnounced(Encoding.UTF8.GetBytes(text)));
 
-    private static HistoryEntry SampleEntry() => History.EventResumeTests.Entry(Guid.NewGuid(), ["all", "user:carol"], "hello");
+    private static HistoryEntry SampleEntry() => History.EventBrokerSpecification.Entry(Guid.NewGuid(), ["all", "user:carol"], "hello");
 }

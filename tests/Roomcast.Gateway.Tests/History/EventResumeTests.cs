@@ -1,5 +1,4 @@
 using Roomcast.Contracts.Client;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.RealtimeGateway.History;
 using Xunit;
@@ -142,34 +141,14 @@ public sealed class EventResumeTests
         result.Reason.ShouldBe(ResumeRules.OtherEpoch);
     }
 
-    [Fact]
-    public async Task AnEventIdSeenBeforeKeepsItsSeqAndIsDroppedOnceDelivered()
+    private (InMemoryEventBroker History, EventResume Resume) Create(EventHistoryOptions options)
     {
-        var (history, _) = Create(new EventHistoryOptions());
-        var eventId = Guid.NewGuid();
-        var first = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
-
-        var retried = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
-        await history.MarkDeliveredAsync(eventId, first.Seq, CancellationToken.None);
-        var redelivered = await history.AppendAsync(Entry(eventId, ["all"], "once"), null, CancellationToken.None);
-
-        first.Outcome.ShouldBe(AppendOutcome.New);
-        retried.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Pending, first.Epoch));
-        redelivered.ShouldBe(new HistoryAppend(first.Seq, AppendOutcome.Delivered, first.Epoch));
-        (await history.ReadAfterAsync(0, 10, CarolsRooms, CancellationToken.None)).Entries.Count.ShouldBe(1);
-    }
-
-    private (InMemoryEventHistory History, EventResume Resume) Create(EventHistoryOptions options)
-    {
-        var history = new InMemoryEventHistory(options, _clock);
+        var history = new InMemoryEventBroker(options, _clock, "in-memory", NullLogger.Instance);
         return (history, new EventResume(history, options, NullLogger<EventResume>.Instance));
     }
 
-    private static Task<HistoryAppend> AppendAsync(IEventHistory history, string room, string text) => AppendAsync(history, [room], text);
+    private static Task<HistoryAppend> AppendAsync(IEventBroker history, string room, string text) => AppendAsync(history, [room], text);
 
-    private static Task<HistoryAppend> AppendAsync(IEventHistory history, string[] audience, string text) =>
-        history.AppendAsync(Entry(Guid.NewGuid(), audience, text), null, CancellationToken.None);
-
-    internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
-        new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });
+    private static Task<HistoryAppend> AppendAsync(IEventBroker history, string[] audience, string text) =>
+        history.AppendAsync(EventBrokerSpecification.Entry(Guid.NewGuid(), audience, text), null, CancellationToken.None);
 }

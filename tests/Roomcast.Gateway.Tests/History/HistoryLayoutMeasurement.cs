@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
@@ -65,7 +67,9 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
         HistoryEntry Entry(int i) => new(0, Guid.NewGuid(), "CHANGED_DOCUMENT", audiences[i], new JsonObject { ["id"] = Guid.NewGuid().ToString(), ["data"] = new JsonObject { ["text"] = text }, ["version"] = 3 });
 
         var options = new EventHistoryOptions { MaxEvents = Events, MaxResumeEvents = Events };
-        var history = new RedisEventHistory(_backplane.Redis, options, new SeqHighWater());
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        await using var history = new RedisEventBroker(
+            _backplane.Redis, options, new SeqHighWater(), new BackplaneMetrics(services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
         var (lastSeq, _, epoch) = await history.AppendAsync(Entry(0), null, CancellationToken.None);
         var oneLog = await MeasureAsync(async () =>
         {

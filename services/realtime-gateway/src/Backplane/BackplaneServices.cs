@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
-using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.ServiceDefaults.Configuration;
 using StackExchange.Redis;
 
@@ -13,8 +12,8 @@ public static class BackplaneServices
         !string.IsNullOrWhiteSpace(builder.Configuration.GetSection(BackplaneOptions.Section)[nameof(BackplaneOptions.Endpoint)]);
 
     /// <summary>
-    /// The one multiplexer of the process, SignalR's own Redis backplane on it (hub-level sends:
-    /// <c>Clients.All/Group/User/Client</c>), and Roomcast's audience broadcast beside it.
+    /// The one multiplexer of the process, shared by SignalR's own Redis backplane (hub-level sends:
+    /// <c>Clients.All/Group/User/Client</c>) and Roomcast's event broker.
     /// </summary>
     internal static void AddRedisBackplane(this IHostApplicationBuilder builder)
     {
@@ -34,8 +33,6 @@ public static class BackplaneServices
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
         builder.Services.AddSignalRBackplane();
-        builder.Services.AddSingleton<AudienceBroadcast>();
-        builder.Services.AddHostedService<AudienceSubscriptionStarter>();
         builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: ["ready"]);
     }
 

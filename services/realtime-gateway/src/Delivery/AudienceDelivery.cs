@@ -9,13 +9,13 @@ namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>
 /// Sends one client event to every connection in an audience, once each. First the event is appended
-/// to the <see cref="IEventHistory"/>, which gives it the <c>seq</c> clients see and recognises an event
-/// id seen before on any instance: a copy of an event that reached everyone is dropped outright; a copy
-/// of one whose delivery was cut short is sent again with the same seq. With a backplane the same step
-/// announces it to the connections of every other instance (<see cref="AudienceBroadcast"/>; one Redis
-/// round trip for both). Then the local connections get it (never twice for the same event id, see
-/// <see cref="RecentEvents"/>), and the history marks it delivered. When the history or the other
-/// instances cannot be reached it throws, and this instance gives up its consumer turn (<see cref="ConsumerTurn"/>). Local connections are written
+/// through the <see cref="IEventBroker"/>, which gives it the <c>seq</c> clients see, recognises an event
+/// id seen before on any instance (a copy of an event that reached everyone is dropped outright; a copy
+/// of one whose delivery was cut short is sent again with the same seq) and, in the same step, announces
+/// it to every instance (their <see cref="AudienceBroadcast"/> writes it to their connections; with Redis,
+/// one round trip for all of it). Then the local connections get it (never twice for the same event id, see
+/// <see cref="RecentEvents"/>), and the broker marks it delivered. When the broker cannot be reached it
+/// throws, and this instance gives up its consumer turn (<see cref="ConsumerTurn"/>). Local connections are written
 /// through their <see cref="ConnectionOutbox"/>: a slow one never holds up the others or the next event. Several events are in flight at
 /// once; each of these three steps waits until the events delivered before it have taken it
 /// (<see cref="DeliveryTurn"/>), so seqs rise in delivery order and every connection receives in that order.
@@ -24,10 +24,9 @@ public sealed partial class AudienceDelivery(
     LocalRooms rooms,
     LocalConnections connections,
     RecentEvents recent,
-    IEventHistory history,
+    IEventBroker broker,
     DeliveryTimings timings,
-    ILogger<AudienceDelivery> logger,
-    AudienceBroadcast? broadcast = null)
+    ILogger<AudienceDelivery> logger)
 {
     /// <param name="turn">The event's place in the delivery order: each step waits for the events before it.</param>
     /// <param name="outboxPosition">The event's <c>OutboxPosition</c>, where its producer's outbox published it: logged only; clients see the history's seq.</param>
@@ -35,21 +34,10 @@ public sealed partial class AudienceDelivery(
     /// <returns>How many local connections received the event now.</returns>
     public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long outboxPosition, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
     {
-        // The other instances are sent the event by the same Redis step that gives it its seq.
-        var announcement = broadcast is null ? null : await broadcast.AnnouncementAsync(exceptConnectionId);
         var started = Stopwatch.GetTimestamp();
         var waited = await WaitAsync(turn, DeliveryStep.Appended, cancellationToken);
-        HistoryAppend appended;
-        try
-        {
-            appended = await history.AppendAsync(
-                new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0, ""))), announcement, cancellationToken);
-        }
-        catch (Exception exception) when (announcement is not null && RedisOutage.Is(exception))
-        {
-            broadcast!.AnnouncementFailed(exception);
-            throw;
-        }
+        var appended = await broker.AppendAsync(
+            new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0, ""))), new Announcement(exceptConnectionId), cancellationToken);
         turn.Pass(DeliveryStep.Appended);
         started = Timed(DeliveryStage.History, started, waited);
         if (appended.Outcome == AppendOutcome.Delivered)
@@ -84,7 +72,7 @@ public sealed partial class AudienceDelivery(
         started = Timed(DeliveryStage.LocalSend, started, waited);
 
         waited = await WaitAsync(turn, DeliveryStep.Delivered, cancellationToken);
-        await history.MarkDeliveredAsync(eventId, appended.Seq, cancellationToken);
+        await broker.MarkDeliveredAsync(eventId, appended.Seq, cancellationToken);
         turn.Pass(DeliveryStep.Delivered);
         Timed(DeliveryStage.Complete, started, waited);
         return delivered;

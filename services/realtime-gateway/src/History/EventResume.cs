@@ -3,12 +3,12 @@ using Roomcast.Contracts.Client;
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
-/// Answers <c>Resume(lastSeq, epoch)</c> from the <see cref="IEventHistory"/>: reads the entries after lastSeq
+/// Answers <c>Resume(lastSeq, epoch)</c> from the history of the <see cref="IEventBroker"/>: reads the entries after lastSeq
 /// page by page (at most <see cref="EventHistoryOptions.MaxResumeScan"/> entries a call; the store preselects by room), keeps those
 /// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
 /// Never a partial answer.
 /// </summary>
-public sealed partial class EventResume(IEventHistory history, EventHistoryOptions options, ILogger<EventResume> logger)
+public sealed partial class EventResume(IEventBroker history, EventHistoryOptions options, ILogger<EventResume> logger)
 {
     /// <summary>Entries read from the history per round trip.</summary>
     public const int PageSize = 256;

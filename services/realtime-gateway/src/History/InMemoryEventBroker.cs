@@ -1,14 +1,15 @@
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
-/// The history of a gateway that runs alone (no <c>Redis__Endpoint</c>): the same rules as
-/// <see cref="RedisEventHistory"/>, kept in this process. Its seqs start at the start time (unix ms ×
+/// The broker of a gateway that runs alone (no <c>Redis__Endpoint</c>): the same rules as
+/// <see cref="RedisEventBroker"/>, kept in this process; announcements reach this process's subscribers,
+/// called inside the append, so in seq order. Its seqs start at the start time (unix ms ×
 /// 1000), so after a restart every older seq lies below the floor and its client is told to reload.
 /// Several instances without Redis each number events on their own: a client that reconnects to
 /// another one is told to reload, or — if that instance numbered far more events — may get a wrong
 /// answer; run several instances only with Redis.
 /// </summary>
-public sealed class InMemoryEventHistory : IEventHistory
+public sealed class InMemoryEventBroker : IEventBroker
 {
     private readonly EventHistoryOptions _options;
     private readonly TimeProvider _clock;
@@ -17,35 +18,43 @@ public sealed class InMemoryEventHistory : IEventHistory
     private readonly Dictionary<Guid, (long Seq, bool Delivered)> _seen = [];
     private readonly Queue<(DateTimeOffset At, Guid EventId)> _seenOrder = new();
     private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
+    private readonly AnnouncementSubscribers _subscribers;
     private long _head;
     private long _floor;
 
-    public InMemoryEventHistory(EventHistoryOptions options, TimeProvider clock)
+    /// <param name="instance">The origin of this broker's announcements.</param>
+    public InMemoryEventBroker(EventHistoryOptions options, TimeProvider clock, string instance, ILogger logger)
     {
         _options = options;
         _clock = clock;
+        Instance = instance;
+        _subscribers = new AnnouncementSubscribers(logger);
         _head = _floor = clock.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     }
 
-    public Task<HistoryAppend> AppendAsync(HistoryEntry entry, HistoryAnnouncement? announcement, CancellationToken cancellationToken)
+    public string Instance { get; }
+
+    public Task<HistoryAppend> AppendAsync(HistoryEntry entry, Announcement? announcement, CancellationToken cancellationToken)
     {
-        if (announcement is not null)
-        {
-            throw new InvalidOperationException("The in-memory history has no other instances to announce an event to.");
-        }
         lock (_gate)
         {
             var now = _clock.GetUtcNow();
             ForgetOldIds(now);
             if (_seen.TryGetValue(entry.EventId, out var seen))
             {
+                if (!seen.Delivered)
+                {
+                    Announce(announcement, entry with { Seq = seen.Seq, Epoch = _epoch });
+                }
                 return Task.FromResult(new HistoryAppend(seen.Seq, seen.Delivered ? AppendOutcome.Delivered : AppendOutcome.Pending, _epoch));
             }
             var seq = ++_head;
-            _log.AddLast((seq, now, entry with { Seq = seq, Epoch = _epoch }));
+            var appended = entry with { Seq = seq, Epoch = _epoch };
+            _log.AddLast((seq, now, appended));
             _seen[entry.EventId] = (seq, false);
             _seenOrder.Enqueue((now, entry.EventId));
             Trim(now);
+            Announce(announcement, appended);
             return Task.FromResult(new HistoryAppend(seq, AppendOutcome.New, _epoch));
         }
     }
@@ -70,6 +79,18 @@ public sealed class InMemoryEventHistory : IEventHistory
             var scanned = _log.Where(item => item.Seq > afterSeq).Take(count).Select(item => item.Entry).ToList();
             var lastScanned = scanned.Count > 0 ? scanned[^1].Seq : afterSeq;
             return Task.FromResult(new HistoryPage(_floor, _head, lastScanned, scanned.Count, _epoch, [.. scanned.Where(entry => ResumeRules.Reaches(entry.Audience, rooms))]));
+        }
+    }
+
+    public Task<IDisposable> SubscribeAsync(Action<AnnouncedEntry> onAnnounced, CancellationToken cancellationToken) =>
+        Task.FromResult(_subscribers.Add(onAnnounced));
+
+    /// <summary>Under the lock, so subscribers get announcements one at a time in seq order.</summary>
+    private void Announce(Announcement? announcement, HistoryEntry entry)
+    {
+        if (announcement is not null)
+        {
+            _subscribers.Announce(new AnnouncedEntry(entry, Instance, announcement.ExceptConnectionId));
         }
     }
 
