@@ -31,40 +31,50 @@ public sealed partial class ConsumerTurn(
     IHostApplicationLifetime lifetime,
     ILogger<ConsumerTurn> logger) : IReceiveEndpointObserver
 {
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
     private IReceiveEndpoint? _endpoint;
     private int _givenUp;
 
     /// <summary>A failure that says nothing about the message: Redis is away, or this instance gave up its turn while the delivery waited.</summary>
     public static bool IsNotTheMessagesFault(Exception exception) => RedisOutage.Is(exception) || exception is TurnGivenUpException;
 
-    /// <summary>Gives up this instance's turn because of <paramref name="failure"/> of the delivery in <paramref name="context"/>; the channel is closed when this returns.</summary>
+    /// <summary>Gives up this instance's turn because of <paramref name="failure"/> of the delivery in <paramref name="context"/>; the channel closes in the background.</summary>
     public async Task GiveUpAsync(ReceiveContext context, Exception failure)
     {
         if (DeliveryOrder.LineOf(context) is { } place)
         {
             order.Abandon(place.Name);
         }
-        if (context.TryGetPayload<ChannelContext>(out var channel) && channel.Channel.IsOpen)
-        {
-            try
-            {
-                await channel.Channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, "Redis is away from this instance", abort: true);
-            }
-            catch (Exception exception)
-            {
-                // Several deliveries fail at once when Redis goes: another one's close may have won the
-                // race (the client then throws from its disposed channel). The channel is going either
-                // way, and stopping the endpoint below closes it in any case.
-                LogCloseRaced(exception.GetType().Name, exception.Message);
-            }
-        }
+        // Not awaited here: closing a channel waits for its deliveries in flight, this one among them.
+        var closing = context.TryGetPayload<ChannelContext>(out var channel) && channel.Channel.IsOpen
+            ? Task.Run(() => CloseAsync(channel.Channel))
+            : Task.CompletedTask;
         if (Interlocked.Exchange(ref _givenUp, 1) == 1)
         {
             return;
         }
         metrics.TurnGivenUp();
         LogGivenUp(context.InputAddress, failure.GetType().Name, failure.Message);
-        _ = Task.Run(StandByUntilRedisAnswersAsync);
+        _ = Task.Run(() => StandByUntilRedisAnswersAsync(closing));
+    }
+
+    private async Task CloseAsync(RabbitMQ.Client.IChannel channel)
+    {
+        try
+        {
+            // The broker acts on the close frame (requeues, hands the turn on) whether or not the client
+            // sees its answer: a client that waits for it can wait forever while the channel's
+            // deliveries fail around it, so the wait is bounded.
+            using var bounded = new CancellationTokenSource(CloseWait);
+            await channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, "Redis is away from this instance", abort: true, bounded.Token);
+        }
+        catch (Exception exception)
+        {
+            // Several deliveries fail at once when Redis goes: another one's close may have won the race
+            // (the client then throws from its disposed channel), or the answer did not come in time.
+            // Stopping the endpoint closes the channel in any case.
+            LogCloseUnconfirmed(exception.GetType().Name, exception.Message);
+        }
     }
 
     public Task Ready(ReceiveEndpointReady ready)
@@ -79,13 +89,16 @@ public sealed partial class ConsumerTurn(
 
     public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
 
-    private async Task StandByUntilRedisAnswersAsync()
+    private async Task StandByUntilRedisAnswersAsync(Task closing)
     {
         var stopping = lifetime.ApplicationStopping;
         try
         {
             var endpoint = _endpoint ?? throw new InvalidOperationException("The event endpoint failed a delivery before it was ready.");
+            // The client may never see its close answered (see CloseAsync): wait a bounded time for it.
+            await Task.WhenAny(closing, Task.Delay(CloseWait, stopping));
             await endpoint.Stop(stopping);
+            LogStandingBy(endpoint.InputAddress);
             var settings = options.Value;
             var answeringSince = (DateTimeOffset?)null;
             while (answeringSince is null || DateTimeOffset.UtcNow - answeringSince < settings.RejoinAfter)
@@ -128,8 +141,11 @@ public sealed partial class ConsumerTurn(
         Message = "Redis is away from this instance ({ExceptionType}: {Reason}); it gives up consuming {Queue}: its unacknowledged events go back to the queue, in order, for another instance")]
     private partial void LogGivenUp(Uri queue, string exceptionType, string reason);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Debug, Message = "Closing the event channel while giving up the turn: {ExceptionType}: {Reason}")]
-    private partial void LogCloseRaced(string exceptionType, string reason);
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Closing the event channel while giving up the turn was not confirmed: {ExceptionType}: {Reason}")]
+    private partial void LogCloseUnconfirmed(string exceptionType, string reason);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Stopped consuming {Queue}; asking Redis until it answers")]
+    private partial void LogStandingBy(Uri queue);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Redis answers this instance again; it consumes {Queue} again (as the active consumer or on standby)")]
     private partial void LogRejoined(Uri queue);
