@@ -1,20 +1,89 @@
 namespace Roomcast.RealtimeGateway;
 
-/// <summary>The gateway's log event ids, one table so no two events share an id; a range per feature.</summary>
+/// <summary>The gateway's log event ids, one table so no two events share an id: a hundred per feature folder.</summary>
 internal static class GatewayLogEvents
 {
-    // Event broker: 620–639.
-    public const int AnnouncementHandlerFailed = 620;
+    // Backplane: 100–199.
+    public const int BackplaneConnected = 101;
+    public const int BackplaneConnectFailed = 102;
+    public const int BackplaneLost = 103;
+    public const int BackplaneRestored = 104;
+    public const int BackplanePublishFailed = 105;
+    public const int BackplaneSubscribePending = 106;
+    public const int BackplanePendingSubscribed = 107;
+    public const int BackplaneHandlerFailed = 109;
+    public const int NoBackplane = 111;
+    public const int BackplaneUnsubscribeFailed = 112;
 
-    // Connections: 700–719.
+    // Delivery: 200–299.
+    public const int DeadLettered = 201;
+    public const int ConsumerTurnGivenUp = 202;
+    public const int ConsumerTurnRejoined = 203;
+    public const int ConsumerTurnRejoinFailed = 204;
+    public const int ConsumerTurnCloseUnconfirmed = 205;
+    public const int ConsumerTurnStandingBy = 206;
+    public const int DocumentChangedConsumed = 207;
+    public const int AudienceDelivered = 210;
+    public const int AudienceDuplicate = 211;
+    public const int AudienceDeliveredBefore = 212;
+    public const int AudienceSendingAgain = 213;
+    public const int BroadcastReceived = 230;
+    public const int DeliveryOrderUnseen = 250;
+    public const int DeliveryTimingsSummary = 260;
+
+    // Access: 300–399.
+    public const int RootAccessNoRootRoom = 301;
+    public const int RootAccessPublishFailed = 302;
+    public const int RootAccessMalformed = 303;
+    public const int RootAccessRecheckFailed = 304;
+    public const int RootAccessKept = 305;
+    public const int RootAccessRemoved = 306;
+    public const int ReadAccessUnavailable = 320;
+    public const int ReadAccessTokenRefused = 321;
+    public const int ReadAccessUnexpected = 322;
+
+    // Hub: 400–499.
+    public const int HubConnected = 401;
+    public const int HubDisconnected = 402;
+    public const int HubRefused = 403;
+    public const int HubRoomsJoined = 410;
+    public const int HubRoomsJoinRefused = 411;
+    public const int HubRoomsLeft = 412;
+    public const int HubResumeUnavailable = 420;
+    public const int CallRateRefused = 430;
+    public const int TooManyConnections = 440;
+
+    // History: 500–599.
+    public const int Resumed = 501;
+    public const int ResumeReload = 502;
+    public const int AnnouncementHandlerFailed = 503;
+
+    // Presence: 600–699.
+    public const int PresenceStarted = 601;
+    public const int PresenceInstanceExpired = 602;
+    public const int PresenceInstanceJoined = 603;
+    public const int PresenceInstanceGone = 604;
+    public const int PresenceStateMissing = 605;
+    public const int PresencePublishFailed = 606;
+    public const int PresenceRoundFailed = 607;
+    public const int PresenceReportUnreadable = 608;
+    public const int PresenceRound = 609;
+    public const int PresenceSendFailed = 610;
+
+    // Connections: 700–799.
     public const int SlowConnectionClosing = 700;
     public const int ConnectionWriteFailed = 701;
     public const int HubSendsUnavailable = 702;
     public const int HubLifetimeUndoFailed = 703;
 
-    // Hub: 800–819.
-    public const int TooManyConnections = 800;
+    // Membership: 800–899.
+    public const int MembershipApplied = 801;
+    public const int GroupRoomsMoved = 802;
+    public const int GroupDeleted = 803;
+    public const int GroupsBackfilled = 820;
+    public const int GroupsBackfillFailed = 821;
+    public const int GroupsBackfillNoToken = 822;
 
-    // Backplane gap: 900–919.
+    // Backplane gap: 900–999.
     public const int BackplaneGap = 900;
 }

@@ -184,21 +184,21 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "A {RecordType} event names no root: room; no root room rechecked")]
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessNoRootRoom, Level = LogLevel.Warning, Message = "A {RecordType} event names no root: room; no root room rechecked")]
     private partial void LogNoRootRoom(string recordType);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Could not tell the other instances that the access to {Kind} {Id} changed: {Reason}")]
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessPublishFailed, Level = LogLevel.Warning, Message = "Could not tell the other instances that the access to {Kind} {Id} changed: {Reason}")]
     private partial void LogPublishFailed(string kind, Guid id, string reason);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Malformed root-access message on {Channel} ignored")]
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessMalformed, Level = LogLevel.Warning, Message = "Malformed root-access message on {Channel} ignored")]
     private partial void LogMalformed(string channel);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Connection {ConnectionId} stays out of root:{RootId}: its access could not be confirmed ({Reason})")]
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessRecheckFailed, Level = LogLevel.Warning, Message = "Connection {ConnectionId} stays out of root:{RootId}: its access could not be confirmed ({Reason})")]
     private partial void LogRecheckFailed(string connectionId, Guid rootId, string reason);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} may still read root {RootId}: back in its room")]
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessKept, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} may still read root {RootId}: back in its room")]
     private partial void LogKept(string connectionId, Guid userId, Guid rootId);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} left root:{RootId}: it may no longer read the root")]
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessRemoved, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} left root:{RootId}: it may no longer read the root")]
     private partial void LogRemoved(string connectionId, Guid userId, Guid rootId);
 }

@@ -129,13 +129,13 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not ask documents-api whether user {UserId} may read root {RootId}: {Reason}")]
+    [LoggerMessage(EventId = GatewayLogEvents.ReadAccessUnavailable, Level = LogLevel.Warning, Message = "Could not ask documents-api whether user {UserId} may read root {RootId}: {Reason}")]
     private partial void LogUnavailable(Guid userId, Guid rootId, string reason);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "documents-api refused the token of user {UserId} (expired?) when asked about root {RootId}: treated as not readable")]
+    [LoggerMessage(EventId = GatewayLogEvents.ReadAccessTokenRefused, Level = LogLevel.Information, Message = "documents-api refused the token of user {UserId} (expired?) when asked about root {RootId}: treated as not readable")]
     private partial void LogTokenRefused(Guid userId, Guid rootId);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "documents-api answered {Status} when asked whether user {UserId} may read root {RootId}")]
+    [LoggerMessage(EventId = GatewayLogEvents.ReadAccessUnexpected, Level = LogLevel.Warning, Message = "documents-api answered {Status} when asked whether user {UserId} may read root {RootId}")]
     private partial void LogUnexpected(Guid userId, Guid rootId, int status);
 }
 

@@ -48,6 +48,6 @@ public sealed partial class AudienceBroadcast(
         LogReceived(entry.EventId, entry.Seq, announced.Origin, reached);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}) from instance {Origin} reached {Connections} local connections")]
+    [LoggerMessage(EventId = GatewayLogEvents.BroadcastReceived, Level = LogLevel.Debug, Message = "Event {EventId} (seq {Seq}) from instance {Origin} reached {Connections} local connections")]
     private partial void LogReceived(Guid eventId, long seq, string origin, int connections);
 }

@@ -96,15 +96,15 @@ public sealed partial class AudienceDelivery(
         return now;
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Sent event {EventId} as {ClientEvent} with seq {Seq} to {Connections} local connections")]
+    [LoggerMessage(EventId = GatewayLogEvents.AudienceDelivered, Level = LogLevel.Debug, Message = "Sent event {EventId} as {ClientEvent} with seq {Seq} to {Connections} local connections")]
     private partial void LogDelivered(Guid eventId, string clientEvent, long seq, int connections);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Event {EventId} reached the local connections before; only the other instances are sent it again")]
+    [LoggerMessage(EventId = GatewayLogEvents.AudienceDuplicate, Level = LogLevel.Information, Message = "Event {EventId} reached the local connections before; only the other instances are sent it again")]
     private partial void LogDuplicate(Guid eventId);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Event {EventId} (outbox position {OutboxPosition}) was delivered before as seq {Seq}; this copy is dropped")]
+    [LoggerMessage(EventId = GatewayLogEvents.AudienceDeliveredBefore, Level = LogLevel.Information, Message = "Event {EventId} (outbox position {OutboxPosition}) was delivered before as seq {Seq}; this copy is dropped")]
     private partial void LogDeliveredBefore(Guid eventId, long outboxPosition, long seq);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Event {EventId} (outbox position {OutboxPosition}) was appended before as seq {Seq} but its delivery did not finish; sending it again with that seq")]
+    [LoggerMessage(EventId = GatewayLogEvents.AudienceSendingAgain, Level = LogLevel.Warning, Message = "Event {EventId} (outbox position {OutboxPosition}) was appended before as seq {Seq} but its delivery did not finish; sending it again with that seq")]
     private partial void LogSendingAgain(Guid eventId, long outboxPosition, long seq);
 }

@@ -137,19 +137,19 @@ public sealed partial class ConsumerTurn(
         }
     }
 
-    [LoggerMessage(EventId = 202, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnGivenUp, Level = LogLevel.Warning,
         Message = "Redis is away from this instance ({ExceptionType}: {Reason}); it gives up consuming {Queue}: its unacknowledged events go back to the queue, in order, for another instance")]
     private partial void LogGivenUp(Uri queue, string exceptionType, string reason);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Closing the event channel while giving up the turn was not confirmed: {ExceptionType}: {Reason}")]
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnCloseUnconfirmed, Level = LogLevel.Information, Message = "Closing the event channel while giving up the turn was not confirmed: {ExceptionType}: {Reason}")]
     private partial void LogCloseUnconfirmed(string exceptionType, string reason);
 
-    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Stopped consuming {Queue}; asking Redis until it answers")]
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnStandingBy, Level = LogLevel.Information, Message = "Stopped consuming {Queue}; asking Redis until it answers")]
     private partial void LogStandingBy(Uri queue);
 
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Redis answers this instance again; it consumes {Queue} again (as the active consumer or on standby)")]
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnRejoined, Level = LogLevel.Information, Message = "Redis answers this instance again; it consumes {Queue} again (as the active consumer or on standby)")]
     private partial void LogRejoined(Uri queue);
 
-    [LoggerMessage(EventId = 204, Level = LogLevel.Error, Message = "This instance could not take its consumer turn again; it consumes no events until it is restarted")]
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnRejoinFailed, Level = LogLevel.Error, Message = "This instance could not take its consumer turn again; it consumes no events until it is restarted")]
     private partial void LogRejoinFailed(Exception exception);
 }

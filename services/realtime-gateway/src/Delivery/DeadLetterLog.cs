@@ -20,6 +20,6 @@ internal sealed partial class DeadLetterLog(ILogger<DeadLetterLog> logger, Deliv
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("deadLetterLog");
 
-    [LoggerMessage(EventId = 201, Level = LogLevel.Error, Message = "Message {MessageId} on {Queue} failed after its retries ({ExceptionType}: {Reason}); moved to {ErrorQueue}")]
+    [LoggerMessage(EventId = GatewayLogEvents.DeadLettered, Level = LogLevel.Error, Message = "Message {MessageId} on {Queue} failed after its retries ({ExceptionType}: {Reason}); moved to {ErrorQueue}")]
     private partial void LogDeadLettered(string messageId, string queue, string errorQueue, string exceptionType, string reason);
 }

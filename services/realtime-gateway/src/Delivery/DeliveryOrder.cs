@@ -197,7 +197,7 @@ public sealed partial class DeliveryOrder(TimeSpan unseenTimeout, ILogger<Delive
         return line;
     }
 
-    [LoggerMessage(EventId = 30, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = GatewayLogEvents.DeliveryOrderUnseen, Level = LogLevel.Warning,
         Message = "Delivery {Tag} on channel {Line} was never received within {Timeout}; delivery {Waiting} and those after it go on without it")]
     private partial void LogUnseen(string line, ulong tag, ulong waiting, TimeSpan timeout);
 

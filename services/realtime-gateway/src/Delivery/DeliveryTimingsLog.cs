@@ -28,6 +28,6 @@ public sealed partial class DeliveryTimingsLog(DeliveryTimings timings, IOptions
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Delivery over the last {Seconds} s: {Summary}")]
+    [LoggerMessage(EventId = GatewayLogEvents.DeliveryTimingsSummary, Level = LogLevel.Information, Message = "Delivery over the last {Seconds} s: {Summary}")]
     private partial void LogSummary(double seconds, string summary);
 }

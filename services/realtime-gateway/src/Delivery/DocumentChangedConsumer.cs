@@ -16,6 +16,6 @@ public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, D
         LogConsumed(changed.EventId, changed.OutboxPosition, changed.DocumentId, delivered);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Event {EventId} (outbox position {OutboxPosition}, document {DocumentId}) reached {Connections} local connections")]
+    [LoggerMessage(EventId = GatewayLogEvents.DocumentChangedConsumed, Level = LogLevel.Debug, Message = "Event {EventId} (outbox position {OutboxPosition}, document {DocumentId}) reached {Connections} local connections")]
     private partial void LogConsumed(Guid eventId, long outboxPosition, Guid documentId, int connections);
 }

@@ -82,9 +82,9 @@ public sealed partial class EventResume(IEventBroker history, EventHistoryOption
         return ResumeResult.MustReload(reason, head, epoch);
     }
 
-    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Resume after seq {LastSeq}: {Missed} missed events (of {Scanned} read), up to {Head}, more to read: {More}")]
+    [LoggerMessage(EventId = GatewayLogEvents.Resumed, Level = LogLevel.Information, Message = "Resume after seq {LastSeq}: {Missed} missed events (of {Scanned} read), up to {Head}, more to read: {More}")]
     private partial void LogResumed(long lastSeq, int missed, int scanned, long head, bool more);
 
-    [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Resume after seq {LastSeq} answered reload: {Reason} ({Scanned} entries read, head {Head})")]
+    [LoggerMessage(EventId = GatewayLogEvents.ResumeReload, Level = LogLevel.Information, Message = "Resume after seq {LastSeq} answered reload: {Reason} ({Scanned} entries read, head {Head})")]
     private partial void LogReload(long lastSeq, string reason, int scanned, long head);
 }

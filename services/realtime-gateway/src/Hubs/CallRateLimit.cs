@@ -34,7 +34,7 @@ public sealed partial class CallRateLimit(IOptions<HubLimitsOptions> options, Ti
         return next(context, exception);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Connection {ConnectionId} called {Method} over its rate limit: refused")]
+    [LoggerMessage(EventId = GatewayLogEvents.CallRateRefused, Level = LogLevel.Warning, Message = "Connection {ConnectionId} called {Method} over its rate limit: refused")]
     private partial void LogRefused(string connectionId, string method);
 
     private sealed class Bucket(double tokens, long stamp)

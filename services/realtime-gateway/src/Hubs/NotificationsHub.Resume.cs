@@ -38,6 +38,6 @@ public sealed partial class NotificationsHub
         }
     }
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "Resume of connection {ConnectionId} after seq {LastSeq} failed: the history is unreachable ({Reason})")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubResumeUnavailable, Level = LogLevel.Warning, Message = "Resume of connection {ConnectionId} after seq {LastSeq} failed: the history is unreachable ({Reason})")]
     private partial void LogResumeUnavailable(string connectionId, long lastSeq, string reason);
 }

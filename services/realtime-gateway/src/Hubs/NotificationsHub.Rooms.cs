@@ -88,12 +88,12 @@ public sealed partial class NotificationsHub
             ? (userId, isAdmin)
             : throw new HubException("This connection is not registered (it is closing); reconnect.");
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} joined {Room}")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubRoomsJoined, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} joined {Room}")]
     private partial void LogJoined(string connectionId, Guid userId, string room);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} was refused {Room}: {Reason}")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubRoomsJoinRefused, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} was refused {Room}: {Reason}")]
     private partial void LogJoinRefused(string connectionId, Guid userId, string room, string reason);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} left {Room}")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubRoomsLeft, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} left {Room}")]
     private partial void LogLeft(string connectionId, Guid userId, string room);
 }

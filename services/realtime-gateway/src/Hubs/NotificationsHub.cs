@@ -74,15 +74,15 @@ public sealed partial class NotificationsHub(
         await base.OnDisconnectedAsync(exception);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} joined {Rooms}")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubConnected, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} joined {Rooms}")]
     private partial void LogConnected(string connectionId, Guid userId, string rooms);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Connection {ConnectionId} left ({Reason})")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubDisconnected, Level = LogLevel.Information, Message = "Connection {ConnectionId} left ({Reason})")]
     private partial void LogDisconnected(string connectionId, string? reason);
 
     [LoggerMessage(EventId = GatewayLogEvents.TooManyConnections, Level = LogLevel.Warning, Message = "Connection {ConnectionId} of user {UserId} refused: the user holds {Max} connections to this instance already")]
     private partial void LogTooManyConnections(string connectionId, Guid userId, int max);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Connection {ConnectionId} refused: its token has no user id")]
+    [LoggerMessage(EventId = GatewayLogEvents.HubRefused, Level = LogLevel.Warning, Message = "Connection {ConnectionId} refused: its token has no user id")]
     private partial void LogRefused(string connectionId);
 }

@@ -74,12 +74,12 @@ public sealed partial class BackfilledUserGroups(
         return request.Query["access_token"] is { Count: > 0 } query ? query.ToString() : null;
     }
 
-    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "User {UserId} was new to the membership projection: identity named {FromIdentity} groups; {Groups} groups after merging")]
+    [LoggerMessage(EventId = GatewayLogEvents.GroupsBackfilled, Level = LogLevel.Information, Message = "User {UserId} was new to the membership projection: identity named {FromIdentity} groups; {Groups} groups after merging")]
     private partial void LogBackfilled(Guid userId, int fromIdentity, int groups);
 
-    [LoggerMessage(EventId = 706, Level = LogLevel.Warning, Message = "Could not merge identity's groups of user {UserId}: the user keeps the groups the projection knows; the next connect asks again")]
+    [LoggerMessage(EventId = GatewayLogEvents.GroupsBackfillFailed, Level = LogLevel.Warning, Message = "Could not merge identity's groups of user {UserId}: the user keeps the groups the projection knows; the next connect asks again")]
     private partial void LogBackfillFailed(Guid userId, Exception exception);
 
-    [LoggerMessage(EventId = 707, Level = LogLevel.Warning, Message = "No token to ask identity for the groups of user {UserId} with: the connection gets the groups the projection knows")]
+    [LoggerMessage(EventId = GatewayLogEvents.GroupsBackfillNoToken, Level = LogLevel.Warning, Message = "No token to ask identity for the groups of user {UserId} with: the connection gets the groups the projection knows")]
     private partial void LogNoToken(Guid userId);
 }

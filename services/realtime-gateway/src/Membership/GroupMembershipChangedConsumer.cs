@@ -43,7 +43,7 @@ public sealed partial class GroupMembershipChangedConsumer(
             changed.MembershipVersion, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 703, Level = LogLevel.Information,
+    [LoggerMessage(EventId = GatewayLogEvents.MembershipApplied, Level = LogLevel.Information,
         Message = "Event {EventId}: membership of user {UserId} in group {GroupId} {Change} at version {MembershipVersion}; member now: {IsMember}")]
     private partial void LogMembershipApplied(Guid eventId, Guid groupId, Guid userId, MembershipChange change, long membershipVersion, bool isMember);
 }

@@ -96,7 +96,7 @@ public sealed partial class GroupRoomMoves : IAsyncDisposable
         LogMoved(room.ToString(), move.Joined ? "joined" : "left", move.Users.Count, moved);
     }
 
-    [LoggerMessage(EventId = 702, Level = LogLevel.Debug, Message = "Group room {Room}: {Users} users' local connections {Direction}; {Moved} connections moved")]
+    [LoggerMessage(EventId = GatewayLogEvents.GroupRoomsMoved, Level = LogLevel.Debug, Message = "Group room {Room}: {Users} users' local connections {Direction}; {Moved} connections moved")]
     private partial void LogMoved(string room, string direction, int users, int moved);
 }
 

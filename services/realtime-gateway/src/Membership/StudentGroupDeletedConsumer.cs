@@ -39,6 +39,6 @@ public sealed partial class StudentGroupDeletedConsumer(
             (seq, epoch) => new DeletedRecordMessage(RecordTypes.StudentGroup, deleted.GroupId, [], deleted.EventId, seq, epoch), cancellationToken);
     }
 
-    [LoggerMessage(EventId = 704, Level = LogLevel.Information, Message = "Event {EventId}: group {GroupId} deleted; {Members} members left its room")]
+    [LoggerMessage(EventId = GatewayLogEvents.GroupDeleted, Level = LogLevel.Information, Message = "Event {EventId}: group {GroupId} deleted; {Members} members left its room")]
     private partial void LogGroupDeleted(Guid eventId, Guid groupId, int members);
 }
