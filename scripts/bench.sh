@@ -294,10 +294,11 @@ run_backplane() {
                     start idle-stock-jwt "$server_port" bench/Roomcast.Bench Roomcast.Bench "${trust[@]}" ;;
                 stock-jwt-lean) START_ARGS=(backplane stock-server --auth roomcast-lean)
                     start idle-stock-jwt-lean "$server_port" bench/Roomcast.Bench Roomcast.Bench "${trust[@]}" ;;
+                # The idle clients all sign in as one user: the per-user cap (a policy, not a cost) is lifted.
                 gateway) start idle-gateway "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
-                    Gateway__InstanceId=bench-idle-alone ;;
+                    Gateway__InstanceId=bench-idle-alone Hub__MaxConnectionsPerUser=100000 ;;
                 gateway-backplane) start idle-gateway-backplane "$server_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" \
-                    Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=bench-idle Gateway__InstanceId=bench-idle ;;
+                    Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=bench-idle Gateway__InstanceId=bench-idle Hub__MaxConnectionsPerUser=100000 ;;
             esac
             START_ARGS=()
             server_pid=${service_pids[-1]}

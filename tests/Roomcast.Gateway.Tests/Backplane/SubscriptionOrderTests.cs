@@ -1,6 +1,5 @@
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
-using Roomcast.RealtimeGateway.Presence;
 using StackExchange.Redis;
 using Xunit;
 
@@ -32,7 +31,7 @@ public sealed class SubscriptionOrderTests : IAsyncLifetime
     public async Task MessagesOnDifferentChannelsAreHandledInTheOrderTheyWerePublished()
     {
         var redis = _listener.Redis;
-        var channels = new[] { redis.Channels.Membership, redis.Channels.Audience, redis.Channels.RootAccess, PresenceCoordinator.CensusChannel(redis.Channels) };
+        var channels = new[] { redis.Channels.Membership, redis.Channels.Audience, redis.Channels.RootAccess, redis.Channels.Census };
         var handled = new List<int>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         foreach (var channel in channels)

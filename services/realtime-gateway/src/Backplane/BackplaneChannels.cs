@@ -12,6 +12,9 @@ public sealed class BackplaneChannels(string prefix)
     /// <summary>Root access that may have gone (<c>RootAccessChanges</c>); applied before the announcements that follow them.</summary>
     public string RootAccess { get; } = $"{prefix}:internal:root-access";
 
+    /// <summary>Each instance's room counts and presence (<c>PresenceCoordinator</c>, framed by <c>CensusFraming</c>).</summary>
+    public string Census { get; } = $"{prefix}:internal:census";
+
     public string Prefix { get; } = prefix;
 
     /// <summary>

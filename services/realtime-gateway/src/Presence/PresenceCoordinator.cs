@@ -55,11 +55,8 @@ public sealed class PresenceCoordinator : BackgroundService
         _options = options.Value;
         _logger = logger;
         _redis = redis;
-        _channel = redis is null ? null : CensusChannel(redis.Channels);
+        _channel = redis?.Channels.Census;
     }
-
-    /// <summary>The one channel census reports travel on.</summary>
-    public static string CensusChannel(BackplaneChannels channels) => $"{channels.Prefix}:internal:census";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
