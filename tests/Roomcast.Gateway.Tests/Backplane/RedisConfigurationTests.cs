@@ -58,6 +58,29 @@ public sealed class RedisConfigurationTests
     }
 
     [Fact]
+    public void Resp3InTheConfigurationStringIsOverriddenSoSubscriptionsKeepAConnectionOfTheirOwn()
+    {
+        var options = new BackplaneOptions { Endpoint = "redis:6379,protocol=resp3" };
+
+        var configuration = options.RedisConfiguration("instance-7");
+
+        // The loss and return of the subscription connection is how an instance knows it missed announcements.
+        configuration.Protocol.ShouldBe(RedisProtocol.Resp2);
+    }
+
+    [Fact]
+    public void AReconnectPauseBelowTheFirstRetryIsRefusedAtStart()
+    {
+        var options = new BackplaneOptions { Endpoint = "redis:6379", ReconnectMaxDelay = TimeSpan.FromMilliseconds(20) };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+
+        var valid = System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true);
+
+        valid.ShouldBeFalse("StackExchange.Redis's exponential retry starts at 50 ms and throws on a smaller maximum");
+        results.ShouldContain(result => result.MemberNames.Contains(nameof(BackplaneOptions.ReconnectMaxDelay)));
+    }
+
+    [Fact]
     public async Task TheGatewaysMultiplexerReachesARedisThatAsksForThePasswordOfTheConfigurationString()
     {
         await using var server = await RedisServerProcess.StartAsync(password: "s3cret");

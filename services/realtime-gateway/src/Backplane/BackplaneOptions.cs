@@ -33,8 +33,8 @@ public sealed class BackplaneOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The longest pause between two reconnect attempts.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    /// <summary>The longest pause between two reconnect attempts (at least the first pause, 50 ms).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The endpoints and options of <see cref="Endpoint"/> without the password, for logs and health answers.</summary>
@@ -62,6 +62,10 @@ public sealed class BackplaneOptions
         // publishes by name inside Redis, where a client-side prefix would not be added.
         configuration.ChannelPrefix = default;
         configuration.AbortOnConnectFail = false;
+        // RESP2 keeps subscriptions on a connection of their own, whose loss and return are what tell
+        // this instance it may have missed announcements (BackplaneRedis, BackplaneGap); RESP3 may
+        // share the command connection, where neither would be seen.
+        configuration.Protocol = RedisProtocol.Resp2;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         var timeout = (int)CommandTimeout.TotalMilliseconds;
         configuration.ConnectTimeout = timeout;

@@ -89,8 +89,11 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     public Task<long> PublishAsync(string channel, ReadOnlyMemory<byte> message) =>
         _subscriber.PublishAsync(RedisChannel.Literal(channel), message);
 
-    /// <summary>Asks Redis for an answer on the command connection; fails while Redis is away, like any command.</summary>
-    public Task PingAsync() => _database.PingAsync();
+    /// <summary>
+    /// Writes a short-lived key on the command connection: fails while Redis is away, and also while it
+    /// cannot take writes (a read-only replica, a primary without its replicas), which a PING would not tell.
+    /// </summary>
+    public Task ProbeWriteAsync() => _database.StringSetAsync($"{Channels.Prefix}:probe:{ServerName}", 1, TimeSpan.FromSeconds(1));
 
     /// <summary>Runs a Lua script (sent by its SHA1, and in full when Redis does not know it yet); the event history keeps its state this way.</summary>
     public Task<RedisResult> EvalAsync(string script, RedisKey[] keys, RedisValue[] arguments) =>

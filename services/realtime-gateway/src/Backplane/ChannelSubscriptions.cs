@@ -102,6 +102,11 @@ internal sealed class ChannelSubscriptions : IAsyncDisposable
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _redis.Options.ReconnectMaxDelay.Ticks));
             }
         }
+        catch (Exception exception) when (!_disposed)
+        {
+            // Not a Redis outage (those are retried above): say so, or the pending channels stay deaf unseen.
+            _logger.SubscribePending("(every pending channel)", $"{exception.GetType().Name}: {exception.Message}");
+        }
         finally
         {
             Volatile.Write(ref _retrying, 0);

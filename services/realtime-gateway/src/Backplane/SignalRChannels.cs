@@ -179,7 +179,16 @@ public static class SignalRChannels
             foreach (var name in _subscribed.Keys)
             {
                 _subscribed.TryRemove(name, out _);
-                inner.Unsubscribe(name, handler: null, CommandFlags.FireAndForget);
+                try
+                {
+                    inner.Unsubscribe(name, handler: null, CommandFlags.FireAndForget);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // At shutdown the container may dispose the multiplexer before SignalR's manager: every
+                    // subscription went with it, so there is nothing left to unsubscribe or report.
+                    return;
+                }
             }
         }
 

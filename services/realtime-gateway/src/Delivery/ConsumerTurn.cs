@@ -119,7 +119,7 @@ public sealed partial class ConsumerTurn(
         }
     }
 
-    /// <summary>Both of this instance's Redis connections work: the subscriber is connected and a command is answered.</summary>
+    /// <summary>Both of this instance's Redis connections work: the subscriber is connected and a write is taken.</summary>
     private async Task<bool> AnswersAsync()
     {
         if (!redis.IsSubscriberConnected)
@@ -128,7 +128,7 @@ public sealed partial class ConsumerTurn(
         }
         try
         {
-            await redis.PingAsync();
+            await redis.ProbeWriteAsync();
             return true;
         }
         catch (Exception exception) when (RedisOutage.Is(exception))
