@@ -15,7 +15,9 @@ namespace Roomcast.RealtimeGateway.BackplaneGap;
 /// reconnect and <c>Resume</c> (<see cref="CloseReasons.MissedEvents"/>): on reconnect the hub derives
 /// its rooms anew from the membership projection in Redis, which pub/sub does not feed, and the
 /// <c>root:</c> rooms it joins are asked again. Live delivery to those connections stops at once, so a
-/// stale room leaks nothing while their closes are spread over <see cref="BackplaneGapOptions.ReconnectWindow"/>.
+/// stale room leaks nothing from then on while their closes are spread over
+/// <see cref="BackplaneGapOptions.ReconnectWindow"/> (between the library's subscribing again and this
+/// event, a few milliseconds, it still can: see the gateway README, "Known window").
 /// Presence repairs itself (it asks every instance for its state after a reconnect).
 /// </summary>
 /// <remarks>
