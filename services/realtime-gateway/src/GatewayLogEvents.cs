@@ -46,6 +46,7 @@ internal static class GatewayLogEvents
     public const int HubConnected = 401;
     public const int HubDisconnected = 402;
     public const int HubRefused = 403;
+    public const int HubGroupsUnavailable = 404;
     public const int HubRoomsJoined = 410;
     public const int HubRoomsJoinRefused = 411;
     public const int HubRoomsLeft = 412;

@@ -16,4 +16,10 @@ public static class CloseReasons
     /// from the last seq received. Sent to every connection of that instance, spread over a few seconds.
     /// </summary>
     public const string MissedEvents = "missed-events: the gateway may have missed events for this connection; reconnect and Resume from the last seq received";
+
+    /// <summary>
+    /// The gateway cannot reach Redis right now, where it reads the rooms a new connection joins: the
+    /// connection is refused with this reason; connect again with backoff, then <c>Resume</c>.
+    /// </summary>
+    public const string GatewayUnavailable = "gateway-unavailable: the gateway cannot reach its shared state right now; connect again shortly, then Resume from the last seq received";
 }

@@ -67,6 +67,34 @@ public sealed class RedisRollbackTests(RestartableRedisStack stack) : IClassFixt
         kept.Epoch.ShouldBe(held.Epoch);
     }
 
+    [Fact]
+    public async Task AConnectionMadeWhileRedisIsAwayIsRefusedWithAReasonToTryAgain()
+    {
+        var token = await stack.LoginAsync(World.Carol);
+        await stack.Redis.KillAsync();
+        try
+        {
+            // SignalR completes the handshake before the hub reads the user's groups from Redis; the refusal closes it.
+            await using var refused = TestHubConnections.Build(stack.HubUrlOf(1), token);
+            var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            refused.Closed += error =>
+            {
+                closed.TrySetResult(error);
+                return Task.CompletedTask;
+            };
+            await refused.StartAsync().WaitAsync(Patience);
+            var refusal = await closed.Task.WaitAsync(Patience);
+
+            refusal.ShouldNotBeNull("the connection was closed without a reason").Message.ShouldContain(CloseReasons.GatewayUnavailable, Case.Sensitive, stack.Logs);
+        }
+        finally
+        {
+            await stack.Redis.StartAgainAsync();
+        }
+        // And once Redis is back, the same user connects.
+        await Poll.UntilAsync(async () => (await ResumeAsync(0, "none")).Result is not null, "a connection after Redis is back", Patience);
+    }
+
     private sealed record Change(string Text, long Seq, string Epoch)
     {
         public static Change Of(System.Text.Json.JsonElement payload) =>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Membership;
@@ -55,10 +56,15 @@ public sealed partial class NotificationsHub(
                 joined.Add(room);
             }
         }
-        catch
+        catch (Exception exception)
         {
             // SignalR does not call OnDisconnectedAsync for a connection whose OnConnectedAsync failed.
             rooms.Disconnect(Context.ConnectionId);
+            if (exception is StackExchange.Redis.RedisException or TimeoutException)
+            {
+                LogGroupsUnavailable(Context.ConnectionId, userId, exception.Message);
+                throw new HubException(CloseReasons.GatewayUnavailable);
+            }
             throw;
         }
 
@@ -85,4 +91,8 @@ public sealed partial class NotificationsHub(
 
     [LoggerMessage(EventId = GatewayLogEvents.HubRefused, Level = LogLevel.Warning, Message = "Connection {ConnectionId} refused: its token has no user id")]
     private partial void LogRefused(string connectionId);
+
+    [LoggerMessage(EventId = GatewayLogEvents.HubGroupsUnavailable, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId} of user {UserId} refused: its groups cannot be read from Redis ({Reason}); the client is told to try again")]
+    private partial void LogGroupsUnavailable(string connectionId, Guid userId, string reason);
 }
