@@ -39,7 +39,7 @@ public sealed partial class ConsumerTurn(
     public static bool IsNotTheMessagesFault(Exception exception) => RedisOutage.Is(exception) || exception is TurnGivenUpException;
 
     /// <summary>Gives up this instance's turn because of <paramref name="failure"/> of the delivery in <paramref name="context"/>; the channel closes in the background.</summary>
-    public async Task GiveUpAsync(ReceiveContext context, Exception failure)
+    public void GiveUp(ReceiveContext context, Exception failure)
     {
         if (DeliveryOrder.LineOf(context) is { } place)
         {

@@ -19,7 +19,7 @@ internal sealed class ConsumerTurnFilter(ConsumerTurn turn) : IFilter<ExceptionR
             await next.Send(context);
             return;
         }
-        await turn.GiveUpAsync(context, context.Exception);
+        turn.GiveUp(context, context.Exception);
         ExceptionDispatchInfo.Throw(context.Exception);
     }
 
