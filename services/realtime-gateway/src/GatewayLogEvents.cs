@@ -87,4 +87,5 @@ internal static class GatewayLogEvents
 
     // Backplane gap: 900–999.
     public const int BackplaneGap = 900;
+    public const int BackplaneGapStarted = 901;
 }

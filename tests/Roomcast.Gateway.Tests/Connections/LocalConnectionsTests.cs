@@ -93,6 +93,20 @@ public sealed class LocalConnectionsTests : IDisposable
     }
 
     [Fact]
+    public void HeldConnectionsGetNothingMoreStayOpenAndAreToldToReconnectLater()
+    {
+        var connections = Connections(new OutboundBufferOptions { CloseGrace = TimeSpan.Zero });
+        var all = Enumerable.Range(1, 2).Select(number => Add(connections, HeldConnection.Create($"connection {number}", held: false))).ToList();
+
+        connections.HoldAll().ShouldBe(2);
+
+        connections.Write(all.Select(connection => connection.ConnectionId), Event(1)).ShouldBe(0, "a held connection takes no more events");
+        all.ShouldAllBe(connection => !connection.CloseRequested, "holding does not close");
+        connections.ReconnectAll(CloseReasons.MissedEvents, TimeSpan.Zero).ShouldBe(2, "held connections are told to reconnect when the time comes");
+        all.ShouldAllBe(connection => connection.CloseRequested);
+    }
+
+    [Fact]
     public async Task TheClosesOfReconnectAllAreSpreadOverTheWindow()
     {
         var window = TimeSpan.FromMilliseconds(900);

@@ -41,6 +41,12 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
     public event Action? SubscriberConnected;
 
     /// <summary>
+    /// Raised on a background thread when the subscription connection that was up is lost: from then on
+    /// this instance hears nothing the others publish until <see cref="SubscriberReconnected"/>.
+    /// </summary>
+    public event Action? SubscriberLost;
+
+    /// <summary>
     /// Raised on a background thread, after <see cref="SubscriberConnected"/>, when the subscription
     /// connection is up again after it was lost (never on the first connect), with how long it was away
     /// as this instance saw it. Whatever was published meanwhile never reached this instance: pub/sub
@@ -157,6 +163,7 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
         if (lost)
         {
             _logger.Lost(failure.Exception?.Message ?? failure.FailureType.ToString());
+            SubscriberLost?.Invoke();
             // The library raises its events on worker threads, so after a quick reconnect the restore may
             // have been handled before this failure (and ignored: the subscriber was up). The library marks
             // a connection disconnected before it reports the failure, so a subscriber that is connected

@@ -22,6 +22,7 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
     private long _waitingBytes;
     private bool _writing;
     private bool _closing;
+    private bool _held;
 
     /// <summary>Queues <paramref name="message"/> (<paramref name="bytes"/> long); false when the connection is being closed and will not get it.</summary>
     public bool Enqueue(SerializedHubMessage message, int bytes)
@@ -30,7 +31,7 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
         long droppedBytes;
         lock (_gate)
         {
-            if (_closing)
+            if (_closing || _held)
             {
                 return false;
             }
@@ -52,6 +53,20 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
         owner.SlowConnectionClosing(connection.ConnectionId, dropped, droppedBytes);
         _ = CloseAsync(CloseReasons.SlowConnection);
         return false;
+    }
+
+    /// <summary>
+    /// Takes no more messages and drops what still waits, but leaves the connection open: a later
+    /// <see cref="Stop"/> and <see cref="CloseAsync"/> tell it why (the client gets what it missed back with <c>Resume</c>).
+    /// </summary>
+    public void Hold()
+    {
+        lock (_gate)
+        {
+            _held = true;
+            _waiting?.Clear();
+            _waitingBytes = 0;
+        }
     }
 
     /// <summary>

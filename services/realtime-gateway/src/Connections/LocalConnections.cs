@@ -55,6 +55,18 @@ public sealed partial class LocalConnections
     /// gets them back with <c>Resume</c>), and their close messages go out spread evenly over
     /// <paramref name="window"/> (<see cref="SpreadClose"/>; zero: all before this returns). Returns how many were told.
     /// </summary>
+    /// <summary>Writes nothing more to any connection of this instance from now on, without closing them (<see cref="ReconnectAll"/> does); returns how many.</summary>
+    public int HoldAll()
+    {
+        var held = 0;
+        foreach (var outbox in _outboxes.Values)
+        {
+            outbox.Hold();
+            held++;
+        }
+        return held;
+    }
+
     public int ReconnectAll(string reason, TimeSpan window)
     {
         var stopped = _outboxes.Values.Where(outbox => outbox.Stop()).ToList();
