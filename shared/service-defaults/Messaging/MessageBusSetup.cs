@@ -9,8 +9,8 @@ namespace Roomcast.ServiceDefaults.Messaging;
 public static class MessageBusSetup
 {
     /// <summary>
-    /// MassTransit on RabbitMQ with the settings from <see cref="RabbitMqOptions"/>. MassTransit adds
-    /// its own bus health check, tagged <c>ready</c>.
+    /// MassTransit on RabbitMQ with the settings from <see cref="RabbitMqOptions"/>, its usage telemetry
+    /// off. MassTransit adds its own bus health check, tagged <c>ready</c>.
     /// </summary>
     public static IHostApplicationBuilder AddRoomcastMessageBus(
         this IHostApplicationBuilder builder,
@@ -20,6 +20,9 @@ public static class MessageBusSetup
         builder.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.Section);
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage data to its vendor at every start unless told not to: a service of
+            // ours makes no outbound call its operator did not configure.
+            bus.ConfigureUsageTelemetryOptions(usage => usage.Enabled = false);
             registerConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
