@@ -42,10 +42,11 @@ internal static class GatewayServices
         builder.AddMembership(backplane);
         builder.AddRoomAccess(backplane);
         builder.AddEventBroker(backplane);
-        builder.Services.AddHostedService<AudienceBroadcast>();
         builder.AddPresence(backplane);
         if (backplane)
         {
+            // Alone, an instance hears only its own announcements, which its consumer delivered already.
+            builder.Services.AddHostedService<AudienceBroadcast>();
             builder.AddBackplaneGapRecovery();
         }
 

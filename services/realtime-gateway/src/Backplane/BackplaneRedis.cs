@@ -4,8 +4,8 @@ using StackExchange.Redis;
 namespace Roomcast.RealtimeGateway.Backplane;
 
 /// <summary>
-/// This instance's access to Redis, over its one multiplexer, shared by the lifetime manager, the
-/// audience broadcast, the history, membership, root access and presence. The multiplexer connects in
+/// This instance's access to Redis, over its one multiplexer, shared by the event broker, membership,
+/// root access and presence. The multiplexer connects in
 /// the background, so the gateway starts and delivers locally while Redis is away; publishing, scripts
 /// and subscribing fail at once while Redis is unreachable.
 /// </summary>
@@ -62,7 +62,7 @@ public sealed class BackplaneRedis : IHostedService, IAsyncDisposable
 
     public BackplaneOptions Options { get; }
 
-    /// <summary>Names this instance in group commands and acknowledgements; unique per running instance.</summary>
+    /// <summary>Names this instance as the origin of its announcements and in its probe key; unique per running instance.</summary>
     public string ServerName { get; }
 
     public BackplaneChannels Channels { get; }

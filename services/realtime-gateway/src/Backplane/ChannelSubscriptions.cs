@@ -43,22 +43,6 @@ internal sealed class ChannelSubscriptions : IAsyncDisposable
         }
     }
 
-    public async Task UnsubscribeAsync(string channel)
-    {
-        await _gate.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_wanted.Remove(channel, out var wanted) && wanted.Subscription is { } subscription)
-            {
-                await DisposeQuietlyAsync(channel, subscription).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         _redis.SubscriberConnected -= OnSubscriberConnected;

@@ -49,12 +49,6 @@ public sealed partial class LocalConnections
         return queued;
     }
 
-    /// <summary>
-    /// Tells every connection here to reconnect and <c>Resume</c>, with <paramref name="reason"/>: each
-    /// stops taking events at once (they would be chosen by rooms that may be out of date; the client
-    /// gets them back with <c>Resume</c>), and their close messages go out spread evenly over
-    /// <paramref name="window"/> (<see cref="SpreadClose"/>; zero: all before this returns). Returns how many were told.
-    /// </summary>
     /// <summary>Writes nothing more to any connection of this instance from now on, without closing them (<see cref="ReconnectAll"/> does); returns how many.</summary>
     public int HoldAll()
     {
@@ -67,6 +61,13 @@ public sealed partial class LocalConnections
         return held;
     }
 
+    /// <summary>
+    /// Tells every connection here to reconnect and <c>Resume</c>, with <paramref name="reason"/>: each
+    /// stops taking events at once (they would be chosen by rooms that may be out of date; the client
+    /// gets them back with <c>Resume</c>), and their close messages go out spread evenly over
+    /// <paramref name="window"/> (<see cref="SpreadClose"/>; zero: all before this returns). Returns how
+    /// many were told (a connection told already is not told again).
+    /// </summary>
     public int ReconnectAll(string reason, TimeSpan window)
     {
         var stopped = _outboxes.Values.Where(outbox => outbox.Stop()).ToList();

@@ -6,7 +6,7 @@ namespace Roomcast.RealtimeGateway.History;
 /// Answers <c>Resume(lastSeq, epoch)</c> from the history of the <see cref="IEventBroker"/>: reads the entries after lastSeq
 /// page by page (at most <see cref="EventHistoryOptions.MaxResumeScan"/> entries a call; the store preselects by room), keeps those
 /// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
-/// Never a partial answer.
+/// A stretch longer than one call scans is answered with <c>more</c> and where to go on, never as if it were all.
 /// </summary>
 public sealed partial class EventResume(IEventBroker history, EventHistoryOptions options, ILogger<EventResume> logger)
 {

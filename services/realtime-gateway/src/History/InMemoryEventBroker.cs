@@ -17,7 +17,7 @@ public sealed class InMemoryEventBroker : IEventBroker
     private readonly LinkedList<(long Seq, DateTimeOffset At, HistoryEntry Entry)> _log = new();
     private readonly Dictionary<Guid, (long Seq, bool Delivered)> _seen = [];
     private readonly Queue<(DateTimeOffset At, Guid EventId)> _seenOrder = new();
-    private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
+    private readonly string _epoch = RedisEventBroker.NewEpoch();
     private readonly AnnouncementSubscribers _subscribers;
     private long _head;
     private long _floor;

@@ -11,7 +11,7 @@ namespace Roomcast.RealtimeGateway.History;
 /// announcement on <see cref="BackplaneChannels.Audience"/> (a <see cref="BackplaneFraming.AnnouncementHead"/>
 /// followed by the entry, <see cref="HistoryEntry.FromAnnounced"/>), and this instance's subscription to
 /// that channel hands it to the subscribers. Throws <see cref="RedisException"/> or
-/// <see cref="TimeoutException"/> while Redis is unreachable; the bus then retries the event.
+/// <see cref="TimeoutException"/> while Redis is unreachable; the consuming instance then gives up its turn (<c>ConsumerTurn</c>).
 /// </summary>
 /// <remarks>Detects a history that went back (see <see cref="SeqHighWater"/>) by the highest seq this instance saw given, appended or announced.</remarks>
 public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
@@ -129,7 +129,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
     }
 
     /// <summary>The epoch a new numbering gets: random, so two numberings never share one.</summary>
-    private static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];
+    internal static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];
 
     private static long Milliseconds(TimeSpan span) => (long)span.TotalMilliseconds;
 
