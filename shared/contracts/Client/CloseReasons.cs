@@ -22,4 +22,19 @@ public static class CloseReasons
     /// connection is refused with this reason; connect again with backoff, then <c>Resume</c>.
     /// </summary>
     public const string GatewayUnavailable = "gateway-unavailable: the gateway cannot reach its shared state right now; connect again shortly, then Resume from the last seq received";
+
+    /// <summary>
+    /// Every session of this user ended (logout everywhere, password change, account disabled): sign in
+    /// again; the old access and refresh tokens are no longer honoured.
+    /// </summary>
+    public const string SessionEnded = "session-ended: every session of this user ended; sign in again";
+
+    /// <summary>
+    /// The user's role changed so that this connection's rooms no longer follow from it: reconnect (the
+    /// rooms are derived anew), then <c>Resume</c> from the last seq received.
+    /// </summary>
+    public const string AccessChanged = "access-changed: your role changed; reconnect and Resume from the last seq received";
+
+    /// <summary>The access token this connection proved itself with has expired: refresh it, reconnect, then <c>Resume</c>.</summary>
+    public const string TokenExpired = "token-expired: the access token expired; refresh it, reconnect and Resume from the last seq received";
 }
