@@ -63,6 +63,22 @@ internal sealed class ResumingClient : IAsyncDisposable
     /// <summary>How many resumes answered reload.</summary>
     public int Reloads => Volatile.Read(ref _reloads);
 
+    /// <summary>Connected, and done resuming: live events are applied as they come.</summary>
+    public bool IsLive
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connection?.State == HubConnectionState.Connected && _buffered is null;
+            }
+        }
+    }
+
+    /// <summary><c>JOIN_ROOM</c> on the current connection: the ack, or the hub's refusal as a <see cref="HubException"/>.</summary>
+    public Task<RoomAck> JoinRoomAsync(string room) =>
+        (_connection ?? throw new InvalidOperationException($"{_name} is not connected")).InvokeAsync<RoomAck>(ClientMethods.JoinRoom, room, _disposed.Token);
+
     public static async Task<ResumingClient> ConnectAsync(string name, Uri hubUrl, string token)
     {
         var client = new ResumingClient(name, hubUrl, token);
