@@ -66,13 +66,12 @@ public static class AuthEndpoints
         }
 
         var rotation = await refreshTokens.RotateAsync(body.RefreshToken, options.Value.RefreshTokenLifetime, options.Value.RefreshFamilyLifetime, cancellationToken);
-        if (rotation is not RefreshTokenStore.Rotation.Rotated rotated)
+        return rotation switch
         {
-            var reason = rotation is RefreshTokenStore.Rotation.Refused refused ? refused.Reason : "unknown refresh token";
-            return Problems.Of(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidCredentials, $"The refresh token is not valid: {reason}.");
-        }
-
-        return TypedResults.Ok(await sessions.ContinueAsync(rotated.User, rotated.RefreshToken, cancellationToken));
+            RefreshTokenStore.Rotation.Rotated rotated => TypedResults.Ok(await sessions.ContinueAsync(rotated.User, rotated.RefreshToken, cancellationToken)),
+            RefreshTokenStore.Rotation.Refused refused => Problems.Of(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidCredentials, $"The refresh token is not valid: {refused.Reason}."),
+            _ => throw new InvalidOperationException($"Unknown rotation {rotation}."),
+        };
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> LogoutAsync(

@@ -53,13 +53,18 @@ public sealed partial class RefreshTokenStore(NpgsqlDataSource dataSource, TimeP
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The user's row is locked before the token's, in the order an end of sessions locks them, so
+        // a refresh racing a logout everywhere waits for it instead of deadlocking with it.
+        var owner = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+            "SELECT user_id FROM refresh_tokens WHERE token_hash = @hash", new { hash = Hash(token) }, transaction, cancellationToken: cancellationToken));
+        var user = owner is { } ownerId ? await UserStore.FindAsync(connection, transaction, ownerId, cancellationToken) : null;
         var stored = await connection.QuerySingleOrDefaultAsync<StoredToken>(new CommandDefinition(
             """
             SELECT id AS Id, family_id AS FamilyId, user_id AS UserId, expires_at AS ExpiresAt, used_at AS UsedAt, revoked_at AS RevokedAt,
                    family_started_at AS FamilyStartedAt
             FROM refresh_tokens WHERE token_hash = @hash FOR UPDATE
             """, new { hash = Hash(token) }, transaction, cancellationToken: cancellationToken));
-        if (stored is null)
+        if (stored is null || user is null)
         {
             return new Rotation.Refused("unknown refresh token");
         }
@@ -85,7 +90,7 @@ public sealed partial class RefreshTokenStore(NpgsqlDataSource dataSource, TimeP
             return new Rotation.Refused("this login has reached its end; sign in again");
         }
 
-        if (await UserStore.FindAsync(connection, transaction, stored.UserId, cancellationToken) is not { Disabled: false } user)
+        if (user.Disabled)
         {
             return new Rotation.Refused("refresh token revoked");
         }
