@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Events;
+using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Demo;
 using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
@@ -40,6 +41,7 @@ internal static class DocumentsServices
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoDataSeeder>();
         builder.Services.AddSingleton<MembershipProjectionStore>();
+        builder.Services.AddProjectedSessionCheck();
     }
 
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>

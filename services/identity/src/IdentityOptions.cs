@@ -51,4 +51,11 @@ public sealed class IdentityOptions
     /// <summary>How often an instance rereads the keys (another instance may have rotated them).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SigningKeyReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a login lasts however often its refresh token is rotated: past this time from the
+    /// login, its family's refresh tokens are refused and the user signs in again.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan RefreshFamilyLifetime { get; set; } = TimeSpan.FromDays(30);
 }

@@ -7,6 +7,7 @@ using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Demo;
 using Roomcast.Identity.Events;
 using Roomcast.Identity.Groups;
+using Roomcast.Identity.Sessions;
 using Roomcast.Identity.Tokens;
 using Roomcast.Outbox;
 using Roomcast.Postgres;
@@ -37,6 +38,7 @@ internal static class IdentityServices
         builder.Services.AddSelfIssuedTokenValidation();
         builder.Services.AddIdentityPolicies();
         builder.Services.AddCredentialsRateLimit();
+        builder.Services.AddSingleton<SessionCommands>();
         builder.AddRoomcastOutbox(events => events
             .Add<UserRegistered>()
             .Add<UserChanged>()
@@ -44,7 +46,8 @@ internal static class IdentityServices
             .Add<StudentGroupCreated>()
             .Add<StudentGroupChanged>()
             .Add<StudentGroupDeleted>()
-            .Add<GroupMembershipChanged>());
+            .Add<GroupMembershipChanged>()
+            .Add<UserSessionsEnded>());
     }
 
     /// <summary>The API under <c>/api/v1</c>; each route states who may call it.</summary>
@@ -54,7 +57,8 @@ internal static class IdentityServices
             .MapAuth()
             .MapUsers()
             .MapGroups()
-            .MapKeys();
+            .MapKeys()
+            .MapSessions();
     }
 
     /// <summary>Schema, signing keys and demo accounts, before the first request is served.</summary>

@@ -13,7 +13,7 @@ namespace Roomcast.EndToEndTests.Identity;
 [Collection(IdentityCollection.Name)]
 public sealed class AccountTests(IdentityStack stack)
 {
-    private static readonly string[] UserFields = ["id", "username", "isAdmin", "version"];
+    private static readonly string[] UserFields = ["id", "username", "isAdmin", "version", "disabled"];
 
     private DemoWorld World => stack.World;
 

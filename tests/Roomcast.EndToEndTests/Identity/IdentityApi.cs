@@ -22,8 +22,11 @@ internal static class IdentityApi
     public const string Groups = "/api/v1/groups";
     public const string RotateKeys = "/api/v1/keys/rotate";
     public const string Jwks = "/.well-known/jwks.json";
+    public const string LogoutEverywhere = "/api/v1/auth/logout-everywhere";
 
     public static string AdminOf(Guid user) => $"{Users}/{user}/admin";
+
+    public static string DisabledOf(Guid user) => $"{Users}/{user}/disabled";
 
     public static string GroupsOf(Guid user) => $"{Users}/{user}/groups";
 

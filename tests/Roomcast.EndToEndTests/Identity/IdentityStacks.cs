@@ -68,3 +68,15 @@ public sealed class OpenRegistrationStack : RoomcastStack
         ["Identity__OpenRegistration"] = "true",
     };
 }
+
+/// <summary>identity whose logins end 3 s after they began, however often their refresh tokens are rotated.</summary>
+public sealed class ShortRefreshFamilyStack : RoomcastStack
+{
+    public static readonly TimeSpan RefreshFamilyLifetime = TimeSpan.FromSeconds(3);
+
+    protected override Dictionary<string, string> IdentitySettings => new()
+    {
+        ["Identity__LoginRateLimit"] = "100000",
+        ["Identity__RefreshFamilyLifetime"] = RefreshFamilyLifetime.ToString("c"),
+    };
+}

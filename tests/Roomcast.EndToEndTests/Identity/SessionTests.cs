@@ -157,7 +157,7 @@ public sealed class SessionTests(IdentityStack stack)
         using var user = ServiceClient.Identity(stack, username, current.AccessToken);
         const string newPassword = "a-brand-new-password";
 
-        (await user.PutAsync(IdentityApi.MyPassword, new { currentPassword = DemoWorld.Password, newPassword })).ShouldBe(HttpStatusCode.NoContent);
+        (await user.PutAsync(IdentityApi.MyPassword, new { currentPassword = DemoWorld.Password, newPassword })).ShouldBe(HttpStatusCode.OK);
 
         using var anonymous = ServiceClient.Identity(stack, "anonymous");
         (await anonymous.LoginAsync(username, DemoWorld.Password)).ShouldBeProblem(HttpStatusCode.Unauthorized, "invalid-credentials");

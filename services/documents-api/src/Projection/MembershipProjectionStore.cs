@@ -71,4 +71,32 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
 
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>Raises the user's session epoch to <paramref name="epoch"/>; never lowers it.</summary>
+    public async Task RaiseSessionEpochAsync(Guid userId, long epoch, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO session_epochs (user_id, epoch) VALUES (@userId, @epoch)
+            ON CONFLICT (user_id) DO UPDATE SET epoch = excluded.epoch
+            WHERE session_epochs.epoch < excluded.epoch
+            """, new { userId, epoch }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>What the projection holds about a caller, in one round trip of two primary-key lookups.</summary>
+    public async Task<ProjectedCaller> FindCallerAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleAsync<ProjectedCaller>(new CommandDefinition(
+            """
+            SELECT (SELECT is_admin FROM users WHERE id = @userId) AS IsAdmin,
+                   coalesce((SELECT epoch FROM session_epochs WHERE user_id = @userId), 0) AS SessionEpoch
+            """, new { userId }, cancellationToken: cancellationToken));
+    }
 }
+
+/// <summary>A caller as the projection knows them.</summary>
+/// <param name="IsAdmin">identity's latest word on the role; null when the projection has never heard of the user.</param>
+/// <param name="SessionEpoch">The user's session epoch (0 until their sessions first end).</param>
+public sealed record ProjectedCaller(bool? IsAdmin, long SessionEpoch);

@@ -10,13 +10,17 @@ internal static class ProjectionSetup
     /// </summary>
     public const string QueueName = "documents-api.identity-projection";
 
-    public static void AddProjectionConsumers(this IBusRegistrationConfigurator bus) =>
+    public static void AddProjectionConsumers(this IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<IdentityEventConsumers>();
+        bus.AddConsumer<UserSessionsEndedConsumer>();
+    }
 
     public static void ConfigureProjectionEndpoint(this IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context) =>
         rabbit.ReceiveEndpoint(QueueName, endpoint =>
         {
             endpoint.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200)));
             endpoint.ConfigureConsumer<IdentityEventConsumers>(context);
+            endpoint.ConfigureConsumer<UserSessionsEndedConsumer>(context);
         });
 }

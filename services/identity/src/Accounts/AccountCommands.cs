@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Identity;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.Identity.Events;
+using Roomcast.Identity.Sessions;
 using Roomcast.Identity.Tokens;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.Identity.Accounts;
 
-/// <summary>Creating accounts, changing passwords and roles; each change with its integration event.</summary>
-public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<User> hasher, CredentialsVerifier credentials)
+/// <summary>Creating accounts, changing passwords, roles and whether an account is disabled; each change with its integration events.</summary>
+public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<User> hasher, CredentialsVerifier credentials, SessionIssuer sessions)
 {
     /// <summary>Creates an account; with <paramref name="ifAbsent"/>, an existing id or name is left alone (demo seeding).</summary>
     public async Task<Outcome<User>> RegisterAsync(Guid actorId, Guid id, string username, string password, bool isAdmin, CancellationToken cancellationToken, bool ifAbsent = false)
@@ -26,27 +27,31 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
         return new Outcome<User>.Done(user, Created: true);
     }
 
-    public async Task<Outcome<User>> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes the password and ends every session of the account (a stolen token dies with the old
+    /// password); the caller gets a fresh session, committed with the change, so their own app goes on.
+    /// </summary>
+    public async Task<Outcome<TokenResponse>> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
     {
         await using var change = await changes.BeginAsync(userId, cancellationToken);
         var user = await UserStore.FindAsync(change.Connection, change.Transaction, userId, cancellationToken);
         if (user is null)
         {
-            return new Outcome<User>.NotFound($"user {userId}");
+            return new Outcome<TokenResponse>.NotFound($"user {userId}");
         }
 
         if (!credentials.Matches(user, currentPassword))
         {
-            return new Outcome<User>.Forbidden("The current password is wrong.");
+            return new Outcome<TokenResponse>.Forbidden("The current password is wrong.");
         }
 
         var updated = await UserStore.SetPasswordAsync(change.Connection, change.Transaction, userId, hasher.HashPassword(user, newPassword), cancellationToken);
-        // Every other session of this account ends: a stolen refresh token dies with the old password.
-        await RefreshTokenStore.RevokeAllAsync(change.Connection, change.Transaction, userId, cancellationToken);
         await change.PublishAsync(userId, eventId => new UserChanged(
             eventId, change.Now, userId, updated.Username, updated.IsAdmin, updated.Version, change.ActorId, IdentityAudiences.ForUser(userId)));
+        updated = await SessionEnd.EndAllAsync(change, userId, SessionEndReasons.PasswordChanged, cancellationToken);
+        var fresh = await sessions.StartWithinAsync(change, updated, cancellationToken);
         await change.CommitAsync();
-        return updated;
+        return fresh;
     }
 
     public async Task<Outcome<User>> SetAdminAsync(Guid actorId, Guid userId, bool isAdmin, CancellationToken cancellationToken)
@@ -72,6 +77,46 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
         var updated = await UserStore.SetAdminAsync(change.Connection, change.Transaction, userId, isAdmin, cancellationToken);
         await change.PublishAsync(userId, eventId => new UserRoleChanged(
             eventId, change.Now, userId, updated.Username, isAdmin, updated.Version, change.ActorId, IdentityAudiences.ForUser(userId)));
+        await change.CommitAsync();
+        return updated;
+    }
+
+    /// <summary>
+    /// Disables or enables an account. Disabling ends every session of the account; the last enabled
+    /// admin cannot be disabled, and an admin cannot disable themselves (they would lock themselves out).
+    /// </summary>
+    public async Task<Outcome<User>> SetDisabledAsync(Guid actorId, Guid userId, bool disabled, CancellationToken cancellationToken)
+    {
+        await using var change = await changes.BeginAsync(actorId, cancellationToken);
+        var user = await UserStore.FindAsync(change.Connection, change.Transaction, userId, cancellationToken);
+        if (user is null)
+        {
+            return new Outcome<User>.NotFound($"user {userId}");
+        }
+
+        if (disabled && actorId == userId)
+        {
+            return new Outcome<User>.Conflict("You cannot disable your own account.", user.Version);
+        }
+
+        if (user.Disabled == disabled)
+        {
+            return user;
+        }
+
+        if (disabled && user.IsAdmin && await UserStore.CountAdminsForDemotionAsync(change.Connection, change.Transaction, cancellationToken) <= 1)
+        {
+            return new Outcome<User>.Conflict("The last enabled admin cannot be disabled.", user.Version);
+        }
+
+        var updated = await UserStore.SetDisabledAsync(change.Connection, change.Transaction, userId, disabled, cancellationToken);
+        await change.PublishAsync(userId, eventId => new UserChanged(
+            eventId, change.Now, userId, updated.Username, updated.IsAdmin, updated.Version, change.ActorId, IdentityAudiences.ForUser(userId)));
+        if (disabled)
+        {
+            updated = await SessionEnd.EndAllAsync(change, userId, SessionEndReasons.AccountDisabled, cancellationToken);
+        }
+
         await change.CommitAsync();
         return updated;
     }

@@ -11,3 +11,5 @@ public sealed record RegisterRequest(string? Username, string? Password, bool? I
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
 
 public sealed record SetAdminRequest(bool? IsAdmin);
+
+public sealed record SetDisabledRequest(bool? Disabled);

@@ -46,12 +46,13 @@ public static class AuthEndpoints
         }
 
         var user = await verifier.VerifyAsync(body.Username!, body.Password!, cancellationToken);
-        // One answer for an unknown user, a wrong password and a locked account: nothing tells which names exist.
-        return user is null ? InvalidCredentials() : TypedResults.Ok(await sessions.StartAsync(user, cancellationToken));
+        // One answer for an unknown user, a wrong password, a locked and a disabled account (the
+        // session does not start): nothing tells which names exist.
+        return user is not null && await sessions.StartAsync(user, cancellationToken) is { } tokens ? TypedResults.Ok(tokens) : InvalidCredentials();
     }
 
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> RefreshAsync(
-        HttpRequest request, RefreshTokenStore refreshTokens, UserStore users, SessionIssuer sessions, IOptions<IdentityOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, RefreshTokenStore refreshTokens, SessionIssuer sessions, IOptions<IdentityOptions> options, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<RefreshRequest>(request, cancellationToken);
         if (problem is not null)
@@ -64,14 +65,13 @@ public static class AuthEndpoints
             return Problems.Invalid("refreshToken", "refreshToken is required.");
         }
 
-        var rotation = await refreshTokens.RotateAsync(body.RefreshToken, options.Value.RefreshTokenLifetime, cancellationToken);
-        if (rotation is not RefreshTokenStore.Rotation.Rotated rotated || await users.FindAsync(rotated.UserId, cancellationToken) is not { } user)
+        var rotation = await refreshTokens.RotateAsync(body.RefreshToken, options.Value.RefreshTokenLifetime, options.Value.RefreshFamilyLifetime, cancellationToken);
+        return rotation switch
         {
-            var reason = rotation is RefreshTokenStore.Rotation.Refused refused ? refused.Reason : "the account is gone";
-            return Problems.Of(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidCredentials, $"The refresh token is not valid: {reason}.");
-        }
-
-        return TypedResults.Ok(await sessions.ContinueAsync(user, rotated.RefreshToken, cancellationToken));
+            RefreshTokenStore.Rotation.Rotated rotated => TypedResults.Ok(await sessions.ContinueAsync(rotated.User, rotated.RefreshToken, cancellationToken)),
+            RefreshTokenStore.Rotation.Refused refused => Problems.Of(StatusCodes.Status401Unauthorized, ProblemTypes.InvalidCredentials, $"The refresh token is not valid: {refused.Reason}."),
+            _ => throw new InvalidOperationException($"Unknown rotation {rotation}."),
+        };
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> LogoutAsync(

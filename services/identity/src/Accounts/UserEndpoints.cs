@@ -22,6 +22,7 @@ public static class UserEndpoints
         users.MapGet("/", ListAsync).RequireAuthorization(IdentityPolicies.Admin);
         users.MapGet("/{id}", GetAsync).RequireAuthorization(IdentityPolicies.Admin);
         users.MapPut("/{id}/admin", SetAdminAsync).RequireAuthorization(IdentityPolicies.Admin);
+        users.MapPut("/{id}/disabled", SetDisabledAsync).RequireAuthorization(IdentityPolicies.Admin);
         users.MapGet("/{id}/groups", (Guid id, GroupCommands groups, CancellationToken cancellationToken) =>
             GroupEndpoints.ListOfAsync(id, groups, cancellationToken)).RequireAuthorization(IdentityPolicies.Admin);
         return api;
@@ -77,7 +78,8 @@ public static class UserEndpoints
             ? TypedResults.Ok(UserResponse.From(found))
             : Problems.Of(StatusCodes.Status404NotFound, ProblemTypes.NotFound, "Your account no longer exists.");
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> ChangePasswordAsync(
+    /// <summary>Every session of the account ends; the answer is the caller's fresh session, so their own app goes on.</summary>
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> ChangePasswordAsync(
         HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<ChangePasswordRequest>(request, cancellationToken);
@@ -97,7 +99,7 @@ public static class UserEndpoints
         }
 
         var outcome = await accounts.ChangePasswordAsync(user.UserId()!.Value, body.CurrentPassword, body.NewPassword!, cancellationToken);
-        return outcome is Outcome<User>.Done ? TypedResults.NoContent() : Problems.For(outcome);
+        return outcome is Outcome<TokenResponse>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
     }
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetAsync(Guid id, UserStore users, CancellationToken cancellationToken) =>
@@ -123,6 +125,24 @@ public static class UserEndpoints
         }
 
         var outcome = await accounts.SetAdminAsync(user.UserId()!.Value, id, isAdmin, cancellationToken);
+        return outcome is Outcome<User>.Done done ? TypedResults.Ok(UserResponse.From(done.Value)) : Problems.For(outcome);
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> SetDisabledAsync(
+        Guid id, HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<SetDisabledRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Disabled is not { } disabled)
+        {
+            return Problems.Invalid("disabled", "disabled is required: true or false.");
+        }
+
+        var outcome = await accounts.SetDisabledAsync(user.UserId()!.Value, id, disabled, cancellationToken);
         return outcome is Outcome<User>.Done done ? TypedResults.Ok(UserResponse.From(done.Value)) : Problems.For(outcome);
     }
 }

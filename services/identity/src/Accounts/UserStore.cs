@@ -7,7 +7,8 @@ namespace Roomcast.Identity.Accounts;
 public sealed class UserStore(NpgsqlDataSource dataSource)
 {
     private const string Columns =
-        "id AS Id, username AS Username, password_hash AS PasswordHash, is_admin AS IsAdmin, version AS Version, failed_logins AS FailedLogins, locked_until AS LockedUntil";
+        "id AS Id, username AS Username, password_hash AS PasswordHash, is_admin AS IsAdmin, version AS Version, failed_logins AS FailedLogins, locked_until AS LockedUntil, " +
+        "session_epoch AS SessionEpoch, disabled AS Disabled";
 
     public static string Normalize(string username) => username.Trim().ToLowerInvariant();
 
@@ -60,13 +61,16 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             $"UPDATE users SET is_admin = @isAdmin, version = version + 1 WHERE id = @id RETURNING {Columns}",
             new { id, isAdmin }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Counts the admins under a lock held until the transaction ends: concurrent demotions are serialised.</summary>
+    /// <summary>
+    /// Counts the enabled admins under a lock held until the transaction ends: concurrent demotions and
+    /// disablings are serialised, so two at once cannot both see "another admin is left".
+    /// </summary>
     public static async Task<long> CountAdminsForDemotionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             "SELECT pg_advisory_xact_lock(hashtext('roomcast.identity.admins'))", transaction: transaction, cancellationToken: cancellationToken));
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM users WHERE is_admin", transaction: transaction, cancellationToken: cancellationToken));
+            "SELECT count(*) FROM users WHERE is_admin AND NOT disabled", transaction: transaction, cancellationToken: cancellationToken));
     }
 
     /// <summary>Counts a failed login; the one that reaches the threshold locks the account for the lockout duration.</summary>
@@ -89,4 +93,24 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
             new { id }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Ends every session of the user: the session epoch goes up by one (under the row lock until commit).</summary>
+    public static Task<User> RaiseSessionEpochAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<User>(new CommandDefinition(
+            $"UPDATE users SET session_epoch = session_epoch + 1 WHERE id = @id RETURNING {Columns}",
+            new { id }, transaction, cancellationToken: cancellationToken));
+
+    public static Task<User> SetDisabledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, bool disabled, CancellationToken cancellationToken) =>
+        connection.QuerySingleAsync<User>(new CommandDefinition(
+            $"UPDATE users SET disabled = @disabled, version = version + 1 WHERE id = @id RETURNING {Columns}",
+            new { id, disabled }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Holds the user's row against a concurrent end of their sessions until the transaction ends, and
+    /// says whether the user still signs in at <paramref name="sessionEpoch"/>: enabled, epoch unchanged.
+    /// </summary>
+    public static async Task<bool> HoldSessionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, long sessionEpoch, CancellationToken cancellationToken) =>
+        await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(
+            "SELECT true FROM users WHERE id = @id AND session_epoch = @sessionEpoch AND NOT disabled FOR SHARE",
+            new { id, sessionEpoch }, transaction, cancellationToken: cancellationToken)) == true;
 }

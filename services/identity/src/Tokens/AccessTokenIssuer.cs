@@ -8,7 +8,7 @@ namespace Roomcast.Identity.Tokens;
 
 public sealed record AccessToken(string Value, TimeSpan Lifetime);
 
-/// <summary>Issues short-lived access JWTs: <c>sub</c> (user id), <c>name</c>, <c>role</c> for admins.</summary>
+/// <summary>Issues short-lived access JWTs: <c>sub</c> (user id), <c>name</c>, <c>role</c> for admins, <c>session_epoch</c>.</summary>
 public sealed class AccessTokenIssuer(SigningKeyStore keys, IOptions<IdentityOptions> options, TimeProvider clock)
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
@@ -23,6 +23,7 @@ public sealed class AccessTokenIssuer(SigningKeyStore keys, IOptions<IdentityOpt
             [RoomcastClaims.Subject] = user.Id.ToString("D"),
             [RoomcastClaims.Name] = user.Username,
             [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+            [RoomcastClaims.SessionEpoch] = user.SessionEpoch,
         };
         if (user.IsAdmin)
         {

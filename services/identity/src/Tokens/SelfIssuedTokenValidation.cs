@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Roomcast.Identity.Sessions;
 using Roomcast.ServiceDefaults.Auth;
 
 namespace Roomcast.Identity.Tokens;
 
 /// <summary>
 /// identity validates the tokens it issued against the keys it holds in memory, rather than
-/// fetching its own JWKS over HTTP like the other services do.
+/// fetching its own JWKS over HTTP like the other services do; and only while the token's session
+/// lives, with the role the account has now (<see cref="CurrentSessionCheck"/>).
 /// </summary>
 internal static class SelfIssuedTokenValidation
 {
@@ -24,6 +26,7 @@ internal static class SelfIssuedTokenValidation
                 validation.RoleClaimType = RoomcastClaims.Role;
                 validation.IssuerSigningKeyResolver = (_, _, kid, _) =>
                     keys.Keys.Where(key => key.Kid == kid).Select(key => key.Credentials.Key);
+                bearer.Events = new JwtBearerEvents { OnTokenValidated = CurrentSessionCheck.CheckAsync };
             });
     }
 }
