@@ -51,4 +51,9 @@ public sealed class IdentityOptions
     /// <summary>How often an instance rereads the keys (another instance may have rotated them).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SigningKeyReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    // Signing keys at rest (README: "Key rotation").
+
+    /// <summary>Base64 of 32 random bytes: the AES-256 key that seals the signing keys in the database. Required; keep it out of the database.</summary>
+    public string KeyEncryptionKey { get; set; } = "";
 }

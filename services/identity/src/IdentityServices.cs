@@ -37,6 +37,7 @@ internal static class IdentityServices
         builder.Services.AddSelfIssuedTokenValidation();
         builder.Services.AddIdentityPolicies();
         builder.Services.AddCredentialsRateLimit();
+        builder.Services.AddSigningKeySeal();
         builder.AddRoomcastOutbox(events => events
             .Add<UserRegistered>()
             .Add<UserChanged>()
