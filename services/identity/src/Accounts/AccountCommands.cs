@@ -37,7 +37,7 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
 
         if (!credentials.Matches(user, currentPassword))
         {
-            return new Outcome<User>.Forbidden("The current password is wrong.");
+            return new Outcome<User>.Forbidden(CredentialsVerifier.WrongCurrentPassword);
         }
 
         var updated = await UserStore.SetPasswordAsync(change.Connection, change.Transaction, userId, hasher.HashPassword(user, newPassword), cancellationToken);

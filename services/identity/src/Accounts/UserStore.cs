@@ -68,25 +68,4 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM users WHERE is_admin", transaction: transaction, cancellationToken: cancellationToken));
     }
-
-    /// <summary>Counts a failed login; the one that reaches the threshold locks the account for the lockout duration.</summary>
-    public async Task RecordFailedLoginAsync(Guid id, int threshold, TimeSpan lockout, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE users SET
-                locked_until  = CASE WHEN failed_logins + 1 >= @threshold THEN now() + @lockout ELSE locked_until END,
-                failed_logins = CASE WHEN failed_logins + 1 >= @threshold THEN 0 ELSE failed_logins + 1 END
-            WHERE id = @id
-            """, new { id, threshold, lockout }, cancellationToken: cancellationToken));
-    }
-
-    public async Task RecordSuccessfulLoginAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
-            new { id }, cancellationToken: cancellationToken));
-    }
 }
