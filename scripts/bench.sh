@@ -52,6 +52,8 @@ shift
 source scripts/lib/require-dotnet.sh
 
 BIND=127.0.0.1
+# identity's key-encryption key: a fixed, public development key (benchmark databases are thrown away).
+BENCH_KEY_ENCRYPTION_KEY=ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE=
 READY_DEADLINE=60      # seconds for a service to answer /health/ready
 STOP_DEADLINE=15       # seconds for a service to stop on TERM before it is killed
 BENCH_PASSWORD=roomcast-bench
@@ -236,7 +238,8 @@ run_backplane() {
 
     log "starting the services"
     start identity "$identity_port" services/identity/src Roomcast.Identity "${bus[@]}" \
-        Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$identity_port" Demo__SeedFile="$seed_file"
+        Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$identity_port" Demo__SeedFile="$seed_file" \
+        Identity__KeyEncryptionKey="$BENCH_KEY_ENCRYPTION_KEY"
     # start_gateways N: N instances on a fresh channel prefix; the first one started takes the
     # shared queue's single active consumer. Fills gateway_pids and gateway_urls.
     start_gateways() {
@@ -352,7 +355,8 @@ trust=(Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=fa
 log "starting the services"
 # identity publishes its account and group events through its own outbox, so it needs the broker too.
 start identity "$identity_port" services/identity/src Roomcast.Identity "${bus[@]}" \
-    Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$identity_port" Demo__SeedFile="$seed_file"
+    Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$identity_port" Demo__SeedFile="$seed_file" \
+    Identity__KeyEncryptionKey="$BENCH_KEY_ENCRYPTION_KEY"
 # The gateway first: its queue must exist before the first event is published, so events are consumed.
 start realtime-gateway "$gateway_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" Gateway__InstanceId=bench-gateway
 start documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi "${bus[@]}" "${trust[@]}" \

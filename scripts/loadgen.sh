@@ -65,9 +65,11 @@ identity_port="$(free_port)"
 documents_port="$(free_port)"
 export Jwt__Authority="http://$BIND:$identity_port" Jwt__RequireHttpsMetadata=false
 
-# Every generated user signs in from this one address: lift identity's per-address login limit.
+# Every generated user signs in from this one address: lift identity's per-address login limit. The
+# key-encryption key is a fixed, public development key (the load generator's databases are thrown away).
 start_service identity "$identity_port" services/identity/src Roomcast.Identity \
-    Postgres__ConnectionString="$(pg loadgen_identity)" Identity__Issuer="http://$BIND:$identity_port" Identity__LoginRateLimit=100000
+    Postgres__ConnectionString="$(pg loadgen_identity)" Identity__Issuer="http://$BIND:$identity_port" Identity__LoginRateLimit=100000 \
+    Identity__KeyEncryptionKey="ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE="
 gateway_urls=()
 pids="identity=${service_pid_of[identity]}"
 for i in $(seq 1 "$gateway_count"); do

@@ -6,7 +6,9 @@
 #
 # Overridable: ROOMCAST_BIND (127.0.0.1), ROOMCAST_IDENTITY_PORT (5101),
 # ROOMCAST_DOCUMENTS_PORT (5102), ROOMCAST_GATEWAY_PORT (5103), ROOMCAST_GATEWAY2_PORT (5104),
-# ROOMCAST_SEED_FILE (scripts/demo-seed.json).
+# ROOMCAST_SEED_FILE (scripts/demo-seed.json), ROOMCAST_KEY_ENCRYPTION_KEY (identity's key-encryption
+# key; by default a fixed development key that is public in this repository, so the dev database's
+# signing keys are sealed but not secret: never run with it where the database holds anything of value).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +22,7 @@ DOCUMENTS_PORT="${ROOMCAST_DOCUMENTS_PORT:-5102}"
 GATEWAY_PORT="${ROOMCAST_GATEWAY_PORT:-5103}"
 GATEWAY2_PORT="${ROOMCAST_GATEWAY2_PORT:-5104}"
 SEED_FILE="$(realpath "${ROOMCAST_SEED_FILE:-scripts/demo-seed.json}")"
+KEY_ENCRYPTION_KEY="${ROOMCAST_KEY_ENCRYPTION_KEY:-ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE=}"
 READY_DEADLINE=60
 LOG_PREFIX=run
 
@@ -63,7 +66,7 @@ export RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBIT
        Demo__SeedFile="$SEED_FILE" DOTNET_ENVIRONMENT=Production
 
 start_service identity "$IDENTITY_PORT" services/identity/src Roomcast.Identity \
-    Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$IDENTITY_PORT"
+    Postgres__ConnectionString="$(pg roomcast_identity)" Identity__Issuer="http://$BIND:$IDENTITY_PORT" Identity__KeyEncryptionKey="$KEY_ENCRYPTION_KEY"
 # Both gateways share one event queue and carry each event to each other's clients over Redis.
 start_service realtime-gateway-1 "$GATEWAY_PORT" services/realtime-gateway/src Roomcast.RealtimeGateway Gateway__InstanceId=dev-gateway-1 RoomAccess__DocumentsApiUrl="http://$BIND:$DOCUMENTS_PORT" \
     Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=roomcast-dev

@@ -23,10 +23,11 @@ public sealed class IdentityOptions
     /// <summary>When true anyone may register; otherwise only admins create accounts.</summary>
     public bool OpenRegistration { get; set; }
 
-    /// <summary>Consecutive failed logins that lock an account.</summary>
+    /// <summary>Consecutive wrong passwords from one client address that lock that address out of the account.</summary>
     [Range(1, 100)]
     public int LockoutThreshold { get; set; } = 5;
 
+    /// <summary>How long an (account, address) lock lasts; failures further apart than this start the count over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -58,4 +59,30 @@ public sealed class IdentityOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan RefreshFamilyLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    // Client addresses, the account-wide lockout ceiling and signing keys at rest (README: "Client addresses and lockout", "Key rotation").
+
+    /// <summary>
+    /// Proxies whose <c>X-Forwarded-For</c> names the client: IP addresses or CIDR ranges, comma-separated.
+    /// Empty (the default): no proxy is trusted and the connection's address is the client's.
+    /// </summary>
+    public string TrustedProxies { get; set; } = "";
+
+    /// <summary>Wrong passwords to one account, from all addresses together, that lock it for every address it has not signed in from.</summary>
+    [Range(1, 1_000_000)]
+    public int AccountLockoutThreshold { get; set; } = 50;
+
+    /// <summary>The first account-wide lock; each consecutive one lasts twice as long, up to <see cref="AccountLockoutMaxDuration"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AccountLockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan AccountLockoutMaxDuration { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long an address the account signed in from stays exempt from the account-wide lock.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan KnownAddressLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Base64 of 32 random bytes: the AES-256 key that seals the signing keys in the database. Required; keep it out of the database.</summary>
+    public string KeyEncryptionKey { get; set; } = "";
 }

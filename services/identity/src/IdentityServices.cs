@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.Identity.Accounts;
+using Roomcast.Identity.ClientAddresses;
 using Roomcast.Identity.Demo;
 using Roomcast.Identity.Events;
 using Roomcast.Identity.Groups;
@@ -39,6 +40,9 @@ internal static class IdentityServices
         builder.Services.AddIdentityPolicies();
         builder.Services.AddCredentialsRateLimit();
         builder.Services.AddSingleton<SessionCommands>();
+        builder.Services.AddSingleton<LoginAttemptStore>();
+        builder.Services.AddTrustedProxies();
+        builder.Services.AddSigningKeySeal();
         builder.AddRoomcastOutbox(events => events
             .Add<UserRegistered>()
             .Add<UserChanged>()
@@ -70,7 +74,7 @@ internal static class IdentityServices
         await app.Services.GetRequiredService<DemoUserSeeder>().SeedAsync(stopping);
     }
 
-    /// <summary>Login, refresh and logout are limited per client address, answered with 429 problem details beyond it.</summary>
+    /// <summary>Login, refresh, logout and password changes are limited per client address, answered with 429 problem details beyond it.</summary>
     private static void AddCredentialsRateLimit(this IServiceCollection services)
     {
         services.AddRateLimiter(limiter =>
@@ -80,7 +84,7 @@ internal static class IdentityServices
             {
                 var settings = context.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value;
                 return RateLimitPartition.GetFixedWindowLimiter(
-                    context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                    ClientAddress.Of(context),
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = settings.LoginRateLimit, Window = settings.LoginRateWindow, QueueLimit = 0 });
             });
             limiter.OnRejected = async (context, cancellationToken) =>

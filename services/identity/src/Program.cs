@@ -1,4 +1,5 @@
 using Roomcast.Identity;
+using Roomcast.Identity.ClientAddresses;
 using Roomcast.Identity.Tokens;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
@@ -14,6 +15,7 @@ builder.AddIdentityServices();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseServiceDefaults();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -188,6 +188,25 @@ public sealed class DocumentsTests(RoomcastStack stack) : IClassFixture<Roomcast
         (await bob.GetAsync($"/api/v1/roots/{root}/documents?{query}")).ShouldBeProblem(HttpStatusCode.UnprocessableEntity, "invalid-values");
     }
 
+    [Theory]
+    [InlineData("page=2147483647")]
+    [InlineData("page=2147483647&pageSize=200")]
+    [InlineData("page=1073741824&pageSize=2")]
+    [InlineData("page=1000001")]
+    [InlineData("page=2147483648")]
+    [InlineData("page=99999999999999999999999999")]
+    [InlineData("page=-2147483648")]
+    [InlineData("pageSize=2147483647")]
+    [InlineData("pageSize=99999999999999999999999999")]
+    public async Task AnOutOfRangePageIsAnInvalidValueNotAServerError(string query)
+    {
+        using var bob = await As(World.Bob);
+        var root = await bob.CreateRootIdAsync("Far pages");
+        await bob.CreateDocumentIdAsync(root);
+
+        (await bob.GetAsync($"/api/v1/roots/{root}/documents?{query}")).ShouldBeProblem(HttpStatusCode.UnprocessableEntity, "invalid-values");
+    }
+
     [Fact]
     public async Task AChangeWithTheCurrentExpectedVersionSucceedsAndAStaleOneIsAConflict()
     {

@@ -27,16 +27,21 @@ public sealed class IdentityCollection : ICollectionFixture<IdentityStack>
     public const string Name = "identity";
 }
 
-/// <summary>identity with its real per-client login limit: 5 attempts a minute.</summary>
+/// <summary>
+/// identity with its real per-client login limit: 5 attempts a minute, behind a trusted proxy at
+/// 127.0.0.1 (a request from there without <c>X-Forwarded-For</c> is 127.0.0.1's own).
+/// </summary>
 public sealed class RateLimitedIdentityStack : RoomcastStack
 {
     public const int LoginRateLimit = 5;
+    public const string TrustedProxy = "127.0.0.1";
     public static readonly TimeSpan LoginRateWindow = TimeSpan.FromMinutes(1);
 
     protected override Dictionary<string, string> IdentitySettings => new()
     {
         ["Identity__LoginRateLimit"] = LoginRateLimit.ToString(),
         ["Identity__LoginRateWindow"] = LoginRateWindow.ToString("c"),
+        ["Identity__TrustedProxies"] = TrustedProxy,
     };
 }
 
@@ -79,4 +84,32 @@ public sealed class ShortRefreshFamilyStack : RoomcastStack
         ["Identity__LoginRateLimit"] = "100000",
         ["Identity__RefreshFamilyLifetime"] = RefreshFamilyLifetime.ToString("c"),
     };
+}
+
+/// <summary>
+/// identity behind a trusted proxy at 127.0.0.1, so a test speaks for any client address it names in
+/// <c>X-Forwarded-For</c>: 3 wrong passwords lock an (account, address) pair for a minute, 8 across
+/// all addresses lock the account for every address that never signed in to it; the per-client
+/// limit is lifted. Every test uses fresh addresses and accounts of its own.
+/// </summary>
+public sealed class ForwardedClientsStack : RoomcastStack
+{
+    public const int LockoutThreshold = 3;
+    public const int AccountLockoutThreshold = 8;
+
+    protected override Dictionary<string, string> IdentitySettings => new()
+    {
+        ["Identity__TrustedProxies"] = "127.0.0.1",
+        ["Identity__LoginRateLimit"] = "100000",
+        ["Identity__LockoutThreshold"] = LockoutThreshold.ToString(),
+        ["Identity__LockoutDuration"] = "00:01:00",
+        ["Identity__AccountLockoutThreshold"] = AccountLockoutThreshold.ToString(),
+        ["Identity__AccountLockoutDuration"] = "00:01:00",
+    };
+}
+
+[CollectionDefinition(Name)]
+public sealed class ForwardedClientsCollection : ICollectionFixture<ForwardedClientsStack>
+{
+    public const string Name = "identity behind a trusted proxy";
 }

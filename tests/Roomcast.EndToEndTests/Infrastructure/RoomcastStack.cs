@@ -18,6 +18,9 @@ public class RoomcastStack : IAsyncLifetime
     private readonly ConcurrentDictionary<Guid, Task<string>> _tokens = new();
     private string? _seedFile;
 
+    /// <summary>identity's key-encryption key in every test stack: a fixed test value, never a secret.</summary>
+    public const string KeyEncryptionKey = "zHXhYJS5h+/qsqzgDvpuzDxVSyvjoWRpqJIyJOqnxJg=";
+
     public DemoWorld World { get; } = new();
 
     public ServiceProcess Identity { get; private set; } = null!;
@@ -63,6 +66,7 @@ public class RoomcastStack : IAsyncLifetime
             ["Postgres__ConnectionString"] = identityDb.ConnectionString,
             ["Identity__Issuer"] = $"http://127.0.0.1:{identityPort}",
             ["Demo__SeedFile"] = _seedFile,
+            ["Identity__KeyEncryptionKey"] = KeyEncryptionKey,
         }, IdentitySettings)));
 
         var trustIdentity = Merge(new Dictionary<string, string>

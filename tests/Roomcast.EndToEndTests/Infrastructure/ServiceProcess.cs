@@ -100,6 +100,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // The last lines say why it stopped: wait until they are read.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before it was ready:{Environment.NewLine}{Output}");
             }
 

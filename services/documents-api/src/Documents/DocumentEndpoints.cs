@@ -61,7 +61,7 @@ public static class DocumentEndpoints
 
         if (DocumentRules.PagingProblem(page, pageSize) is { } pagingProblem)
         {
-            return Problems.Invalid(page < 1 ? "page" : "pageSize", pagingProblem);
+            return Problems.Invalid(page is < 1 or > DocumentRules.MaxPage ? "page" : "pageSize", pagingProblem);
         }
 
         if (type is not null && DocumentRules.TypeProblem(type) is { } typeProblem)

@@ -88,7 +88,7 @@ public static class DocumentStore
     public static async Task<DocumentPage> ListAsync(NpgsqlConnection connection, Guid rootId, DocumentQuery query, CancellationToken cancellationToken)
     {
         const string Filter = "root_id = @rootId AND (@type::text IS NULL OR type = @type) AND (@parentId::uuid IS NULL OR parent_id = @parentId)";
-        var parameters = new { rootId, type = query.Type, parentId = query.ParentId, limit = query.PageSize, offset = (query.Page - 1) * query.PageSize };
+        var parameters = new { rootId, type = query.Type, parentId = query.ParentId, limit = query.PageSize, offset = (long)(query.Page - 1) * query.PageSize };
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"""
             SELECT count(*) FROM documents WHERE {Filter};

@@ -42,7 +42,7 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
 
         if (!credentials.Matches(user, currentPassword))
         {
-            return new Outcome<TokenResponse>.Forbidden("The current password is wrong.");
+            return new Outcome<TokenResponse>.Forbidden(CredentialsVerifier.WrongCurrentPassword);
         }
 
         var updated = await UserStore.SetPasswordAsync(change.Connection, change.Transaction, userId, hasher.HashPassword(user, newPassword), cancellationToken);

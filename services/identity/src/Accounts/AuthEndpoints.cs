@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Roomcast.Identity.ClientAddresses;
 using Roomcast.Identity.Tokens;
 using Roomcast.ServiceDefaults.Http;
 using Roomcast.ServiceDefaults.Problems;
@@ -8,7 +9,7 @@ namespace Roomcast.Identity.Accounts;
 
 public static class AuthEndpoints
 {
-    /// <summary>The rate-limiting policy of the endpoints that take a secret: per client address.</summary>
+    /// <summary>The rate-limiting policy of the endpoints that take a secret (these and the password change): per client address.</summary>
     public const string CredentialsRatePolicy = "credentials";
 
     public static RouteGroupBuilder MapAuth(this RouteGroupBuilder api)
@@ -45,7 +46,7 @@ public static class AuthEndpoints
             return Problems.Invalid(errors);
         }
 
-        var user = await verifier.VerifyAsync(body.Username!, body.Password!, cancellationToken);
+        var user = await verifier.VerifyAsync(body.Username!, body.Password!, ClientAddress.Of(request.HttpContext), cancellationToken);
         // One answer for an unknown user, a wrong password, a locked and a disabled account (the
         // session does not start): nothing tells which names exist.
         return user is not null && await sessions.StartAsync(user, cancellationToken) is { } tokens ? TypedResults.Ok(tokens) : InvalidCredentials();

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Roomcast.Identity.ClientAddresses;
 using Roomcast.Identity.Groups;
 using Roomcast.ServiceDefaults.Auth;
 using Roomcast.ServiceDefaults.Http;
@@ -16,7 +17,7 @@ public static class UserEndpoints
         // Open registration lets anonymous callers in; otherwise the handler asks for an admin.
         users.MapPost("/", RegisterAsync).AllowAnonymous();
         users.MapGet("/me", MeAsync).RequireAuthorization();
-        users.MapPut("/me/password", ChangePasswordAsync).RequireAuthorization();
+        users.MapPut("/me/password", ChangePasswordAsync).RequireAuthorization().RequireRateLimiting(AuthEndpoints.CredentialsRatePolicy);
         users.MapGet("/me/groups", (ClaimsPrincipal user, GroupCommands groups, CancellationToken cancellationToken) =>
             GroupEndpoints.ListOfAsync(user.UserId(), groups, cancellationToken)).RequireAuthorization();
         users.MapGet("/", ListAsync).RequireAuthorization(IdentityPolicies.Admin);
@@ -80,7 +81,7 @@ public static class UserEndpoints
 
     /// <summary>Every session of the account ends; the answer is the caller's fresh session, so their own app goes on.</summary>
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> ChangePasswordAsync(
-        HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, AccountCommands accounts, CredentialsVerifier credentials, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<ChangePasswordRequest>(request, cancellationToken);
         if (problem is not null)
@@ -98,7 +99,22 @@ public static class UserEndpoints
             return Problems.Invalid("newPassword", passwordProblem);
         }
 
-        var outcome = await accounts.ChangePasswordAsync(user.UserId()!.Value, body.CurrentPassword, body.NewPassword!, cancellationToken);
+        // The current password is a guess like a login's: counted towards the lockout of this client, and a
+        // locked-out client is told what a wrong password is told.
+        var userId = user.UserId()!.Value;
+        var client = ClientAddress.Of(request.HttpContext);
+        if (await credentials.IsLockedOutAsync(userId, client, cancellationToken))
+        {
+            credentials.SpendDecoyHash(body.CurrentPassword);
+            return Problems.For(new Outcome<TokenResponse>.Forbidden(CredentialsVerifier.WrongCurrentPassword));
+        }
+
+        var outcome = await accounts.ChangePasswordAsync(userId, body.CurrentPassword, body.NewPassword!, cancellationToken);
+        if (outcome is Outcome<TokenResponse>.Done or Outcome<TokenResponse>.Forbidden)
+        {
+            await credentials.RecordAsync(userId, client, succeeded: outcome is Outcome<TokenResponse>.Done, cancellationToken);
+        }
+
         return outcome is Outcome<TokenResponse>.Done done ? TypedResults.Ok(done.Value) : Problems.For(outcome);
     }
 

@@ -73,27 +73,6 @@ public sealed class UserStore(NpgsqlDataSource dataSource)
             "SELECT count(*) FROM users WHERE is_admin AND NOT disabled", transaction: transaction, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Counts a failed login; the one that reaches the threshold locks the account for the lockout duration.</summary>
-    public async Task RecordFailedLoginAsync(Guid id, int threshold, TimeSpan lockout, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE users SET
-                locked_until  = CASE WHEN failed_logins + 1 >= @threshold THEN now() + @lockout ELSE locked_until END,
-                failed_logins = CASE WHEN failed_logins + 1 >= @threshold THEN 0 ELSE failed_logins + 1 END
-            WHERE id = @id
-            """, new { id, threshold, lockout }, cancellationToken: cancellationToken));
-    }
-
-    public async Task RecordSuccessfulLoginAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = @id AND (failed_logins <> 0 OR locked_until IS NOT NULL)",
-            new { id }, cancellationToken: cancellationToken));
-    }
-
     /// <summary>Ends every session of the user: the session epoch goes up by one (under the row lock until commit).</summary>
     public static Task<User> RaiseSessionEpochAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
         connection.QuerySingleAsync<User>(new CommandDefinition(

@@ -9,10 +9,18 @@ namespace Roomcast.Identity.Tokens;
 /// Keeps the signing keys in identity's database so every instance signs with the same key and a
 /// restart invalidates nothing. Rotation: a new key is published (in the JWKS) for
 /// <see cref="IdentityOptions.SigningKeyPrepublication"/> before it signs; the key it replaces keeps
-/// validating until the last token it signed has expired, then leaves the JWKS.
+/// validating until the last token it signed has expired, then leaves the JWKS. Private keys are stored
+/// sealed (<see cref="SigningKeySeal"/>); a plain one left by an earlier version is sealed at the next refresh.
 /// </summary>
-public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, IOptions<IdentityOptions> options, TimeProvider clock, ILogger<SigningKeyStore> logger)
+public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, SigningKeySeal seal, IOptions<IdentityOptions> options, TimeProvider clock, ILogger<SigningKeyStore> logger)
 {
+    private const string SelectKeys =
+        """
+        SELECT kid AS Kid, private_key_pem AS PrivateKeyPem, private_key_nonce AS PrivateKeyNonce, private_key_sealed AS PrivateKeySealed,
+               activates_at AS ActivatesAt, retired_at AS RetiredAt
+        FROM signing_keys ORDER BY activates_at DESC
+        """;
+
     private const string LockKey = "roomcast.identity.signing-keys";
     private const int KeySizeBits = 2048;
     private volatile IReadOnlyList<SigningKey>? _keys;
@@ -42,11 +50,11 @@ public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, IOption
         await connection.ExecuteAsync(new CommandDefinition(
             "SELECT pg_advisory_xact_lock(hashtext(@LockKey))", new { LockKey }, transaction, cancellationToken: cancellationToken));
 
-        var rows = (await connection.QueryAsync<StoredKey>(new CommandDefinition(
-            """
-            SELECT kid AS Kid, private_key_pem AS PrivateKeyPem, activates_at AS ActivatesAt, retired_at AS RetiredAt
-            FROM signing_keys ORDER BY activates_at DESC
-            """, transaction: transaction, cancellationToken: cancellationToken))).ToList();
+        var rows = (await connection.QueryAsync<StoredKey>(new CommandDefinition(SelectKeys, transaction: transaction, cancellationToken: cancellationToken))).ToList();
+        foreach (var plain in rows.Where(row => row.PrivateKeyPem is not null))
+        {
+            await SealPlainKeyAsync(connection, transaction, plain, cancellationToken);
+        }
 
         var newestActivation = rows.Count == 0 ? (DateTimeOffset?)null : Utc(rows[0].ActivatesAt);
         var pendingExists = newestActivation > now;
@@ -69,37 +77,63 @@ public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, IOption
             DELETE FROM signing_keys WHERE retired_at < @now - @tokenLifetime;
             """, new { now, tokenLifetime = settings.AccessTokenLifetime }, transaction, cancellationToken: cancellationToken));
 
-        var current = await connection.QueryAsync<StoredKey>(new CommandDefinition(
-            """
-            SELECT kid AS Kid, private_key_pem AS PrivateKeyPem, activates_at AS ActivatesAt, retired_at AS RetiredAt
-            FROM signing_keys ORDER BY activates_at DESC
-            """, transaction: transaction, cancellationToken: cancellationToken));
+        var current = await connection.QueryAsync<StoredKey>(new CommandDefinition(SelectKeys, transaction: transaction, cancellationToken: cancellationToken));
+        // Opened before the commit: with a wrong key-encryption key nothing sealed with it (a rotation's new key) is kept.
+        var keys = current.Select(ToSigningKey).ToList();
         await transaction.CommitAsync(cancellationToken);
-        _keys = current.Select(ToSigningKey).ToList();
+        _keys = keys;
     }
 
     private async Task InsertKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, DateTimeOffset activatesAt, CancellationToken cancellationToken)
     {
         using var rsa = RSA.Create(KeySizeBits);
         var kid = Guid.NewGuid().ToString("N");
+        var privateKey = rsa.ExportPkcs8PrivateKey();
+        var (nonce, sealedKey) = seal.Seal(kid, privateKey);
+        CryptographicOperations.ZeroMemory(privateKey);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO signing_keys (kid, private_key_pem, activates_at) VALUES (@kid, @pem, @activatesAt)",
-            new { kid, pem = rsa.ExportPkcs8PrivateKeyPem(), activatesAt }, transaction, cancellationToken: cancellationToken));
+            "INSERT INTO signing_keys (kid, private_key_nonce, private_key_sealed, activates_at) VALUES (@kid, @nonce, @sealedKey, @activatesAt)",
+            new { kid, nonce, sealedKey, activatesAt }, transaction, cancellationToken: cancellationToken));
         LogKeyCreated(kid, activatesAt);
     }
 
-    private static SigningKey ToSigningKey(StoredKey stored)
+    private async Task SealPlainKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, StoredKey plain, CancellationToken cancellationToken)
     {
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(plain.PrivateKeyPem);
+        var privateKey = rsa.ExportPkcs8PrivateKey();
+        var (nonce, sealedKey) = seal.Seal(plain.Kid, privateKey);
+        CryptographicOperations.ZeroMemory(privateKey);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE signing_keys SET private_key_pem = NULL, private_key_nonce = @nonce, private_key_sealed = @sealedKey WHERE kid = @kid",
+            new { plain.Kid, nonce, sealedKey }, transaction, cancellationToken: cancellationToken));
+        LogKeySealed(plain.Kid);
+    }
+
+    private SigningKey ToSigningKey(StoredKey stored)
+    {
+        var privateKey = seal.Open(stored.Kid, stored.PrivateKeyNonce!, stored.PrivateKeySealed!);
         var rsa = RSA.Create();
-        rsa.ImportFromPem(stored.PrivateKeyPem);
+        try
+        {
+            rsa.ImportPkcs8PrivateKey(privateKey, out _);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(privateKey);
+        }
+
         return new SigningKey(stored.Kid, rsa, Utc(stored.ActivatesAt), stored.RetiredAt is { } retired ? Utc(retired) : null);
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
     // Npgsql reads timestamptz as a UTC DateTime.
-    private sealed record StoredKey(string Kid, string PrivateKeyPem, DateTime ActivatesAt, DateTime? RetiredAt);
+    private sealed record StoredKey(string Kid, string? PrivateKeyPem, byte[]? PrivateKeyNonce, byte[]? PrivateKeySealed, DateTime ActivatesAt, DateTime? RetiredAt);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created signing key {Kid}, signing from {ActivatesAt:o}")]
     private partial void LogKeyCreated(string kid, DateTimeOffset activatesAt);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Sealed signing key {Kid}, stored in plain PEM by an earlier version")]
+    private partial void LogKeySealed(string kid);
 }
