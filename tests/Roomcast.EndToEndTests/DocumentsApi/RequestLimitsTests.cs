@@ -106,7 +106,7 @@ public sealed class RequestLimitsTests(LimitedDocumentsStack stack) : IClassFixt
         var slow = Enumerable.Range(0, 8)
             .Select(n => heavy.PutAsync($"/api/v1/documents/{document}", new { data = new { n } }))
             .ToList();
-        await Poll.UntilAsync(async () => await WaitingForAsync(holder.ProcessID) >= LimitedDocumentsStack.MaxConcurrentRequestsPerUser,
+        await Poll.UntilAsync(async () => await WaitingForLocksAsync() >= LimitedDocumentsStack.MaxConcurrentRequestsPerUser,
             $"{LimitedDocumentsStack.MaxConcurrentRequestsPerUser} of heavy's updates waiting for the lock on their document");
 
         (await other.PutAsync($"/api/v1/documents/{othersDocument}", new { data = new { text = "not held up" } }))
@@ -157,13 +157,16 @@ public sealed class RequestLimitsTests(LimitedDocumentsStack stack) : IClassFixt
 
     private static Guid IdOf(JsonElement record) => record.GetProperty("id").GetGuid();
 
-    /// <summary>How many backends wait for a lock that backend <paramref name="holder"/> holds (asked on a connection of its own: pg_stat_activity is a snapshot per transaction).</summary>
-    private async Task<long> WaitingForAsync(int holder)
+    /// <summary>
+    /// How many backends of documents-api's database wait for a lock (asked on a connection of its own:
+    /// pg_stat_activity is a snapshot per transaction). Not "blocked by the holder": the second writer
+    /// of a locked row waits behind the first one.
+    /// </summary>
+    private async Task<long> WaitingForLocksAsync()
     {
         await using var connection = new NpgsqlConnection(stack.DocumentsDatabase);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE @holder = ANY(pg_blocking_pids(pid))", connection);
-        command.Parameters.AddWithValue("holder", holder);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
