@@ -259,7 +259,7 @@ run_backplane() {
         IFS=, read -r -a counts <<<"$instances"
         start_gateways "${counts[0]}"
         start documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi "${bus[@]}" "${trust[@]}" \
-            Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file"
+            Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file" "${one_writer[@]}"
 
         local seconds=10 warmup=5
         for ((i = 0; i < ${#pass[@]}; i += 2)); do
@@ -341,6 +341,10 @@ done
 pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
 bus=(RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/
      RabbitMq__Username="$ROOMCAST_RABBITMQ_USER" RabbitMq__Password="$ROOMCAST_RABBITMQ_PASSWORD")
+# Each benchmark sends every write as one user (bench, bob) standing in for many: documents-api's
+# per-user limits are lifted, to the service's own request slots (services/documents-api/README.md, "Limits").
+one_writer=(Documents__WriteRateLimit=2147483647 Documents__WriteBytesLimit=2147483647
+            Documents__MaxConcurrentRequestsPerUser=32 Documents__UserRequestQueueLimit=64)
 if [[ $scenario == backplane ]]; then
     run_backplane "$@" && exit 0
     exit 1
@@ -360,7 +364,7 @@ start identity "$identity_port" services/identity/src Roomcast.Identity "${bus[@
 # The gateway first: its queue must exist before the first event is published, so events are consumed.
 start realtime-gateway "$gateway_port" services/realtime-gateway/src Roomcast.RealtimeGateway "${bus[@]}" "${trust[@]}" Gateway__InstanceId=bench-gateway
 start documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi "${bus[@]}" "${trust[@]}" \
-    Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file"
+    Postgres__ConnectionString="$(pg roomcast_documents)" Demo__SeedFile="$seed_file" "${one_writer[@]}"
 
 # The servers' pids, from the stack's own records, so their CPU shows in the report.
 watch=()

@@ -81,8 +81,12 @@ for i in $(seq 1 "$gateway_count"); do
     gateway_urls+=("http://$BIND:$port")
     pids="$pids,gateway-$i=${service_pid_of[gateway-$i]}"
 done
+# The generator sends every update as one writer standing in for all its users: lift documents-api's
+# per-user limits for it, to the service's own request slots (services/documents-api/README.md, "Limits").
 start_service documents-api "$documents_port" services/documents-api/src Roomcast.DocumentsApi \
-    Postgres__ConnectionString="$(pg loadgen_documents)"
+    Postgres__ConnectionString="$(pg loadgen_documents)" \
+    Documents__WriteRateLimit=2147483647 Documents__WriteBytesLimit=2147483647 \
+    Documents__MaxConcurrentRequestsPerUser=32 Documents__UserRequestQueueLimit=64
 pids="$pids,documents-api=${service_pid_of[documents-api]}"
 
 json_args=(--json "$json_default")

@@ -47,7 +47,7 @@ internal static class DocumentsServices
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>
     public static void MapDocumentsApi(this WebApplication app)
     {
-        app.MapGroup("/api/v1").RequireAuthorization().RequireRateLimiting(RequestLimits.Policy)
+        app.MapGroup("/api/v1").RequireAuthorization()
             .MapRoots()
             .MapPermissions()
             .MapDocuments();

@@ -18,10 +18,10 @@ builder.AddDocumentsServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
-// Before authentication: a request refused for overload should cost as little as possible.
-app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
+// After the token is checked: the limits are per user.
+app.UseRateLimiter();
 app.MapServiceDefaults();
 app.MapDocumentsApi();
 

@@ -30,6 +30,9 @@ public class RoomcastStack : IAsyncLifetime
 
     public ServiceProcess Documents { get; private set; } = null!;
 
+    /// <summary>documents-api's database, for tests that look at its rows or hold its locks themselves.</summary>
+    public string DocumentsDatabase { get; private set; } = null!;
+
     public ServiceProcess Gateway => Gateways[0];
 
     /// <summary>Every gateway instance; <see cref="GatewayCount"/> of them.</summary>
@@ -48,6 +51,7 @@ public class RoomcastStack : IAsyncLifetime
         _seedFile = World.WriteSeedFile();
         var identityDb = Own(await IsolatedDatabase.CreateAsync(stack, "identity"));
         var documentsDb = Own(await IsolatedDatabase.CreateAsync(stack, "documents"));
+        DocumentsDatabase = documentsDb.ConnectionString;
         var vhost = Own(await IsolatedVirtualHost.CreateAsync(stack));
         VirtualHost = vhost.Name;
 
@@ -91,7 +95,7 @@ public class RoomcastStack : IAsyncLifetime
             {
                 ["Postgres__ConnectionString"] = documentsDb.ConnectionString,
                 ["Demo__SeedFile"] = _seedFile,
-            })));
+            }, DocumentsSettings)));
     }
 
     public async Task DisposeAsync()
@@ -129,6 +133,9 @@ public class RoomcastStack : IAsyncLifetime
 
     /// <summary>Settings of gateway instance <paramref name="instance"/> (0 starts first); <see cref="GatewaySettings"/> unless a stack sets them apart.</summary>
     protected virtual Dictionary<string, string> GatewaySettingsOf(int instance) => GatewaySettings;
+
+    /// <summary>Settings of documents-api a test class changes (its limits).</summary>
+    protected virtual Dictionary<string, string> DocumentsSettings => [];
 
     /// <summary>Settings of documents-api and the gateway, the services that validate identity's tokens.</summary>
     protected virtual Dictionary<string, string> ValidatorSettings => [];

@@ -15,7 +15,7 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
     public async Task<Outcome<DocumentRecord>> CreateAsync(Caller caller, Guid rootId, CreateDocumentRequest request, string? origin, CancellationToken cancellationToken)
     {
         await using var scope = await scopes.BeginAsync(caller, origin, cancellationToken);
-        var access = await RootAccessStore.LoadAsync(scope.Connection, scope.Transaction, rootId, cancellationToken);
+        var access = await DocumentStore.LockRootWithAccessAsync(scope.Connection, scope.Transaction, rootId, cancellationToken);
         if (access is null || !caller.AccessTo(access).CanRead())
         {
             return new Outcome<DocumentRecord>.NotFound($"root {rootId}");

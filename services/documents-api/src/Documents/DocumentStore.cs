@@ -22,18 +22,37 @@ public static class DocumentStore
     }
 
     /// <summary>
-    /// The document, locked until the transaction ends, the access to its root, and the transaction's
-    /// time (what <c>now()</c> stamps its changes with), in one round trip.
+    /// The access to the root a document is to be created in, with the root locked for a record write
+    /// (<see cref="LockRoot"/>), in one round trip; null when there is no such root.
     /// </summary>
-    public static async Task<(DocumentRecord? Document, RootAccess? Access, DateTimeOffset Now)> LockWithAccessAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    public static async Task<RootAccess?> LockRootWithAccessAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
     {
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"""
+            {LockRoot("@rootId")}
+            {RootAccessStore.Queries("@rootId")}
+            """, new { rootId }, transaction, cancellationToken: cancellationToken));
+        await results.ReadSingleOrDefaultAsync<Guid?>();
+        return await RootAccessStore.ReadAsync(results, rootId);
+    }
+
+    /// <summary>
+    /// The transaction's time (what <c>now()</c> stamps its changes with), the document's root locked for
+    /// a record write (<see cref="LockRoot"/>), the document locked until the transaction ends, and the
+    /// access to its root, in one round trip.
+    /// </summary>
+    public static async Task<(DocumentRecord? Document, RootAccess? Access, DateTimeOffset Now)> LockWithAccessAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken)
+    {
+        const string RootId = "(SELECT root_id FROM documents WHERE id = @id)";
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"""
             SELECT now();
+            {LockRoot(RootId)}
             SELECT {Columns} FROM documents WHERE id = @id FOR UPDATE;
-            {RootAccessStore.Queries("(SELECT root_id FROM documents WHERE id = @id)")}
+            {RootAccessStore.Queries(RootId)}
             """, new { id }, transaction, cancellationToken: cancellationToken));
         var now = new DateTimeOffset(await results.ReadSingleAsync<DateTime>(), TimeSpan.Zero);
+        await results.ReadSingleOrDefaultAsync<Guid?>();
         var document = (await results.ReadSingleOrDefaultAsync<Row>())?.ToRecord();
         return document is null ? (null, null, now) : (document, await RootAccessStore.ReadAsync(results, document.RootId), now);
     }
@@ -98,6 +117,16 @@ public static class DocumentStore
         var items = (await results.ReadAsync<Row>()).Select(row => row.ToRecord()).ToList();
         return new DocumentPage(items, query.Page, query.PageSize, total);
     }
+
+    /// <summary>
+    /// Locks the root named by <paramref name="rootId"/> (a parameter or a subquery) FOR SHARE until the
+    /// transaction ends: the first lock of every document write. Changes to a root and its grants lock it
+    /// FOR UPDATE first (RootCommands.LockForWriteAsync), so a write waits for a grant change in progress
+    /// and a grant change for the writes in progress: the grants a write reads, and computes its event's
+    /// audience from, are the ones it commits under, never ones a concurrent change replaces. Writes do
+    /// not wait for one another on it, and every lock after it (documents) is taken in the same order.
+    /// </summary>
+    private static string LockRoot(string rootId) => $"SELECT id FROM roots WHERE id = {rootId} FOR SHARE;";
 
     private sealed record Row(Guid Id, Guid RootId, Guid AuthorId, string Type, Guid? ParentId, string Data, DateTime CreatedAt, DateTime UpdatedAt, long Version)
     {
