@@ -133,7 +133,7 @@ public sealed class RootAccessRaceTests(RootAccessRaceStack stack) : IClassFixtu
         using var bob = await ApiUser.LoginAsync(stack, World.Bob);
         using var alice = await ApiUser.LoginAsync(stack, World.Alice);
         using var admin = await IdentityApi.SignInAsync(stack, World.Alice);
-        var group = (await admin.CreateGroupAsync(IdentityApi.FreshName("recheck"))).Id();
+        var group = (await admin.CreateGroupAsync(IdentityApi.FreshName("recheck"))).GetProperty("id").GetGuid();
         (await admin.PutAsync(IdentityApi.Member(group, World.Dave), null)).ShouldBe(HttpStatusCode.Created);
         var root = await bob.CreateRootIdAsync("through a group");
         var document = await bob.CreateDocumentIdAsync(root);

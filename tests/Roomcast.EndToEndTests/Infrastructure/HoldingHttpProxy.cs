@@ -41,7 +41,7 @@ public sealed class HoldingHttpProxy : IAsyncDisposable
         var proxy = new HoldingHttpProxy(app);
         app.Run(proxy.ForwardAsync);
         await app.StartAsync();
-        proxy.Url = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First().TrimEnd('/');
+        proxy.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         return proxy;
     }
 
