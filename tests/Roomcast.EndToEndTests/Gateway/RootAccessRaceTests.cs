@@ -38,7 +38,6 @@ public sealed class RootAccessRaceStack : RoomcastStack, IAsyncLifetime
         ["RoomAccess__Timeout"] = "00:00:45",
         // Long enough that the test, not the gateway's patience, decides when documents-api catches up.
         ["RoomAccess__MembershipCatchUpTimeout"] = "00:02:00",
-        ["RoomAccess__MembershipRecheckDelay"] = "00:00:01",
     };
 
     protected override Dictionary<string, string> DocumentsSettings => new()
