@@ -187,6 +187,42 @@ public sealed class RootAccessRaceTests(RootAccessRaceStack stack) : IClassFixtu
             "the gateways to hear documents-api's caught-up answer", SyncPatience, () => string.Join(" | ", stack.Proxy.Answers.Skip(caughtUp)));
     }
 
+    [Fact]
+    public async Task DocumentsApiAnswersAnAfterMembershipQuestionOnlyOnceItHasAppliedThatMembershipVersion()
+    {
+        using var bob = await ApiUser.LoginAsync(stack, World.Bob);
+        using var admin = await IdentityApi.SignInAsync(stack, World.Alice);
+        var group = (await admin.CreateGroupAsync(IdentityApi.FreshName("after"))).GetProperty("id").GetGuid();
+        // The group's first membership change: version 1.
+        (await admin.PutAsync(IdentityApi.Member(group, World.Carol), null)).ShouldBe(HttpStatusCode.Created);
+        var root = await bob.CreateRootIdAsync("after membership", sharedAccess: "RO");
+        using var carol = stack.DocumentsClient(await stack.LoginAsync(World.Carol));
+
+        async Task<HttpResponseMessage> AskAsync(string after)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/roots/{root}");
+            request.Headers.TryAddWithoutValidation("Roomcast-After-Membership", after);
+            return await carol.SendAsync(request);
+        }
+
+        await Poll.UntilAsync(async () =>
+        {
+            using var answer = await AskAsync($"{group:D}:1");
+            return answer.StatusCode == HttpStatusCode.OK;
+        }, "documents-api to apply carol's membership, version 1", SyncPatience);
+
+        using var ahead = await AskAsync($"{group:D}:1, {group:D}:2");
+        ahead.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "version 2 of the membership was never applied");
+        ahead.Headers.RetryAfter.ShouldNotBeNull();
+        ahead.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
+        (await ahead.Content.ReadAsStringAsync()).ShouldContain("https://roomcast.dev/problems/membership-not-yet-applied");
+
+        using var malformed = await AskAsync($"{group:D}");
+        malformed.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        using var unrelated = await AskAsync($"{Guid.NewGuid():D}:1");
+        unrelated.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "a group documents-api never heard of has no applied version");
+    }
+
     private async Task<HubConnection> ConnectAsync(Guid user, int gateway)
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user), gateway);
