@@ -88,4 +88,10 @@ internal static class GatewayLogEvents
     // Backplane gap: 900–999.
     public const int BackplaneGap = 900;
     public const int BackplaneGapStarted = 901;
+
+    // Root access under races: a departure documents-api has not applied, a revocation overtaking a check (330–339).
+    public const int RootAccessCatchUpTimedOut = 330;
+    public const int RootAccessRevokedDuringRecheck = 331;
+    public const int ReadAccessNotYetApplied = 332;
+    public const int HubRoomsJoinOvertaken = 333;
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Roomcast.Contracts.Access;
 
 /// <summary>
@@ -10,4 +12,29 @@ namespace Roomcast.Contracts.Access;
 public static class AccessConsistency
 {
     public const string AfterMembershipHeader = "Roomcast-After-Membership";
+
+    /// <summary>
+    /// The version a group's deletion stands for: later than any membership change of the group, so
+    /// only a projection that has applied the deletion satisfies it.
+    /// </summary>
+    public const long GroupDeletedVersion = long.MaxValue;
+
+    /// <summary>Most group versions one request may name (the header is a comma-separated list).</summary>
+    public const int MaxAfterMemberships = 32;
+
+    /// <summary>One element of the header: <c>{groupId:D}:{membershipVersion}</c>.</summary>
+    public static string AfterMembership(Guid groupId, long membershipVersion) =>
+        $"{groupId:D}:{membershipVersion.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Reads one element of the header; <c>false</c> unless it is <c>{groupId:D}:{version ≥ 1}</c>.</summary>
+    public static bool TryParseAfterMembership(string element, out Guid groupId, out long membershipVersion)
+    {
+        groupId = Guid.Empty;
+        membershipVersion = 0;
+        var colon = element.IndexOf(':');
+        return colon > 0
+            && Guid.TryParseExact(element.AsSpan(0, colon).Trim(), "D", out groupId)
+            && long.TryParse(element.AsSpan(colon + 1).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out membershipVersion)
+            && membershipVersion >= 1;
+    }
 }

@@ -29,9 +29,6 @@ public sealed class RoomJoinStack : RoomcastStack
         // Slow enough that a burst is not refilled while a test makes its calls.
         ["Hub__CallsPerSecond"] = "0.2",
         ["Hub__MaximumReceiveMessageSize"] = MaximumReceiveMessageSize.ToString(),
-        // documents-api must have applied a departure before the gateway asks it again; on a loaded
-        // test machine that can take longer than the 5 s default.
-        ["RoomAccess__MembershipRecheckDelay"] = "00:00:20",
     };
 }
 

@@ -87,7 +87,7 @@ public class RoomcastStack : IAsyncLifetime
                 Merge(bus, trustIdentity, new()
                 {
                     ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}",
-                    ["RoomAccess__DocumentsApiUrl"] = $"http://127.0.0.1:{documentsPort}",
+                    ["RoomAccess__DocumentsApiUrl"] = await GatewayDocumentsApiUrlAsync($"http://127.0.0.1:{documentsPort}"),
                 }, GatewaySettingsOf(instance)))));
         }
         Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", documentsPort,
@@ -140,6 +140,12 @@ public class RoomcastStack : IAsyncLifetime
     /// <summary>Settings of documents-api and the gateway, the services that validate identity's tokens.</summary>
     protected virtual Dictionary<string, string> ValidatorSettings => [];
 
+    /// <summary>Settings of documents-api alone; they override the stack's (e.g. its bus through a forwarder).</summary>
+    protected virtual Dictionary<string, string> DocumentsSettings => [];
+
+    /// <summary>Where the gateways ask documents-api who may join a root room (a test may put a proxy there).</summary>
+    protected virtual Task<string> GatewayDocumentsApiUrlAsync(string documentsApiUrl) => Task.FromResult(documentsApiUrl);
+
     private async Task<string> LoginAnewAsync(Guid user)
     {
         using var http = new HttpClient { BaseAddress = Identity.BaseAddress };
@@ -173,8 +179,17 @@ public class RoomcastStack : IAsyncLifetime
         return resource;
     }
 
-    private static Dictionary<string, string> Merge(params Dictionary<string, string>[] parts) =>
-        parts.SelectMany(part => part).ToDictionary(pair => pair.Key, pair => pair.Value);
+    /// <summary>One dictionary of settings; a later part overrides an earlier one.</summary>
+    private static Dictionary<string, string> Merge(params Dictionary<string, string>[] parts)
+    {
+        var merged = new Dictionary<string, string>();
+        foreach (var (key, value) in parts.SelectMany(part => part))
+        {
+            merged[key] = value;
+        }
+
+        return merged;
+    }
 
     private sealed record LoginBody(string AccessToken, int ExpiresIn);
 }

@@ -94,6 +94,24 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
                    coalesce((SELECT epoch FROM session_epochs WHERE user_id = @userId), 0) AS SessionEpoch
             """, new { userId }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>
+    /// Whether every (group, version) of <paramref name="wanted"/> is applied for <paramref name="userId"/>:
+    /// the user's membership of the group is recorded at that version or a newer one, or the group is deleted.
+    /// </summary>
+    public async Task<bool> HasAppliedAsync(Guid userId, IReadOnlyList<(Guid Group, long Version)> wanted, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var missing = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            SELECT count(*) FROM unnest(@groups::uuid[], @versions::bigint[]) AS wanted(group_id, version)
+            WHERE NOT EXISTS (SELECT 1 FROM membership_versions m
+                              WHERE m.group_id = wanted.group_id AND m.user_id = @userId AND m.version >= wanted.version)
+              AND NOT EXISTS (SELECT 1 FROM student_groups g WHERE g.id = wanted.group_id AND g.deleted)
+            """, new { userId, groups = wanted.Select(w => w.Group).ToArray(), versions = wanted.Select(w => w.Version).ToArray() },
+            cancellationToken: cancellationToken));
+        return missing == 0;
+    }
 }
 
 /// <summary>A caller as the projection knows them.</summary>

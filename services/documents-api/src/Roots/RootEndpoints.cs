@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.DocumentsApi.Projection;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.DocumentsApi.Roots;
@@ -47,13 +48,22 @@ public static class RootEndpoints
         return problem ?? (Results<Ok<IReadOnlyList<RootRecord>>, ProblemHttpResult>)TypedResults.Ok(await roots.ListAsync(caller!, cancellationToken));
     }
 
+    /// <summary>
+    /// A root the caller can read; with <see cref="Roomcast.Contracts.Access.AccessConsistency.AfterMembershipHeader"/>,
+    /// only once the membership projection has applied the changes it names (else 503, see <see cref="MembershipConsistency"/>).
+    /// </summary>
     private static async Task<Results<Ok<RootRecord>, ProblemHttpResult>> GetAsync(
-        Guid id, ClaimsPrincipal user, RootCommands roots, CancellationToken cancellationToken)
+        Guid id, HttpContext http, ClaimsPrincipal user, RootCommands roots, MembershipProjectionStore projection, CancellationToken cancellationToken)
     {
         var (caller, problem) = RequestContext.CallerOf(user, onBehalfOf: null);
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (await MembershipConsistency.NotYetAppliedAsync(http, caller!.UserId, projection, cancellationToken) is { } notYet)
+        {
+            return notYet;
         }
 
         var outcome = await roots.GetAsync(caller!, id, cancellationToken);

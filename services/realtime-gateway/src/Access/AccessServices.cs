@@ -19,6 +19,7 @@ internal static class AccessServices
             services.GetRequiredService<JoinedRoots>(),
             services.GetRequiredService<RootReadAccess>(),
             services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RoomAccessOptions>>(),
+            services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILogger<RootAccessChanges>>(),
             backplane ? services.GetRequiredService<BackplaneRedis>() : null));
         builder.Services.AddSingleton<IRootAccessChanges>(services => services.GetRequiredService<RootAccessChanges>());

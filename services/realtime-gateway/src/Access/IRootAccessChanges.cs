@@ -10,6 +10,11 @@ public interface IRootAccessChanges
     /// <summary>A record event is about to be delivered; <paramref name="audience"/> names its <c>root:</c> room if it has one.</summary>
     Task RecordEventAsync(string recordType, IReadOnlyList<string> audience, CancellationToken cancellationToken);
 
-    /// <summary>A user left a group: every root they read through it may be gone.</summary>
-    Task UserLeftGroupAsync(Guid userId, CancellationToken cancellationToken);
+    /// <summary>
+    /// A user left a group (<paramref name="membershipVersion"/> is the membership change that says so,
+    /// <see cref="Roomcast.Contracts.Access.AccessConsistency.GroupDeletedVersion"/> for the group's
+    /// deletion): every root they read through it may be gone, and documents-api is asked again only
+    /// for an answer no older than that change.
+    /// </summary>
+    Task UserLeftGroupAsync(Guid userId, Guid groupId, long membershipVersion, CancellationToken cancellationToken);
 }

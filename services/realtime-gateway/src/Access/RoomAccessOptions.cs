@@ -17,12 +17,21 @@ public sealed class RoomAccessOptions
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// After a user leaves a group, how long to wait before asking documents-api again whether they may
-    /// still read the roots they joined: documents-api learns of the departure from the same identity
-    /// event, on its own queue, and must have applied it first. Until then the connections stay out.
+    /// After a user leaves a group, how long the gateway keeps asking documents-api (with backoff) until
+    /// documents-api has applied that departure itself: it learns of it from the same identity event, on
+    /// its own queue. Meanwhile the user's connections stay out of the root rooms they joined; after it,
+    /// they stay out for good (the client may <c>JOIN_ROOM</c> again).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
-    public TimeSpan MembershipRecheckDelay { get; set; } = TimeSpan.FromSeconds(5);
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan MembershipCatchUpTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a user's group departure is remembered, unless documents-api confirms it applied it
+    /// sooner: until then every question about that user (a <c>JOIN_ROOM</c> too) asks for an answer no
+    /// older than the departure.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MembershipDepartureRetention { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How long one question to documents-api may take before the join is refused as "cannot check now".</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]

@@ -15,23 +15,39 @@ namespace Roomcast.RealtimeGateway.Access;
 /// read a root is also reached through their own <c>user:</c>, <c>group:</c> or <c>all</c> rooms,
 /// which every audience names.
 /// </summary>
+/// <remarks>
+/// A connection goes back in only on a "yes" that no later revocation overtook
+/// (<see cref="RootReadAccess.TryAdmit"/>), asked again up to <see cref="MaxAttempts"/> times when one
+/// did. After a group departure documents-api is asked for an answer no older than the departure: while
+/// it answers "not yet applied", the connection stays out and the question is repeated with backoff for
+/// up to <see cref="RoomAccessOptions.MembershipCatchUpTimeout"/>; then it stays out for good.
+/// </remarks>
 public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDisposable
 {
     private const string RootKind = "root";
     private const string UserKind = "user";
+
+    /// <summary>How many times a recheck overtaken by a revocation asks again before it leaves the connection out.</summary>
+    private const int MaxAttempts = 3;
+
+    private static readonly TimeSpan FirstRetryPause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(2);
 
     private readonly LocalRooms _rooms;
     private readonly JoinedRoots _joined;
     private readonly RootReadAccess _access;
     private readonly ILogger<RootAccessChanges> _logger;
     private readonly IOptions<RoomAccessOptions> _options;
+    private readonly TimeProvider _clock;
     private readonly BackplaneRedis? _redis;
     private readonly ChannelSubscriptions? _subscriptions;
     private readonly string? _channel;
 
-    public RootAccessChanges(LocalRooms rooms, JoinedRoots joined, RootReadAccess access, IOptions<RoomAccessOptions> options, ILogger<RootAccessChanges> logger, BackplaneRedis? redis = null)
+    public RootAccessChanges(
+        LocalRooms rooms, JoinedRoots joined, RootReadAccess access, IOptions<RoomAccessOptions> options, TimeProvider clock, ILogger<RootAccessChanges> logger, BackplaneRedis? redis = null)
     {
         _options = options;
+        _clock = clock;
         _rooms = rooms;
         _joined = joined;
         _access = access;
@@ -60,13 +76,13 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
             return;
         }
         ApplyRoot(rootId);
-        await PublishAsync(RootKind, rootId);
+        await PublishAsync($"{RootKind}|{_redis?.ServerName}|{rootId:D}", RootKind, rootId);
     }
 
-    public async Task UserLeftGroupAsync(Guid userId, CancellationToken cancellationToken)
+    public async Task UserLeftGroupAsync(Guid userId, Guid groupId, long membershipVersion, CancellationToken cancellationToken)
     {
-        ApplyUser(userId);
-        await PublishAsync(UserKind, userId);
+        ApplyUser(userId, groupId, membershipVersion);
+        await PublishAsync($"{UserKind}|{_redis?.ServerName}|{userId:D}|{groupId:D}|{membershipVersion}", UserKind, userId);
     }
 
     public ValueTask DisposeAsync() => _subscriptions?.DisposeAsync() ?? ValueTask.CompletedTask;
@@ -83,14 +99,15 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         return null;
     }
 
-    private async Task PublishAsync(string kind, Guid id)
+    /// <summary>Frames: <c>root|{server}|{rootId}</c> and <c>user|{server}|{userId}|{groupId}|{membershipVersion}</c>.</summary>
+    private async Task PublishAsync(string text, string kind, Guid id)
     {
         if (_redis is null || _channel is null)
         {
             return;
         }
         await Subscribed;
-        var frame = Encoding.UTF8.GetBytes($"{kind}|{_redis.ServerName}|{id:D}");
+        var frame = Encoding.UTF8.GetBytes(text);
         try
         {
             // Published before the event's own audience frame on the same connection, so every
@@ -107,7 +124,7 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
     private void OnMessage(string channel, ReadOnlyMemory<byte> message)
     {
         var parts = Encoding.UTF8.GetString(message.Span).Split('|');
-        if (parts.Length != 3 || !Guid.TryParseExact(parts[2], "D", out var id))
+        if (parts.Length < 3 || !Guid.TryParseExact(parts[2], "D", out var id))
         {
             LogMalformed(channel);
             return;
@@ -118,11 +135,11 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         }
         switch (parts[0])
         {
-            case RootKind:
+            case RootKind when parts.Length == 3:
                 ApplyRoot(id);
                 break;
-            case UserKind:
-                ApplyUser(id);
+            case UserKind when parts.Length == 5 && Guid.TryParseExact(parts[3], "D", out var groupId) && long.TryParse(parts[4], out var version):
+                ApplyUser(id, groupId, version);
                 break;
             default:
                 LogMalformed(channel);
@@ -141,46 +158,91 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         }
     }
 
-    private void ApplyUser(Guid userId)
+    private void ApplyUser(Guid userId, Guid groupId, long membershipVersion)
     {
-        _access.ForgetUser(userId);
-        // documents-api applies the same departure from its own queue: ask it only once it has had time to.
-        var delay = _options.Value.MembershipRecheckDelay;
+        _access.UserLeftGroup(userId, groupId, membershipVersion);
         foreach (var (connectionId, rootId, token) in _joined.RootsOf(userId))
         {
             _rooms.Remove(connectionId, RoomName.Root(rootId));
-            _ = RecheckAsync(connectionId, userId, token, rootId, delay);
+            _ = RecheckAsync(connectionId, userId, token, rootId);
         }
     }
 
-    private async Task RecheckAsync(string connectionId, Guid userId, string token, Guid rootId, TimeSpan delay = default)
+    /// <summary>Out of the room and no longer counted in it: also when a concurrent recheck had put it back.</summary>
+    private void StayOut(string connectionId, Guid rootId)
     {
-        bool readable;
-        try
-        {
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay);
-                _access.ForgetUser(userId);
-            }
-            readable = await _access.CanReadAsync(userId, rootId, token, CancellationToken.None);
-        }
-        catch (RootAccessUnavailableException exception)
-        {
-            // Cannot confirm: the connection stays out (it can join again); never in on a guess.
-            LogRecheckFailed(connectionId, rootId, exception.Message);
-            readable = false;
-        }
+        _joined.Left(connectionId, rootId);
+        _rooms.Remove(connectionId, RoomName.Root(rootId));
+    }
 
-        if (readable && _joined.Has(connectionId, rootId))
+    private async Task RecheckAsync(string connectionId, Guid userId, string token, Guid rootId)
+    {
+        var started = _clock.GetTimestamp();
+        var pause = FirstRetryPause;
+        var attempts = 0;
+        while (true)
         {
-            _rooms.Add(connectionId, RoomName.Root(rootId));
-            LogKept(connectionId, userId, rootId);
-        }
-        else
-        {
-            _joined.Left(connectionId, rootId);
-            LogRemoved(connectionId, userId, rootId);
+            var stamp = _access.Stamp(userId, rootId);
+            bool readable;
+            try
+            {
+                readable = await _access.CanReadAsync(userId, rootId, token, CancellationToken.None);
+            }
+            catch (MembershipNotYetAppliedException)
+            {
+                // documents-api has not applied the departure yet: its "yes" would be stale. Stay out, ask again.
+                if (!_joined.Has(connectionId, rootId))
+                {
+                    return;
+                }
+                if (_clock.GetElapsedTime(started) + pause > _options.Value.MembershipCatchUpTimeout)
+                {
+                    StayOut(connectionId, rootId);
+                    LogCatchUpTimedOut(connectionId, userId, rootId, _options.Value.MembershipCatchUpTimeout);
+                    return;
+                }
+                await Task.Delay(pause, _clock);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+                continue;
+            }
+            catch (RootAccessUnavailableException exception)
+            {
+                // Cannot confirm: the connection stays out (it can join again); never in on a guess.
+                LogRecheckFailed(connectionId, rootId, exception.Message);
+                readable = false;
+            }
+
+            if (!readable)
+            {
+                StayOut(connectionId, rootId);
+                LogRemoved(connectionId, userId, rootId);
+                return;
+            }
+
+            var back = false;
+            if (_access.TryAdmit(stamp, () =>
+                {
+                    if (_joined.Has(connectionId, rootId))
+                    {
+                        _rooms.Add(connectionId, RoomName.Root(rootId));
+                        back = true;
+                    }
+                }))
+            {
+                if (back)
+                {
+                    LogKept(connectionId, userId, rootId);
+                }
+                return;
+            }
+
+            // A revocation overtook the answer; it started a recheck of its own, and this one asks again too.
+            if (++attempts >= MaxAttempts)
+            {
+                StayOut(connectionId, rootId);
+                LogRevokedDuringRecheck(connectionId, userId, rootId, attempts);
+                return;
+            }
         }
     }
 
@@ -198,6 +260,14 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
 
     [LoggerMessage(EventId = GatewayLogEvents.RootAccessKept, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} may still read root {RootId}: back in its room")]
     private partial void LogKept(string connectionId, Guid userId, Guid rootId);
+
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessCatchUpTimedOut, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId} of user {UserId} stays out of root:{RootId}: documents-api had not applied the user's group departure within {Timeout}; the client may join again")]
+    private partial void LogCatchUpTimedOut(string connectionId, Guid userId, Guid rootId, TimeSpan timeout);
+
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessRevokedDuringRecheck, Level = LogLevel.Information,
+        Message = "Connection {ConnectionId} of user {UserId} stays out of root:{RootId}: access to it was revoked during each of {Attempts} rechecks")]
+    private partial void LogRevokedDuringRecheck(string connectionId, Guid userId, Guid rootId, int attempts);
 
     [LoggerMessage(EventId = GatewayLogEvents.RootAccessRemoved, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} left root:{RootId}: it may no longer read the root")]
     private partial void LogRemoved(string connectionId, Guid userId, Guid rootId);

@@ -1,7 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Roomcast.Contracts.Access;
+using Roomcast.ServiceDefaults.Problems;
 
 namespace Roomcast.RealtimeGateway.Access;
 
@@ -12,6 +15,16 @@ namespace Roomcast.RealtimeGateway.Access;
 /// and dropped at once when the root's grants change or the user leaves a group, and all of them when
 /// this instance may have missed such a change (a backplane gap).
 /// </summary>
+/// <remarks>
+/// A revocation that lands while a question is out wins: each drop also bumps a revocation generation
+/// (per root, per user, and one for everything; roots and users share <see cref="Stripes"/> counters
+/// each, so an unrelated change may cost a question again, never a missed revocation). A caller takes a
+/// <see cref="Stamp"/> before it asks and acts on a "yes" only through <see cref="TryAdmit"/>, which
+/// refuses once anything was revoked meanwhile; a "yes" is cached only when nothing was. After a user
+/// leaves a group, every question about them names the departure
+/// (<see cref="AccessConsistency.AfterMembershipHeader"/>) until documents-api has answered one, so it is
+/// never answered from a projection that has not applied it.
+/// </remarks>
 public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<RoomAccessOptions> options, TimeProvider clock, ILogger<RootReadAccess> logger)
 {
     /// <summary>Above this many cached answers, expired ones are swept (and all of them if none had expired).</summary>
@@ -19,25 +32,80 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
 
     public const string HttpClientName = "documents-api";
 
+    private const int Stripes = 1024;
+
     private readonly ConcurrentDictionary<(Guid User, Guid Root), (bool Readable, long ExpiresAt)> _answers = new();
+    private readonly long[] _rootGenerations = new long[Stripes];
+    private readonly long[] _userGenerations = new long[Stripes];
+    private readonly MembershipDepartures _departures = new(clock);
+    private readonly Lock _admission = new();
+    private long _allGeneration;
+
+    /// <summary>The revocation generations a question about <paramref name="userId"/> and <paramref name="rootId"/> starts from.</summary>
+    public AccessStamp Stamp(Guid userId, Guid rootId)
+    {
+        var root = StripeOf(rootId);
+        var user = StripeOf(userId);
+        return new AccessStamp(root, user, Volatile.Read(ref _rootGenerations[root]), Volatile.Read(ref _userGenerations[user]), Volatile.Read(ref _allGeneration));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="enter"/> (put the connection in the room) only when nothing that
+    /// <paramref name="stamp"/> covers was revoked since it was taken; a revocation waits for it, so it
+    /// either sees the connection in the room (and takes it out) or makes this refuse.
+    /// </summary>
+    /// <returns><c>false</c> when something was revoked meanwhile: ask again.</returns>
+    public bool TryAdmit(AccessStamp stamp, Action enter)
+    {
+        lock (_admission)
+        {
+            if (!Unchanged(stamp))
+            {
+                return false;
+            }
+
+            enter();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="userId"/> left <paramref name="groupId"/> at <paramref name="membershipVersion"/>:
+    /// their cached answers go, and documents-api is asked about them only after it has applied the departure.
+    /// </summary>
+    public void UserLeftGroup(Guid userId, Guid groupId, long membershipVersion)
+    {
+        _departures.Left(userId, groupId, membershipVersion, options.Value.MembershipDepartureRetention);
+        ForgetUser(userId);
+    }
 
     /// <summary>
     /// <c>true</c> when <paramref name="userId"/> may read <paramref name="rootId"/>. Throws
-    /// <see cref="RootAccessUnavailableException"/> when documents-api cannot answer (down, slow, or
-    /// an answer that is neither yes nor no).
+    /// <see cref="MembershipNotYetAppliedException"/> while documents-api has not applied a group departure
+    /// of the user this instance heard of, and <see cref="RootAccessUnavailableException"/> when it cannot
+    /// answer (down, slow, or an answer that is neither yes nor no). A "yes" may be out of date by the
+    /// time it returns: act on it through <see cref="TryAdmit"/> with a stamp taken before this call.
     /// </summary>
     public async Task<bool> CanReadAsync(Guid userId, Guid rootId, string accessToken, CancellationToken cancellationToken)
     {
+        var stamp = Stamp(userId, rootId);
         var now = clock.GetTimestamp();
         if (_answers.TryGetValue((userId, rootId), out var cached) && cached.ExpiresAt > now)
         {
             return cached.Readable;
         }
 
+        var departures = _departures.Of(userId, options.Value.MembershipDepartureRetention);
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.Timeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.Value.DocumentsApiUrl), $"/api/v1/roots/{rootId:D}"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        if (departures.Count > 0)
+        {
+            request.Headers.Add(AccessConsistency.AfterMembershipHeader,
+                string.Join(", ", departures.Take(AccessConsistency.MaxAfterMemberships).Select(left => AccessConsistency.AfterMembership(left.Group, left.Version))));
+        }
         HttpResponseMessage response;
         try
         {
@@ -51,6 +119,13 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
 
         using (response)
         {
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && departures.Count > 0 && await IsNotYetAppliedAsync(response, timeout.Token))
+            {
+                LogNotYetApplied(userId, rootId, departures.Count);
+                throw new MembershipNotYetAppliedException(
+                    "Your group memberships changed moments ago and documents-api has not caught up yet; try again shortly.");
+            }
+
             bool readable;
             switch (response.StatusCode)
             {
@@ -63,20 +138,57 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
                 case HttpStatusCode.Unauthorized:
                     // The connection's token has expired since it connected: it no longer proves anything.
                     LogTokenRefused(userId, rootId);
-                    readable = false;
-                    break;
+                    return false;
                 default:
                     LogUnexpected(userId, rootId, (int)response.StatusCode);
                     throw new RootAccessUnavailableException($"documents-api answered {(int)response.StatusCode} when asked whether you may read this root; try again.");
             }
 
-            Remember(userId, rootId, readable, now);
+            _departures.Confirmed(userId, [.. departures.Take(AccessConsistency.MaxAfterMemberships)]);
+            Remember(userId, rootId, readable, now, stamp);
             return readable;
         }
     }
 
-    private void Remember(Guid userId, Guid rootId, bool readable, long now)
+    private static async Task<bool> IsNotYetAppliedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        try
+        {
+            using var problem = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            return problem.RootElement.ValueKind == JsonValueKind.Object
+                && problem.RootElement.TryGetProperty("type", out var type)
+                && type.ValueKind == JsonValueKind.String
+                && type.GetString() == ProblemTypes.MembershipNotYetApplied;
+        }
+        catch (Exception exception) when (exception is JsonException or IOException or HttpRequestException or OperationCanceledException)
+        {
+            return false; // then a 503 like any other: documents-api cannot answer now
+        }
+    }
+
+    private bool Unchanged(AccessStamp stamp) =>
+        Volatile.Read(ref _rootGenerations[stamp.RootStripe]) == stamp.RootGeneration
+        && Volatile.Read(ref _userGenerations[stamp.UserStripe]) == stamp.UserGeneration
+        && Volatile.Read(ref _allGeneration) == stamp.AllGeneration;
+
+    /// <summary>Bumps a generation where <see cref="TryAdmit"/> cannot be halfway through.</summary>
+    private void Revoke(ref long generation)
+    {
+        lock (_admission)
+        {
+            Interlocked.Increment(ref generation);
+        }
+    }
+
+    private static int StripeOf(Guid id) => (id.GetHashCode() & int.MaxValue) % Stripes;
+
+    private void Remember(Guid userId, Guid rootId, bool readable, long now, AccessStamp stamp)
+    {
+        if (!Unchanged(stamp))
+        {
+            return; // revoked while the question was out: the answer may be stale
+        }
+
         if (_answers.Count >= MaxAnswers)
         {
             foreach (var (key, answer) in _answers)
@@ -91,12 +203,19 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
                 _answers.Clear();
             }
         }
-        _answers[(userId, rootId)] = (readable, now + (long)(options.Value.CacheDuration.TotalSeconds * clock.TimestampFrequency));
+        var remembered = (readable, now + (long)(options.Value.CacheDuration.TotalSeconds * clock.TimestampFrequency));
+        _answers[(userId, rootId)] = remembered;
+        // A revocation bumps its generation before it drops answers: either it dropped this one, or it shows here.
+        if (!Unchanged(stamp))
+        {
+            _answers.TryRemove(new KeyValuePair<(Guid, Guid), (bool, long)>((userId, rootId), remembered));
+        }
     }
 
     /// <summary>Forgets every cached answer about <paramref name="rootId"/>.</summary>
     public void ForgetRoot(Guid rootId)
     {
+        Revoke(ref _rootGenerations[StripeOf(rootId)]);
         foreach (var key in _answers.Keys)
         {
             if (key.Root == rootId)
@@ -112,6 +231,7 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
     /// </summary>
     public int ForgetAll()
     {
+        Revoke(ref _allGeneration);
         var count = _answers.Count;
         _answers.Clear();
         return count;
@@ -120,6 +240,7 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
     /// <summary>Forgets every cached answer about <paramref name="userId"/>.</summary>
     public void ForgetUser(Guid userId)
     {
+        Revoke(ref _userGenerations[StripeOf(userId)]);
         foreach (var key in _answers.Keys)
         {
             if (key.User == userId)
@@ -135,9 +256,18 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
     [LoggerMessage(EventId = GatewayLogEvents.ReadAccessTokenRefused, Level = LogLevel.Information, Message = "documents-api refused the token of user {UserId} (expired?) when asked about root {RootId}: treated as not readable")]
     private partial void LogTokenRefused(Guid userId, Guid rootId);
 
+    [LoggerMessage(EventId = GatewayLogEvents.ReadAccessNotYetApplied, Level = LogLevel.Debug, Message = "documents-api has not yet applied the {Departures} group departures of user {UserId} named when asked about root {RootId}")]
+    private partial void LogNotYetApplied(Guid userId, Guid rootId, int departures);
+
     [LoggerMessage(EventId = GatewayLogEvents.ReadAccessUnexpected, Level = LogLevel.Warning, Message = "documents-api answered {Status} when asked whether user {UserId} may read root {RootId}")]
     private partial void LogUnexpected(Guid userId, Guid rootId, int status);
 }
 
 /// <summary>documents-api could not say whether a user may read a root.</summary>
-public sealed class RootAccessUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public class RootAccessUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>documents-api has not yet applied a group departure of the user that this instance heard of: ask again shortly.</summary>
+public sealed class MembershipNotYetAppliedException(string message) : RootAccessUnavailableException(message);
+
+/// <summary>The revocation generations a question started from (<see cref="RootReadAccess.Stamp"/>).</summary>
+public readonly record struct AccessStamp(int RootStripe, int UserStripe, long RootGeneration, long UserGeneration, long AllGeneration);

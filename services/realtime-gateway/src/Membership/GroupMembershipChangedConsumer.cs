@@ -34,7 +34,7 @@ public sealed partial class GroupMembershipChangedConsumer(
         await moves.MoveAsync(changed.GroupId, [changed.UserId], joined: isMember);
         if (!isMember)
         {
-            await access.UserLeftGroupAsync(changed.UserId, cancellationToken);
+            await access.UserLeftGroupAsync(changed.UserId, changed.GroupId, changed.MembershipVersion, cancellationToken);
         }
 
         LogMembershipApplied(changed.EventId, changed.GroupId, changed.UserId, changed.Change, changed.MembershipVersion, isMember);

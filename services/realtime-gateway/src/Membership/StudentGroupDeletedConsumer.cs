@@ -1,4 +1,5 @@
 using MassTransit;
+using Roomcast.Contracts.Access;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Events.Identity;
@@ -30,7 +31,7 @@ public sealed partial class StudentGroupDeletedConsumer(
         await moves.MoveAsync(deleted.GroupId, members, joined: false);
         foreach (var member in members)
         {
-            await access.UserLeftGroupAsync(member, cancellationToken);
+            await access.UserLeftGroupAsync(member, deleted.GroupId, AccessConsistency.GroupDeletedVersion, cancellationToken);
         }
 
         LogGroupDeleted(deleted.EventId, deleted.GroupId, members.Count);
