@@ -12,7 +12,7 @@ public sealed class RoomAccessOptions
     [Url]
     public string DocumentsApiUrl { get; set; } = "";
 
-    /// <summary>How long an answer is reused for the same user and root. A change to the root's grants drops it at once.</summary>
+    /// <summary>How long a "yes" is reused for the same user and root (a "no" never is). A change to the root's grants drops it at once.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -11,9 +11,11 @@ namespace Roomcast.RealtimeGateway.Access;
 /// <summary>
 /// Whether a user may read a root, as documents-api answers it to that user's own token
 /// (<c>GET /api/v1/roots/{id}</c>: 200 readable, 404 not — documents-api never says a root exists to
-/// someone who cannot read it). Answers are cached for <see cref="RoomAccessOptions.CacheDuration"/>
+/// someone who cannot read it). A "yes" is cached for <see cref="RoomAccessOptions.CacheDuration"/>
 /// and dropped at once when the root's grants change or the user leaves a group, and all of them when
-/// this instance may have missed such a change (a backplane gap).
+/// this instance may have missed such a change (a backplane gap). A "no" is never cached: only what may
+/// take access away is announced to every instance, so nothing would drop a "no" that a new grant or
+/// membership has made wrong.
 /// </summary>
 /// <remarks>
 /// A revocation that lands while a question is out wins: each drop also bumps a revocation generation
@@ -184,7 +186,7 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
 
     private void Remember(Guid userId, Guid rootId, bool readable, long now, AccessStamp stamp)
     {
-        if (!Unchanged(stamp))
+        if (!readable || !Unchanged(stamp))
         {
             return; // revoked while the question was out: the answer may be stale
         }
