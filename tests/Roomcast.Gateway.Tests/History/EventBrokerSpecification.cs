@@ -199,6 +199,63 @@ public abstract class EventBrokerSpecification : IAsyncLifetime
         ResumeRules.GapReason(seqs[1], page.Floor, page.Head).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task TrimmingByBytesKeepsTheNewestEntriesWithinTheBoundAndRaisesTheFloor()
+    {
+        var size = Bytes(Entry(Guid.NewGuid(), ["all"], "event 0"));
+        var broker = await CreateAsync(new EventHistoryOptions { MaxBytes = 3 * size + size / 2 });
+        var seqs = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            seqs.Add((await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], $"event {i}"), null, CancellationToken.None)).Seq);
+        }
+
+        var page = await broker.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe(seqs[2..], "three entries fit the bound, a fourth does not");
+        page.Floor.ShouldBe(seqs[1]);
+        ResumeRules.GapReason(seqs[0], page.Floor, page.Head).ShouldBe(ResumeRules.BeyondHistory);
+        ResumeRules.GapReason(seqs[1], page.Floor, page.Head).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task AnEntryLargerThanTheByteBoundLeavesTheHistoryAtOnceAndAResumeFromBeforeItIsToldToReload()
+    {
+        var size = Bytes(Entry(Guid.NewGuid(), ["all"], "small"));
+        var broker = await CreateAsync(new EventHistoryOptions { MaxBytes = 4 * size });
+        var before = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "small"), null, CancellationToken.None);
+
+        var large = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], new string('x', 5 * size)), null, CancellationToken.None);
+        var afterLarge = await broker.ReadAfterAsync(before.Seq, 10, Everyone, CancellationToken.None);
+        var next = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "small"), null, CancellationToken.None);
+        var page = await broker.ReadAfterAsync(large.Seq, 10, Everyone, CancellationToken.None);
+
+        large.Outcome.ShouldBe(AppendOutcome.New, "the event still has its seq (and is delivered live)");
+        afterLarge.Entries.ShouldBeEmpty();
+        afterLarge.Floor.ShouldBe(large.Seq, "everything up to the large entry was trimmed to make room, then the entry itself");
+        ResumeRules.GapReason(before.Seq, afterLarge.Floor, afterLarge.Head).ShouldBe(ResumeRules.BeyondHistory);
+        page.Entries.Select(entry => entry.Seq).ShouldBe([next.Seq], "the history goes on after it");
+    }
+
+    [Fact]
+    public async Task TheByteBoundCountsOnlyWhatTrimmingByCountLeft()
+    {
+        var size = Bytes(Entry(Guid.NewGuid(), ["all"], "event 0"));
+        var broker = await CreateAsync(new EventHistoryOptions { MaxEvents = 3, MaxBytes = 3 * size });
+        var seqs = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            seqs.Add((await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], $"event {i}"), null, CancellationToken.None)).Seq);
+        }
+
+        var page = await broker.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe(seqs[3..], "the three entries the count bound keeps are exactly the byte bound");
+        page.Floor.ShouldBe(seqs[2]);
+    }
+
+    internal static int Bytes(HistoryEntry entry) => System.Text.Encoding.UTF8.GetByteCount(entry.Body());
+
     internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
         new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });
 

@@ -152,6 +152,27 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
         resumed.Events.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task AReadNeverReturnsAnEntryOlderThanMaxAgeThatTrimmingLeftBehind()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions { MaxAge = TimeSpan.FromMinutes(1) });
+        var start = await history.AppendAsync(Entry(Guid.NewGuid(), ["all"], "start"), null, CancellationToken.None);
+        // As a history that stood still longer than its max age would hold them: more expired entries
+        // before the newest one than one trim removes (1000 a call).
+        var keys = new HistoryKeys(_prefix);
+        await _connections[^1].Redis.EvalAsync("""
+            for i = 1, tonumber(ARGV[2]) do
+              redis.call('ZADD', KEYS[1], ARGV[1] - i, '1|' .. ARGV[3] .. string.rep(' ', i))
+            end
+            return 1
+            """, [keys.Log], [start.Seq, 1005, Entry(Guid.NewGuid(), ["all"], "long expired").Body()]);
+
+        var page = await history.ReadAfterAsync(start.Seq - 1006, 2_000, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe([start.Seq], "an entry older than the history's max age is never served, trimmed or not");
+        page.Floor.ShouldBeGreaterThanOrEqualTo(start.Seq - 1);
+    }
+
     private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options)
     {
         var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");

@@ -14,6 +14,13 @@ public sealed class EventHistoryOptions
     [Range(1, 1_000_000)]
     public int MaxEvents { get; set; } = 10_000;
 
+    /// <summary>
+    /// The history keeps at most this many bytes of events (their JSON, all rooms together); the oldest are
+    /// trimmed, in the same step as the append, so one user's large documents cannot fill Redis.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Events older than this are trimmed (checked whenever an event is appended or a client resumes).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(15);

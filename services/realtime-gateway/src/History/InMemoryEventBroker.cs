@@ -14,11 +14,12 @@ public sealed class InMemoryEventBroker : IEventBroker
     private readonly EventHistoryOptions _options;
     private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
-    private readonly LinkedList<(long Seq, DateTimeOffset At, HistoryEntry Entry)> _log = new();
+    private readonly LinkedList<(long Seq, DateTimeOffset At, long Bytes, HistoryEntry Entry)> _log = new();
     private readonly Dictionary<Guid, (long Seq, bool Delivered)> _seen = [];
     private readonly Queue<(DateTimeOffset At, Guid EventId)> _seenOrder = new();
     private readonly string _epoch = RedisEventBroker.NewEpoch();
     private readonly AnnouncementSubscribers _subscribers;
+    private long _bytes;
     private long _head;
     private long _floor;
 
@@ -50,7 +51,10 @@ public sealed class InMemoryEventBroker : IEventBroker
             }
             var seq = ++_head;
             var appended = entry with { Seq = seq, Epoch = _epoch };
-            _log.AddLast((seq, now, appended));
+            // Counted as the Redis history counts it: the bytes of the entry's JSON.
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(entry.Body());
+            _log.AddLast((seq, now, bytes, appended));
+            _bytes += bytes;
             _seen[entry.EventId] = (seq, false);
             _seenOrder.Enqueue((now, entry.EventId));
             Trim(now);
@@ -97,9 +101,10 @@ public sealed class InMemoryEventBroker : IEventBroker
     private void Trim(DateTimeOffset now)
     {
         var cutoff = now - _options.MaxAge;
-        while (_log.First is { } first && (_log.Count > _options.MaxEvents || first.Value.At <= cutoff))
+        while (_log.First is { } first && (_log.Count > _options.MaxEvents || _bytes > _options.MaxBytes || first.Value.At <= cutoff))
         {
             _floor = Math.Max(_floor, first.Value.Seq);
+            _bytes -= first.Value.Bytes;
             _log.RemoveFirst();
         }
     }

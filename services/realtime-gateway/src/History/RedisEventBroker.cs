@@ -43,7 +43,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
 
     public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, Announcement? announcement, CancellationToken cancellationToken)
     {
-        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), Milliseconds(_options.DedupeWindow), entry.Body(), _highWater.Highest, NewEpoch()];
+        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), _options.MaxBytes, Milliseconds(_options.DedupeWindow), entry.Body(), _highWater.Highest, NewEpoch()];
         if (announcement is not null)
         {
             // An instance never announces on a channel it does not hear yet.
@@ -54,7 +54,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
         try
         {
             reply = await _redis.EvalAsync(
-                HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId), _keys.Epoch], arguments).WaitAsync(cancellationToken);
+                HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId), _keys.Epoch, _keys.Bytes], arguments).WaitAsync(cancellationToken);
         }
         catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
         {
@@ -80,8 +80,8 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
-        var reply = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch], arguments).WaitAsync(cancellationToken))!;
+        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), _options.MaxBytes, afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
+        var reply = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch, _keys.Bytes], arguments).WaitAsync(cancellationToken))!;
         var epoch = (string)reply[4]!;
         var entries = new List<HistoryEntry>((reply.Length - 5) / 2);
         for (var i = 5; i + 1 < reply.Length; i += 2)
