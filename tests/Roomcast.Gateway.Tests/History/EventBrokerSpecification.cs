@@ -254,7 +254,36 @@ public abstract class EventBrokerSpecification : IAsyncLifetime
         page.Floor.ShouldBe(seqs[2]);
     }
 
+    [Fact]
+    public async Task AGainIsRecordedAtTheNewestSeqAndACopyOfTheSameEventKeepsIt()
+    {
+        var broker = await CreateAsync(new EventHistoryOptions());
+        var (carol, dave, addition) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var first = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "first"), null, CancellationToken.None);
+
+        var gained = await broker.RecordGainAsync(carol, "group:study", addition, CancellationToken.None);
+        var second = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "second"), null, CancellationToken.None);
+        var copy = await broker.RecordGainAsync(carol, "group:study", addition, CancellationToken.None);
+        var promoted = await broker.RecordGainAsync(carol, "admin", Guid.NewGuid(), CancellationToken.None);
+        var gains = await broker.GainsAsync(carol, CancellationToken.None);
+        await broker.ForgetGainAsync(carol, "group:study", CancellationToken.None);
+        var afterLeaving = await broker.GainsAsync(carol, CancellationToken.None);
+        var again = await broker.RecordGainAsync(carol, "group:study", Guid.NewGuid(), CancellationToken.None);
+
+        gained.ShouldBe(first.Seq, "every event appended after the gain lies above its boundary");
+        copy.ShouldBe(first.Seq, "a redelivered copy of the change keeps the first boundary");
+        promoted.ShouldBe(second.Seq);
+        gains.ShouldBe(new Dictionary<string, long> { ["group:study"] = first.Seq, ["admin"] = second.Seq }, ignoreOrder: true);
+        afterLeaving.ShouldBe(new Dictionary<string, long> { ["admin"] = second.Seq }, ignoreOrder: true);
+        again.ShouldBe(second.Seq, "a gain after a loss has a boundary of its own");
+        (await broker.GainsAsync(dave, CancellationToken.None)).ShouldBeEmpty();
+    }
+
     internal static int Bytes(HistoryEntry entry) => System.Text.Encoding.UTF8.GetByteCount(entry.Body());
+
+    /// <summary>Rooms that all count from the start, as a user's own room and <c>all</c> do.</summary>
+    internal static IReadOnlyDictionary<string, long> FromTheStart(IEnumerable<string> rooms) =>
+        rooms.ToDictionary(room => room, _ => 0L, StringComparer.Ordinal);
 
     internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
         new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });

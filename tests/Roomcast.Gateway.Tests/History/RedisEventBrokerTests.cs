@@ -108,9 +108,9 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
 
         var after = await history.AppendAsync(Entry(Guid.NewGuid(), ["all"], "after"), null, CancellationToken.None);
         var resume = new EventResume(history, new EventHistoryOptions(), NullLogger<EventResume>.Instance);
-        var fromLost = await resume.ResumeAsync(lost.Seq, lost.Epoch, Everyone, CancellationToken.None);
-        var fromKept = await resume.ResumeAsync(kept.Seq, kept.Epoch, Everyone, CancellationToken.None);
-        var fromNew = await resume.ResumeAsync(fromLost.HeadSeq, fromLost.Epoch, Everyone, CancellationToken.None);
+        var fromLost = await resume.ResumeHeldAsync(lost.Seq, lost.Epoch, FromTheStart(Everyone), CancellationToken.None);
+        var fromKept = await resume.ResumeHeldAsync(kept.Seq, kept.Epoch, FromTheStart(Everyone), CancellationToken.None);
+        var fromNew = await resume.ResumeHeldAsync(fromLost.HeadSeq, fromLost.Epoch, FromTheStart(Everyone), CancellationToken.None);
 
         after.Seq.ShouldBeGreaterThan(lost.Seq, "a seq clients already hold was given again");
         after.Epoch.ShouldNotBe(lost.Epoch);
@@ -145,7 +145,7 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
         var carol = new HashSet<string>(["user:carol"], StringComparer.Ordinal);
 
         var page = await broker.ReadAfterAsync(quoting.Seq - 1, 10, carol, CancellationToken.None);
-        var resumed = await new EventResume(broker, new EventHistoryOptions(), NullLogger<EventResume>.Instance).ResumeAsync(quoting.Seq - 1, quoting.Epoch, carol, CancellationToken.None);
+        var resumed = await new EventResume(broker, new EventHistoryOptions(), NullLogger<EventResume>.Instance).ResumeHeldAsync(quoting.Seq - 1, quoting.Epoch, FromTheStart(carol), CancellationToken.None);
 
         page.Entries.Select(entry => entry.Seq).ShouldBe([quoting.Seq], "Redis preselects by the text: a superset of the entries addressed to the rooms");
         resumed.Reload.ShouldBeFalse(resumed.Reason);
@@ -171,6 +171,19 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
 
         page.Entries.Select(entry => entry.Seq).ShouldBe([start.Seq], "an entry older than the history's max age is never served, trimmed or not");
         page.Floor.ShouldBeGreaterThanOrEqualTo(start.Seq - 1);
+    }
+
+    [Fact]
+    public async Task AGainsRecordExpiresAMinuteAfterTheHistorysMaxAge()
+    {
+        var broker = await InstanceAsync(new EventHistoryOptions { MaxAge = TimeSpan.FromMinutes(2) });
+        var carol = Guid.NewGuid();
+
+        await broker.RecordGainAsync(carol, "admin", Guid.NewGuid(), CancellationToken.None);
+
+        await using var redis = await TestRedis.ConnectAsync();
+        var expiry = await redis.GetDatabase().KeyTimeToLiveAsync(new HistoryKeys(_prefix).Gains(carol));
+        expiry.ShouldNotBeNull().ShouldBeInRange(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3));
     }
 
     private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options)

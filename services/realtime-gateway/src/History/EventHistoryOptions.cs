@@ -36,6 +36,13 @@ public sealed class EventHistoryOptions
     [Range(EventResume.PageSize, 1_000_000)]
     public int MaxResumeScan { get; set; } = 2_048;
 
+    /// <summary>
+    /// How long a recorded room gain (the seq from which a user holds a group or <c>admin</c>) is kept:
+    /// past <see cref="MaxAge"/>, every event appended before the gain is gone from what a resume serves,
+    /// so a missing record means "held since before anything the history still holds" (see <see cref="ResumeRules.HeldSince"/>).
+    /// </summary>
+    public TimeSpan GainRetention => MaxAge + TimeSpan.FromMinutes(1);
+
     /// <summary>How long an event id is remembered, so a redelivered bus message is not sent to clients again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan DedupeWindow { get; set; } = TimeSpan.FromHours(1);

@@ -173,4 +173,36 @@ internal static class HistoryScripts
         result[1] = string.format('%d', floor)
         return result
         """;
+
+    /// <summary>
+    /// KEYS: head, the user's gains; ARGV: room, how long to keep the record (ms), the id of the event that
+    /// made the change. Records that the user holds the room from the newest seq given on (the head: every
+    /// event appended later lies after it), as <c>{seq}:{event id}</c>, and returns that seq. A copy of the same
+    /// event (a redelivery) keeps the boundary recorded first.
+    /// </summary>
+    public const string RecordGain = """
+        local current = redis.call('HGET', KEYS[2], ARGV[1])
+        if current then
+          local seq, cause = string.match(current, '^(%d+):(.*)$')
+          if cause == ARGV[3] then
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            return seq
+          end
+        end
+        local head = redis.call('GET', KEYS[1]) or '0'
+        redis.call('HSET', KEYS[2], ARGV[1], head .. ':' .. ARGV[3])
+        redis.call('PEXPIRE', KEYS[2], ARGV[2])
+        return head
+        """;
+
+    /// <summary>KEYS: the user's gains; ARGV: room. Forgets the record.</summary>
+    public const string ForgetGain = """
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>KEYS: the user's gains. Returns <c>{room, {seq}:{event id}, room, ...}</c>.</summary>
+    public const string Gains = """
+        return redis.call('HGETALL', KEYS[1])
+        """;
 }

@@ -18,6 +18,7 @@ public sealed class InMemoryEventBroker : IEventBroker
     private readonly Dictionary<Guid, (long Seq, bool Delivered)> _seen = [];
     private readonly Queue<(DateTimeOffset At, Guid EventId)> _seenOrder = new();
     private readonly string _epoch = RedisEventBroker.NewEpoch();
+    private readonly Dictionary<Guid, (Dictionary<string, (long Seq, Guid Cause)> Rooms, DateTimeOffset Until)> _gains = [];
     private readonly AnnouncementSubscribers _subscribers;
     private long _bytes;
     private long _head;
@@ -86,6 +87,47 @@ public sealed class InMemoryEventBroker : IEventBroker
         }
     }
 
+    public Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            ForgetOldGains(now);
+            var rooms = _gains.TryGetValue(userId, out var held) ? held.Rooms : new Dictionary<string, (long Seq, Guid Cause)>(StringComparer.Ordinal);
+            if (!rooms.TryGetValue(room, out var recorded) || recorded.Cause != cause)
+            {
+                recorded = (_head, cause);
+                rooms[room] = recorded;
+            }
+            _gains[userId] = (rooms, now + _options.GainRetention);
+            return Task.FromResult(recorded.Seq);
+        }
+    }
+
+    public Task ForgetGainAsync(Guid userId, string room, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_gains.TryGetValue(userId, out var held))
+            {
+                held.Rooms.Remove(room);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyDictionary<string, long>> GainsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ForgetOldGains(_clock.GetUtcNow());
+            IReadOnlyDictionary<string, long> rooms = _gains.TryGetValue(userId, out var held)
+                ? held.Rooms.ToDictionary(room => room.Key, room => room.Value.Seq, StringComparer.Ordinal)
+                : new Dictionary<string, long>(StringComparer.Ordinal);
+            return Task.FromResult(rooms);
+        }
+    }
+
     public Task<IDisposable> SubscribeAsync(Action<AnnouncedEntry> onAnnounced, CancellationToken cancellationToken) =>
         Task.FromResult(_subscribers.Add(onAnnounced));
 
@@ -106,6 +148,18 @@ public sealed class InMemoryEventBroker : IEventBroker
             _floor = Math.Max(_floor, first.Value.Seq);
             _bytes -= first.Value.Bytes;
             _log.RemoveFirst();
+        }
+    }
+
+    /// <summary>Gains are few (membership and role changes); the ones kept longer than their retention are dropped as in Redis.</summary>
+    private void ForgetOldGains(DateTimeOffset now)
+    {
+        foreach (var (userId, held) in _gains)
+        {
+            if (held.Until <= now)
+            {
+                _gains.Remove(userId);
+            }
         }
     }
 

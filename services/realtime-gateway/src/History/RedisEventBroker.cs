@@ -93,6 +93,24 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
         return new HistoryPage(Number(reply[0]), Number(reply[1]), Number(reply[2]), (int)Number(reply[3]), epoch, entries);
     }
 
+    public async Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken) =>
+        Number(await _redis.EvalAsync(HistoryScripts.RecordGain, [_keys.Head, _keys.Gains(userId)], [room, Milliseconds(_options.GainRetention), cause.ToString("N")]).WaitAsync(cancellationToken));
+
+    public Task ForgetGainAsync(Guid userId, string room, CancellationToken cancellationToken) =>
+        _redis.EvalAsync(HistoryScripts.ForgetGain, [_keys.Gains(userId)], [room]).WaitAsync(cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, long>> GainsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var fields = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.Gains, [_keys.Gains(userId)], []).WaitAsync(cancellationToken))!;
+        var gains = new Dictionary<string, long>(fields.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            var recorded = (string)fields[i + 1]!;
+            gains[(string)fields[i]!] = long.Parse(recorded.AsSpan(0, recorded.IndexOf(':', StringComparison.Ordinal)), NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        return gains;
+    }
+
     public async Task<IDisposable> SubscribeAsync(Action<AnnouncedEntry> onAnnounced, CancellationToken cancellationToken)
     {
         var subscription = _subscribers.Add(onAnnounced);
