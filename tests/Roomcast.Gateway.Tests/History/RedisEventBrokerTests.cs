@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.History;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.Gateway.Tests.History;
@@ -184,6 +186,37 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
         await using var redis = await TestRedis.ConnectAsync();
         var expiry = await redis.GetDatabase().KeyTimeToLiveAsync(new HistoryKeys(_prefix).Gains(carol));
         expiry.ShouldNotBeNull().ShouldBeInRange(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
+    public async Task AFullRedisThatEvictsNothingRefusesTheAppendAsAnOutageNotAsABadMessage()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true");
+        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = server.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
+        _connections.Add(backplane);
+        var broker = new RedisEventBroker(
+            backplane.Redis, new EventHistoryOptions(), new SeqHighWater(), new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
+        _brokers.Add(broker);
+        var used = long.Parse((await admin.GetServer(server.Endpoint).InfoAsync("memory")).SelectMany(group => group).Single(pair => pair.Key == "used_memory").Value);
+        await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory-policy", "noeviction");
+        await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory", used + 2 * 1024 * 1024);
+
+        Exception? refused = null;
+        for (var i = 0; i < 100 && refused is null; i++)
+        {
+            try
+            {
+                await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], new string('x', 256 * 1024)), null, CancellationToken.None);
+            }
+            catch (RedisServerException exception)
+            {
+                refused = exception;
+            }
+        }
+
+        refused.ShouldNotBeNull("Redis at its maxmemory refuses writes under noeviction");
+        RedisOutage.Is(refused).ShouldBeTrue($"a full Redis is an outage of this instance (its turn is given up, the event waits on the bus), not a bad message: {refused.Message}");
     }
 
     private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options)
