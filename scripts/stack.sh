@@ -277,10 +277,15 @@ start_redis() {
     local args=(--port "$REDIS_PORT" --bind 127.0.0.1 --dir "$STACK_DIR/redis"
                 --daemonize no --logfile "$STACK_DIR/redis.log")
     if [[ $MODE == test ]]; then
-        args+=(--save '' --appendonly no)
+        args+=(--save '' --appendonly no --maxmemory 1gb)
     else
-        args+=(--appendonly yes)
+        args+=(--appendonly yes --maxmemory 512mb)
     fi
+    # noeviction: every key the gateway writes is state it relies on (event ids against duplicates,
+    # the history a resume must see whole, memberships, room gains); an evicted key breaks a guarantee
+    # silently. At the ceiling Redis refuses writes instead and the gateway holds events on the bus.
+    # Sizing: services/realtime-gateway/README.md, "Redis memory".
+    args+=(--maxmemory-policy noeviction)
     install -d -m 700 "$STACK_DIR/redis"
     log "starting redis on 127.0.0.1:$REDIS_PORT ..."
     REDIS_T0=$(now_us)

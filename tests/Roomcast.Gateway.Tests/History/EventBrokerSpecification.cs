@@ -199,6 +199,92 @@ public abstract class EventBrokerSpecification : IAsyncLifetime
         ResumeRules.GapReason(seqs[1], page.Floor, page.Head).ShouldBeNull();
     }
 
+    [Fact]
+    public async Task TrimmingByBytesKeepsTheNewestEntriesWithinTheBoundAndRaisesTheFloor()
+    {
+        var size = Bytes(Entry(Guid.NewGuid(), ["all"], "event 0"));
+        var broker = await CreateAsync(new EventHistoryOptions { MaxBytes = 3 * size + size / 2 });
+        var seqs = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            seqs.Add((await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], $"event {i}"), null, CancellationToken.None)).Seq);
+        }
+
+        var page = await broker.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe(seqs[2..], "three entries fit the bound, a fourth does not");
+        page.Floor.ShouldBe(seqs[1]);
+        ResumeRules.GapReason(seqs[0], page.Floor, page.Head).ShouldBe(ResumeRules.BeyondHistory);
+        ResumeRules.GapReason(seqs[1], page.Floor, page.Head).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task AnEntryLargerThanTheByteBoundLeavesTheHistoryAtOnceAndAResumeFromBeforeItIsToldToReload()
+    {
+        var size = Bytes(Entry(Guid.NewGuid(), ["all"], "small"));
+        var broker = await CreateAsync(new EventHistoryOptions { MaxBytes = 4 * size });
+        var before = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "small"), null, CancellationToken.None);
+
+        var large = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], new string('x', 5 * size)), null, CancellationToken.None);
+        var afterLarge = await broker.ReadAfterAsync(before.Seq, 10, Everyone, CancellationToken.None);
+        var next = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "small"), null, CancellationToken.None);
+        var page = await broker.ReadAfterAsync(large.Seq, 10, Everyone, CancellationToken.None);
+
+        large.Outcome.ShouldBe(AppendOutcome.New, "the event still has its seq (and is delivered live)");
+        afterLarge.Entries.ShouldBeEmpty();
+        afterLarge.Floor.ShouldBe(large.Seq, "everything up to the large entry was trimmed to make room, then the entry itself");
+        ResumeRules.GapReason(before.Seq, afterLarge.Floor, afterLarge.Head).ShouldBe(ResumeRules.BeyondHistory);
+        page.Entries.Select(entry => entry.Seq).ShouldBe([next.Seq], "the history goes on after it");
+    }
+
+    [Fact]
+    public async Task TheByteBoundCountsOnlyWhatTrimmingByCountLeft()
+    {
+        var size = Bytes(Entry(Guid.NewGuid(), ["all"], "event 0"));
+        var broker = await CreateAsync(new EventHistoryOptions { MaxEvents = 3, MaxBytes = 3 * size });
+        var seqs = new List<long>();
+        for (var i = 0; i < 6; i++)
+        {
+            seqs.Add((await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], $"event {i}"), null, CancellationToken.None)).Seq);
+        }
+
+        var page = await broker.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe(seqs[3..], "the three entries the count bound keeps are exactly the byte bound");
+        page.Floor.ShouldBe(seqs[2]);
+    }
+
+    [Fact]
+    public async Task AGainIsRecordedAtTheNewestSeqAndACopyOfTheSameEventKeepsIt()
+    {
+        var broker = await CreateAsync(new EventHistoryOptions());
+        var (carol, dave, addition) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var first = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "first"), null, CancellationToken.None);
+
+        var gained = await broker.RecordGainAsync(carol, "group:study", addition, CancellationToken.None);
+        var second = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "second"), null, CancellationToken.None);
+        var copy = await broker.RecordGainAsync(carol, "group:study", addition, CancellationToken.None);
+        var promoted = await broker.RecordGainAsync(carol, "admin", Guid.NewGuid(), CancellationToken.None);
+        var gains = await broker.GainsAsync(carol, CancellationToken.None);
+        await broker.ForgetGainAsync(carol, "group:study", CancellationToken.None);
+        var afterLeaving = await broker.GainsAsync(carol, CancellationToken.None);
+        var again = await broker.RecordGainAsync(carol, "group:study", Guid.NewGuid(), CancellationToken.None);
+
+        gained.ShouldBe(first.Seq, "every event appended after the gain lies above its boundary");
+        copy.ShouldBe(first.Seq, "a redelivered copy of the change keeps the first boundary");
+        promoted.ShouldBe(second.Seq);
+        gains.ShouldBe(new Dictionary<string, long> { ["group:study"] = first.Seq, ["admin"] = second.Seq }, ignoreOrder: true);
+        afterLeaving.ShouldBe(new Dictionary<string, long> { ["admin"] = second.Seq }, ignoreOrder: true);
+        again.ShouldBe(second.Seq, "a gain after a loss has a boundary of its own");
+        (await broker.GainsAsync(dave, CancellationToken.None)).ShouldBeEmpty();
+    }
+
+    internal static int Bytes(HistoryEntry entry) => System.Text.Encoding.UTF8.GetByteCount(entry.Body());
+
+    /// <summary>Rooms that all count from the start, as a user's own room and <c>all</c> do.</summary>
+    internal static IReadOnlyDictionary<string, long> FromTheStart(IEnumerable<string> rooms) =>
+        rooms.ToDictionary(room => room, _ => 0L, StringComparer.Ordinal);
+
     internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
         new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });
 

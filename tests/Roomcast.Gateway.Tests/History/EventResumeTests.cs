@@ -1,5 +1,6 @@
 using Roomcast.Contracts.Client;
 using Microsoft.Extensions.Logging.Abstractions;
+using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.History;
 using Xunit;
 
@@ -8,7 +9,7 @@ namespace Roomcast.Gateway.Tests.History;
 /// <summary><c>Resume</c> over the in-process history a gateway without Redis uses: the same rules the Redis history follows.</summary>
 public sealed class EventResumeTests
 {
-    private static readonly HashSet<string> CarolsRooms = new(["user:carol", "all", "group:study"], StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, long> CarolsRooms = EventBrokerSpecification.FromTheStart(["user:carol", "all", "group:study"]);
     private readonly ManualClock _clock = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
 
     [Fact]
@@ -23,7 +24,7 @@ public sealed class EventResumeTests
         // In two of carol's rooms: still once.
         await AppendAsync(history, ["all", "user:carol"], "three");
 
-        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeFalse(result.Reason);
         result.Events.Select(missed => missed.Payload.GetProperty("text").GetString()).ShouldBe(["one", "two", "three"]);
@@ -44,7 +45,7 @@ public sealed class EventResumeTests
             await AppendAsync(history, i % 2 == 0 ? "all" : "user:dave", $"event {i}");
         }
 
-        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeFalse(result.Reason);
         result.Events.Count.ShouldBe((count + 1) / 2);
@@ -66,7 +67,7 @@ public sealed class EventResumeTests
         ResumeResult result;
         do
         {
-            result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+            result = await resume.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
             result.Reload.ShouldBeFalse(result.Reason);
             missed.AddRange(result.Events.Select(missedEvent => missedEvent.Payload.GetProperty("text").GetString()!));
             lastSeq = result.HeadSeq;
@@ -88,7 +89,7 @@ public sealed class EventResumeTests
             await AppendAsync(history, "all", $"event {i}");
         }
 
-        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.TooManyMissed);
@@ -106,11 +107,11 @@ public sealed class EventResumeTests
             await AppendAsync(history, "user:dave", $"event {i}");
         }
 
-        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.BeyondHistory);
-        (await resume.ResumeAsync(lastSeq + 1, epoch, CarolsRooms, CancellationToken.None)).Reload.ShouldBeFalse("from the first kept event on, nothing is missing");
+        (await resume.ResumeHeldAsync(lastSeq + 1, epoch, CarolsRooms, CancellationToken.None)).Reload.ShouldBeFalse("from the first kept event on, nothing is missing");
     }
 
     [Fact]
@@ -121,7 +122,7 @@ public sealed class EventResumeTests
         await AppendAsync(history, "all", "old");
         _clock.Advance(TimeSpan.FromMinutes(2));
 
-        var result = await resume.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+        var result = await resume.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.BeyondHistory);
@@ -135,10 +136,30 @@ public sealed class EventResumeTests
         _clock.Advance(TimeSpan.FromSeconds(1));
         var (_, afterRestart) = Create(new EventHistoryOptions());
 
-        var result = await afterRestart.ResumeAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
+        var result = await afterRestart.ResumeHeldAsync(lastSeq, epoch, CarolsRooms, CancellationToken.None);
 
         result.Reload.ShouldBeTrue();
         result.Reason.ShouldBe(ResumeRules.OtherEpoch);
+    }
+
+    [Fact]
+    public async Task ResumeLeavesOutWhatPassedInAGroupBeforeTheUserGainedItButNotWhatCameAfter()
+    {
+        var (history, resume) = Create(new EventHistoryOptions());
+        var (carol, study, plan) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var (group, own) = (RoomName.Group(study).ToString(), RoomName.User(carol).ToString());
+        var (lastSeq, _, epoch) = await AppendAsync(history, "all", "before");
+        await AppendAsync(history, group, "group, before carol");
+        await AppendAsync(history, [group, own], "named to carol herself");
+        await history.RecordGainAsync(carol, group, Guid.NewGuid(), CancellationToken.None);
+        await AppendAsync(history, [group, own], "carol added");
+        await AppendAsync(history, group, "group, after carol");
+        await AppendAsync(history, RoomName.Root(plan).ToString(), "a root carol joined, addressed to nobody else");
+
+        var result = await resume.ResumeAsync(lastSeq, epoch, carol, [RoomName.User(carol), RoomName.All, RoomName.Group(study), RoomName.Root(plan)], CancellationToken.None);
+
+        result.Reload.ShouldBeFalse(result.Reason);
+        result.Events.Select(missed => missed.Payload.GetProperty("text").GetString()).ShouldBe(["named to carol herself", "carol added", "group, after carol"]);
     }
 
     private (InMemoryEventBroker History, EventResume Resume) Create(EventHistoryOptions options)

@@ -84,7 +84,7 @@ public sealed class HistoryLayoutMeasurement(ITestOutputHelper output) : IAsyncL
         var resume = new EventResume(history, options, NullLogger<EventResume>.Instance);
         var oneLogResume = await MeasureAsync(async () =>
         {
-            var result = await resume.ResumeAsync(lastSeq, epoch, client, CancellationToken.None);
+            var result = await resume.ResumeHeldAsync(lastSeq, epoch, EventBrokerSpecification.FromTheStart(client), CancellationToken.None);
             result.Reload.ShouldBeFalse(result.Reason);
             return result.Events.Count;
         });

@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Roomcast.Gateway.Tests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
+using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.History;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Roomcast.Gateway.Tests.History;
@@ -108,9 +110,9 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
 
         var after = await history.AppendAsync(Entry(Guid.NewGuid(), ["all"], "after"), null, CancellationToken.None);
         var resume = new EventResume(history, new EventHistoryOptions(), NullLogger<EventResume>.Instance);
-        var fromLost = await resume.ResumeAsync(lost.Seq, lost.Epoch, Everyone, CancellationToken.None);
-        var fromKept = await resume.ResumeAsync(kept.Seq, kept.Epoch, Everyone, CancellationToken.None);
-        var fromNew = await resume.ResumeAsync(fromLost.HeadSeq, fromLost.Epoch, Everyone, CancellationToken.None);
+        var fromLost = await resume.ResumeHeldAsync(lost.Seq, lost.Epoch, FromTheStart(Everyone), CancellationToken.None);
+        var fromKept = await resume.ResumeHeldAsync(kept.Seq, kept.Epoch, FromTheStart(Everyone), CancellationToken.None);
+        var fromNew = await resume.ResumeHeldAsync(fromLost.HeadSeq, fromLost.Epoch, FromTheStart(Everyone), CancellationToken.None);
 
         after.Seq.ShouldBeGreaterThan(lost.Seq, "a seq clients already hold was given again");
         after.Epoch.ShouldNotBe(lost.Epoch);
@@ -145,11 +147,76 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
         var carol = new HashSet<string>(["user:carol"], StringComparer.Ordinal);
 
         var page = await broker.ReadAfterAsync(quoting.Seq - 1, 10, carol, CancellationToken.None);
-        var resumed = await new EventResume(broker, new EventHistoryOptions(), NullLogger<EventResume>.Instance).ResumeAsync(quoting.Seq - 1, quoting.Epoch, carol, CancellationToken.None);
+        var resumed = await new EventResume(broker, new EventHistoryOptions(), NullLogger<EventResume>.Instance).ResumeHeldAsync(quoting.Seq - 1, quoting.Epoch, FromTheStart(carol), CancellationToken.None);
 
         page.Entries.Select(entry => entry.Seq).ShouldBe([quoting.Seq], "Redis preselects by the text: a superset of the entries addressed to the rooms");
         resumed.Reload.ShouldBeFalse(resumed.Reason);
         resumed.Events.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task AReadNeverReturnsAnEntryOlderThanMaxAgeThatTrimmingLeftBehind()
+    {
+        var history = await InstanceAsync(new EventHistoryOptions { MaxAge = TimeSpan.FromMinutes(1) });
+        var start = await history.AppendAsync(Entry(Guid.NewGuid(), ["all"], "start"), null, CancellationToken.None);
+        // As a history that stood still longer than its max age would hold them: more expired entries
+        // before the newest one than one trim removes (1000 a call).
+        var keys = new HistoryKeys(_prefix);
+        await _connections[^1].Redis.EvalAsync("""
+            for i = 1, tonumber(ARGV[2]) do
+              redis.call('ZADD', KEYS[1], ARGV[1] - i, '1|' .. ARGV[3] .. string.rep(' ', i))
+            end
+            return 1
+            """, [keys.Log], [start.Seq, 1005, Entry(Guid.NewGuid(), ["all"], "long expired").Body()]);
+
+        var page = await history.ReadAfterAsync(start.Seq - 1006, 2_000, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe([start.Seq], "an entry older than the history's max age is never served, trimmed or not");
+        page.Floor.ShouldBeGreaterThanOrEqualTo(start.Seq - 1);
+    }
+
+    [Fact]
+    public async Task AGainsRecordExpiresAMinuteAfterTheHistorysMaxAge()
+    {
+        var broker = await InstanceAsync(new EventHistoryOptions { MaxAge = TimeSpan.FromMinutes(2) });
+        var carol = Guid.NewGuid();
+
+        await broker.RecordGainAsync(carol, "admin", Guid.NewGuid(), CancellationToken.None);
+
+        await using var redis = await TestRedis.ConnectAsync();
+        var expiry = await redis.GetDatabase().KeyTimeToLiveAsync(new HistoryKeys(_prefix).Gains(carol));
+        expiry.ShouldNotBeNull().ShouldBeInRange(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(3));
+    }
+
+    [Fact]
+    public async Task AFullRedisThatEvictsNothingRefusesTheAppendAsAnOutageNotAsABadMessage()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true");
+        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = server.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
+        _connections.Add(backplane);
+        var broker = new RedisEventBroker(
+            backplane.Redis, new EventHistoryOptions(), new SeqHighWater(), new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
+        _brokers.Add(broker);
+        var used = long.Parse((await admin.GetServer(server.Endpoint).InfoAsync("memory")).SelectMany(group => group).Single(pair => pair.Key == "used_memory").Value);
+        await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory-policy", "noeviction");
+        await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory", used + 2 * 1024 * 1024);
+
+        Exception? refused = null;
+        for (var i = 0; i < 100 && refused is null; i++)
+        {
+            try
+            {
+                await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], new string('x', 256 * 1024)), null, CancellationToken.None);
+            }
+            catch (RedisServerException exception)
+            {
+                refused = exception;
+            }
+        }
+
+        refused.ShouldNotBeNull("Redis at its maxmemory refuses writes under noeviction");
+        RedisOutage.Is(refused).ShouldBeTrue($"a full Redis is an outage of this instance (its turn is given up, the event waits on the bus), not a bad message: {refused.Message}");
     }
 
     private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options)

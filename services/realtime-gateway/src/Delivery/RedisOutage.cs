@@ -11,8 +11,9 @@ namespace Roomcast.RealtimeGateway.Delivery;
 public static class RedisOutage
 {
     // Replies of a Redis that is there but cannot serve writes yet: loading its dump, a replica, a
-    // primary without enough replicas, a busy script. A script error or a wrong type is not among them.
-    private static readonly string[] NotServingYet = ["LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "NOREPLICAS"];
+    // primary without enough replicas, a busy script, full at its maxmemory under noeviction (the
+    // policy the shipped configurations set). A script error or a wrong type is not among them.
+    private static readonly string[] NotServingYet = ["LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "NOREPLICAS", "OOM"];
 
     public static bool Is(Exception exception) => exception switch
     {

@@ -6,7 +6,7 @@ namespace Roomcast.RealtimeGateway.History;
 
 internal static class EventBrokerServices
 {
-    /// <summary>The event broker (in Redis with the backplane, in this process without it) and <c>Resume</c>.</summary>
+    /// <summary>The event broker (in Redis with the backplane, in this process without it), <c>Resume</c> and the room-gain records it reads.</summary>
     public static void AddEventBroker(this WebApplicationBuilder builder, bool backplane)
     {
         builder.AddValidatedOptions<EventHistoryOptions>(EventHistoryOptions.Section);
@@ -30,5 +30,6 @@ internal static class EventBrokerServices
                 services.GetRequiredService<ILogger<InMemoryEventBroker>>()));
         }
         builder.Services.AddSingleton<EventResume>();
+        builder.Services.AddSingleton<RoomGains>();
     }
 }

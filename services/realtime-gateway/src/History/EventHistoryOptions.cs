@@ -14,6 +14,13 @@ public sealed class EventHistoryOptions
     [Range(1, 1_000_000)]
     public int MaxEvents { get; set; } = 10_000;
 
+    /// <summary>
+    /// The history keeps at most this many bytes of events (their JSON, all rooms together); the oldest are
+    /// trimmed, in the same step as the append, so one user's large documents cannot fill Redis.
+    /// </summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Events older than this are trimmed (checked whenever an event is appended or a client resumes).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromMinutes(15);
@@ -28,6 +35,13 @@ public sealed class EventHistoryOptions
     /// </summary>
     [Range(EventResume.PageSize, 1_000_000)]
     public int MaxResumeScan { get; set; } = 2_048;
+
+    /// <summary>
+    /// How long a recorded room gain (the seq from which a user holds a group or <c>admin</c>) is kept:
+    /// past <see cref="MaxAge"/>, every event appended before the gain is gone from what a resume serves,
+    /// so a missing record means "held since before anything the history still holds" (see <see cref="ResumeRules.HeldSince"/>).
+    /// </summary>
+    public TimeSpan GainRetention => MaxAge + TimeSpan.FromMinutes(1);
 
     /// <summary>How long an event id is remembered, so a redelivered bus message is not sent to clients again.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]

@@ -1,11 +1,13 @@
 using Roomcast.Contracts.Client;
+using Roomcast.Contracts.Rooms;
 
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
 /// Answers <c>Resume(lastSeq, epoch)</c> from the history of the <see cref="IEventBroker"/>: reads the entries after lastSeq
 /// page by page (at most <see cref="EventHistoryOptions.MaxResumeScan"/> entries a call; the store preselects by room), keeps those
-/// addressed to one of the connection's rooms, and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
+/// addressed to a room the connection held before the event (<see cref="ResumeRules.HeldSince"/>: a room gained later does not reach
+/// back to what passed in it before), and answers them in seq order — or that the client must reload (see <see cref="ResumeRules"/>).
 /// A stretch longer than one call scans is answered with <c>more</c> and where to go on, never as if it were all.
 /// </summary>
 public sealed partial class EventResume(IEventBroker history, EventHistoryOptions options, ILogger<EventResume> logger)
@@ -13,8 +15,17 @@ public sealed partial class EventResume(IEventBroker history, EventHistoryOption
     /// <summary>Entries read from the history per round trip.</summary>
     public const int PageSize = 256;
 
-    public async Task<ResumeResult> ResumeAsync(long lastSeq, string epoch, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
+    /// <summary>The events after <paramref name="lastSeq"/> that a connection of <paramref name="userId"/>, now in <paramref name="rooms"/>, could read when they happened.</summary>
+    public async Task<ResumeResult> ResumeAsync(long lastSeq, string epoch, Guid userId, IReadOnlyCollection<RoomName> rooms, CancellationToken cancellationToken)
     {
+        var gains = await history.GainsAsync(userId, cancellationToken);
+        return await ResumeHeldAsync(lastSeq, epoch, ResumeRules.HeldSince(userId, rooms, gains), cancellationToken);
+    }
+
+    /// <summary>The events after <paramref name="lastSeq"/> sent to a room of <paramref name="heldSince"/> after the seq from which it is held.</summary>
+    public async Task<ResumeResult> ResumeHeldAsync(long lastSeq, string epoch, IReadOnlyDictionary<string, long> heldSince, CancellationToken cancellationToken)
+    {
+        var rooms = heldSince.Keys.ToHashSet(StringComparer.Ordinal);
         var page = await history.ReadAfterAsync(lastSeq, PageSize, rooms, cancellationToken);
         var head = page.Head;
         var current = page.Epoch;
@@ -46,9 +57,9 @@ public sealed partial class EventResume(IEventBroker history, EventHistoryOption
                     // Appended after this resume began: the connection receives it live.
                     break;
                 }
-                if (!ResumeRules.Reaches(entry.Audience, rooms))
+                if (!ResumeRules.Readable(entry.Audience, entry.Seq, heldSince))
                 {
-                    continue; // the store's preselection is coarse; the audience decides
+                    continue; // the store's preselection is coarse; the audience and the rooms' boundaries decide
                 }
                 if (missed.Count == options.MaxResumeEvents)
                 {

@@ -15,6 +15,15 @@ public sealed class HistoryKeys(string prefix)
     /// <summary>A sorted set: score = seq, member = <c>{appended at, unix ms}|{entry JSON}</c>.</summary>
     public string Log { get; } = $"{prefix}:history:log";
 
+    /// <summary>The bytes the entries of <see cref="Log"/> hold together (their JSON), for the byte bound.</summary>
+    public string Bytes { get; } = $"{prefix}:history:bytes";
+
+    /// <summary>
+    /// A hash per user: room → the seq from which the user holds it (the head when the gain was recorded),
+    /// expiring <see cref="EventHistoryOptions.GainRetention"/> after its last write.
+    /// </summary>
+    public string Gains(Guid userId) => $"{prefix}:history:gains:{userId:N}";
+
     /// <summary><c>{seq}:pending</c> or <c>{seq}:delivered</c> for an event id, expiring after the dedupe window.</summary>
     public string Seen(Guid eventId) => $"{prefix}:history:seen:{eventId:N}";
 }

@@ -1,59 +1,95 @@
 namespace Roomcast.RealtimeGateway.History;
 
 /// <summary>
-/// The history's Lua scripts: each runs atomically in Redis, so the duplicate check, the seq and the
-/// append cannot be split by another instance. Numbers go through <c>%d</c> because Lua 5.1 prints
-/// large numbers in exponent form.
+/// The history's Lua scripts: each runs atomically in Redis, so the duplicate check, the seq, the
+/// append and the trim cannot be split by another instance. Numbers go through <c>%d</c> because Lua
+/// 5.1 prints large numbers in exponent form.
 /// </summary>
 internal static class HistoryScripts
 {
-    // Trims by size, then by age (at most 1000 entries a call, so one call never blocks Redis long);
-    // the floor rises to the highest seq removed. Needs KEYS[1] head, [2] floor, [3] log; ARGV[1] max
-    // events, [2] max age ms.
+    // Trims by count, then by bytes and age together from the oldest entry (age: at most 1000 entries a
+    // call, so one call never blocks Redis long; bytes: as many as it takes, each entry is removed once);
+    // the floor rises to the highest seq removed. An entry counts as the bytes of its JSON (the member
+    // without its '{appended at}|'). The byte total is kept beside the log, and counted from the log
+    // when it is missing or no longer fits it.
     private const string Trim = """
         local function now_ms()
           local t = redis.call('TIME')
           return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         end
-        local function trim(now)
-          local floor = tonumber(redis.call('GET', KEYS[2]) or '0')
-          local excess = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[1])
-          if excess > 0 then
-            local last = redis.call('ZRANGE', KEYS[3], excess - 1, excess - 1, 'WITHSCORES')
-            redis.call('ZREMRANGEBYRANK', KEYS[3], 0, excess - 1)
-            floor = math.max(floor, tonumber(last[2]))
+        local function size(member)
+          return #member - string.find(member, '|', 1, true)
+        end
+        local function counted(log)
+          local total = 0
+          for _, member in ipairs(redis.call('ZRANGE', log, 0, -1)) do
+            total = total + size(member)
           end
-          local cutoff = now - tonumber(ARGV[2])
-          for _ = 1, 1000 do
-            local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-            if #first == 0 or tonumber(string.match(first[1], '^(%d+)|')) > cutoff then
+          return total
+        end
+        local function trim(floor_key, log, bytes_key, max_events, max_age, max_bytes, now)
+          local floor = tonumber(redis.call('GET', floor_key) or '0')
+          local bytes = tonumber(redis.call('GET', bytes_key) or '-1')
+          if bytes < 0 then
+            bytes = counted(log)
+          end
+          local excess = redis.call('ZCARD', log) - max_events
+          if excess > 0 then
+            local gone = redis.call('ZRANGE', log, 0, excess - 1, 'WITHSCORES')
+            for i = 1, #gone, 2 do
+              bytes = bytes - size(gone[i])
+            end
+            redis.call('ZREMRANGEBYRANK', log, 0, excess - 1)
+            floor = math.max(floor, tonumber(gone[#gone]))
+          end
+          local cutoff = now - max_age
+          local aged = 0
+          while true do
+            local first = redis.call('ZRANGE', log, 0, 0, 'WITHSCORES')
+            if #first == 0 then
               break
             end
-            redis.call('ZREMRANGEBYRANK', KEYS[3], 0, 0)
+            local old = aged < 1000 and tonumber(string.match(first[1], '^(%d+)|')) <= cutoff
+            if bytes <= max_bytes and not old then
+              break
+            end
+            if old then
+              aged = aged + 1
+            end
+            redis.call('ZREMRANGEBYRANK', log, 0, 0)
+            bytes = bytes - size(first[1])
             floor = math.max(floor, tonumber(first[2]))
           end
-          redis.call('SET', KEYS[2], string.format('%d', floor))
+          if redis.call('ZCARD', log) == 0 then
+            bytes = 0
+          elseif bytes < 0 then
+            -- The total no longer fits the log (entries appended by a gateway that did not count them).
+            bytes = counted(log)
+          end
+          redis.call('SET', floor_key, string.format('%d', floor))
+          redis.call('SET', bytes_key, string.format('%d', bytes))
         end
         """;
 
     /// <summary>
-    /// KEYS: head, floor, log, seen, epoch; ARGV: max events, max age ms, dedupe window ms, entry JSON, the
-    /// highest seq the caller has seen given, an epoch to start if the numbering starts anew, and
-    /// optionally a channel and a frame head. Returns <c>{seq, 'new'|'pending'|'delivered', epoch}</c>.
+    /// KEYS: head, floor, log, seen, epoch, bytes; ARGV: max events, max age ms, max bytes, dedupe window ms,
+    /// entry JSON, the highest seq the caller has seen given, an epoch to start if the numbering starts anew,
+    /// and optionally a channel and a frame head. Returns <c>{seq, 'new'|'pending'|'delivered', epoch}</c>.
     /// With a channel, an event that is new or pending is published there, in the same step, as the frame
     /// head followed by <c>{epoch}|{seq}|{entry JSON}</c>: the other instances get it in the order of the
     /// seqs, one round trip after the consumer asked, and an event never has a seq that was not announced.
+    /// The bounds are applied in the same step: the history never holds more than its bounds after an append.
     /// </summary>
     public const string Append = Trim + """
 
         local function announce(epoch, seq)
-          if ARGV[7] then
-            redis.call('PUBLISH', ARGV[7], ARGV[8] .. epoch .. '|' .. seq .. '|' .. ARGV[4])
+          if ARGV[8] then
+            redis.call('PUBLISH', ARGV[8], ARGV[9] .. epoch .. '|' .. seq .. '|' .. ARGV[5])
           end
         end
         local epoch = redis.call('GET', KEYS[5])
         if not epoch then
-          epoch = ARGV[6]
+          epoch = ARGV[7]
           redis.call('SET', KEYS[5], epoch)
         end
         local seen = redis.call('GET', KEYS[4])
@@ -66,7 +102,7 @@ internal static class HistoryScripts
         end
         local now = now_ms()
         local head = redis.call('GET', KEYS[1])
-        local known = tonumber(ARGV[5])
+        local known = tonumber(ARGV[6])
         if not head or tonumber(head) < known then
           -- A new numbering: the first start, Redis lost its data, or it went back to an older state
           -- (a snapshot, a promoted replica) and would hand out seqs clients already hold. Seqs start
@@ -75,13 +111,20 @@ internal static class HistoryScripts
           local start = string.format('%d', math.max(known, now * 1000))
           redis.call('SET', KEYS[1], start)
           redis.call('SET', KEYS[2], start)
-          epoch = ARGV[6]
+          -- The log may have gone with the rest: its byte total is counted from what is there.
+          redis.call('DEL', KEYS[6])
+          epoch = ARGV[7]
           redis.call('SET', KEYS[5], epoch)
         end
         local seq = string.format('%d', redis.call('INCR', KEYS[1]))
-        redis.call('ZADD', KEYS[3], seq, string.format('%d', now) .. '|' .. ARGV[4])
-        redis.call('SET', KEYS[4], seq .. ':pending', 'PX', ARGV[3])
-        trim(now)
+        local bytes = tonumber(redis.call('GET', KEYS[6]) or '-1')
+        if bytes < 0 then
+          bytes = counted(KEYS[3])
+        end
+        redis.call('ZADD', KEYS[3], seq, string.format('%d', now) .. '|' .. ARGV[5])
+        redis.call('SET', KEYS[6], string.format('%d', bytes + #ARGV[5]))
+        redis.call('SET', KEYS[4], seq .. ':pending', 'PX', ARGV[4])
+        trim(KEYS[2], KEYS[3], KEYS[6], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now)
         announce(epoch, seq)
         return {seq, 'new', epoch}
         """;
@@ -95,31 +138,71 @@ internal static class HistoryScripts
         """;
 
     /// <summary>
-    /// KEYS: head, floor, log, epoch; ARGV: max events, max age ms, after seq, count, then the rooms of the
-    /// reader. Trims first, then scans up to count entries after the seq and returns
+    /// KEYS: head, floor, log, epoch, bytes; ARGV: max events, max age ms, max bytes, after seq, count, then
+    /// the rooms of the reader. Trims first, then scans up to count entries after the seq and returns
     /// <c>{floor, head, last scanned seq, how many scanned, epoch, member, score, member, score, ...}</c> of those whose text names
     /// one of the rooms in quotes: a superset of the entries addressed to them (a payload may quote a
     /// room name too), which the caller narrows to the exact audience. Filtering here keeps entries with
-    /// large audiences from crossing the network for nothing.
+    /// large audiences from crossing the network for nothing. An entry older than the max age that the
+    /// trim's limit left behind is never returned: the floor reported rises over it, as if trimmed.
     /// </summary>
     public const string ReadAfter = Trim + """
 
-        trim(now_ms())
+        local now = now_ms()
+        trim(KEYS[2], KEYS[3], KEYS[5], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now)
+        local cutoff = now - tonumber(ARGV[2])
         local head = redis.call('GET', KEYS[1]) or '0'
-        local floor = redis.call('GET', KEYS[2]) or '0'
-        local scanned = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[3], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[4])
-        local result = {floor, head, ARGV[3], string.format('%d', #scanned / 2), redis.call('GET', KEYS[4]) or ''}
+        local floor = tonumber(redis.call('GET', KEYS[2]) or '0')
+        local scanned = redis.call('ZRANGEBYSCORE', KEYS[3], '(' .. ARGV[4], '+inf', 'WITHSCORES', 'LIMIT', 0, ARGV[5])
+        local result = {'', head, ARGV[4], string.format('%d', #scanned / 2), redis.call('GET', KEYS[4]) or ''}
         for i = 1, #scanned, 2 do
           local member = scanned[i]
           result[3] = scanned[i + 1]
-          for r = 5, #ARGV do
-            if string.find(member, '"' .. ARGV[r] .. '"', 1, true) then
-              table.insert(result, member)
-              table.insert(result, scanned[i + 1])
-              break
+          if tonumber(string.match(member, '^(%d+)|')) <= cutoff then
+            floor = math.max(floor, tonumber(scanned[i + 1]))
+          else
+            for r = 6, #ARGV do
+              if string.find(member, '"' .. ARGV[r] .. '"', 1, true) then
+                table.insert(result, member)
+                table.insert(result, scanned[i + 1])
+                break
+              end
             end
           end
         end
+        result[1] = string.format('%d', floor)
         return result
+        """;
+
+    /// <summary>
+    /// KEYS: head, the user's gains; ARGV: room, how long to keep the record (ms), the id of the event that
+    /// made the change. Records that the user holds the room from the newest seq given on (the head: every
+    /// event appended later lies after it), as <c>{seq}:{event id}</c>, and returns that seq. A copy of the same
+    /// event (a redelivery) keeps the boundary recorded first.
+    /// </summary>
+    public const string RecordGain = """
+        local current = redis.call('HGET', KEYS[2], ARGV[1])
+        if current then
+          local seq, cause = string.match(current, '^(%d+):(.*)$')
+          if cause == ARGV[3] then
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            return seq
+          end
+        end
+        local head = redis.call('GET', KEYS[1]) or '0'
+        redis.call('HSET', KEYS[2], ARGV[1], head .. ':' .. ARGV[3])
+        redis.call('PEXPIRE', KEYS[2], ARGV[2])
+        return head
+        """;
+
+    /// <summary>KEYS: the user's gains; ARGV: room. Forgets the record.</summary>
+    public const string ForgetGain = """
+        redis.call('HDEL', KEYS[1], ARGV[1])
+        return 1
+        """;
+
+    /// <summary>KEYS: the user's gains. Returns <c>{room, {seq}:{event id}, room, ...}</c>.</summary>
+    public const string Gains = """
+        return redis.call('HGETALL', KEYS[1])
         """;
 }

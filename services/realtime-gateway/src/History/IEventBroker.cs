@@ -46,6 +46,21 @@ public interface IEventBroker
     Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Records that <paramref name="userId"/> holds <paramref name="room"/> from now on and returns the boundary:
+    /// the newest seq given so far, so every event appended after this call lies above it. The record replaces
+    /// an earlier one for the same room, unless that one has the same <paramref name="cause"/> (the id of the
+    /// event that made the change: a redelivered copy keeps the first boundary), and is kept for
+    /// <see cref="EventHistoryOptions.GainRetention"/> after its last write.
+    /// </summary>
+    Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken);
+
+    /// <summary>Forgets the record of <paramref name="userId"/> holding <paramref name="room"/> (the user lost it).</summary>
+    Task ForgetGainAsync(Guid userId, string room, CancellationToken cancellationToken);
+
+    /// <summary>The rooms <paramref name="userId"/> has a recorded gain for, each with its boundary.</summary>
+    Task<IReadOnlyDictionary<string, long>> GainsAsync(Guid userId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Hands every announcement from now on — this instance's own too — to <paramref name="onAnnounced"/>,
     /// one at a time, in the order of the appends, until the returned subscription is disposed. Completes once the
     /// subscription is in place (with Redis away, once it is pending: a subscriber cut off). Keep the

@@ -14,11 +14,13 @@ public sealed class InMemoryEventBroker : IEventBroker
     private readonly EventHistoryOptions _options;
     private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
-    private readonly LinkedList<(long Seq, DateTimeOffset At, HistoryEntry Entry)> _log = new();
+    private readonly LinkedList<(long Seq, DateTimeOffset At, long Bytes, HistoryEntry Entry)> _log = new();
     private readonly Dictionary<Guid, (long Seq, bool Delivered)> _seen = [];
     private readonly Queue<(DateTimeOffset At, Guid EventId)> _seenOrder = new();
     private readonly string _epoch = RedisEventBroker.NewEpoch();
+    private readonly Dictionary<Guid, (Dictionary<string, (long Seq, Guid Cause)> Rooms, DateTimeOffset Until)> _gains = [];
     private readonly AnnouncementSubscribers _subscribers;
+    private long _bytes;
     private long _head;
     private long _floor;
 
@@ -50,7 +52,10 @@ public sealed class InMemoryEventBroker : IEventBroker
             }
             var seq = ++_head;
             var appended = entry with { Seq = seq, Epoch = _epoch };
-            _log.AddLast((seq, now, appended));
+            // Counted as the Redis history counts it: the bytes of the entry's JSON.
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(entry.Body());
+            _log.AddLast((seq, now, bytes, appended));
+            _bytes += bytes;
             _seen[entry.EventId] = (seq, false);
             _seenOrder.Enqueue((now, entry.EventId));
             Trim(now);
@@ -82,6 +87,47 @@ public sealed class InMemoryEventBroker : IEventBroker
         }
     }
 
+    public Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var now = _clock.GetUtcNow();
+            ForgetOldGains(now);
+            var rooms = _gains.TryGetValue(userId, out var held) ? held.Rooms : new Dictionary<string, (long Seq, Guid Cause)>(StringComparer.Ordinal);
+            if (!rooms.TryGetValue(room, out var recorded) || recorded.Cause != cause)
+            {
+                recorded = (_head, cause);
+                rooms[room] = recorded;
+            }
+            _gains[userId] = (rooms, now + _options.GainRetention);
+            return Task.FromResult(recorded.Seq);
+        }
+    }
+
+    public Task ForgetGainAsync(Guid userId, string room, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_gains.TryGetValue(userId, out var held))
+            {
+                held.Rooms.Remove(room);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyDictionary<string, long>> GainsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ForgetOldGains(_clock.GetUtcNow());
+            IReadOnlyDictionary<string, long> rooms = _gains.TryGetValue(userId, out var held)
+                ? held.Rooms.ToDictionary(room => room.Key, room => room.Value.Seq, StringComparer.Ordinal)
+                : new Dictionary<string, long>(StringComparer.Ordinal);
+            return Task.FromResult(rooms);
+        }
+    }
+
     public Task<IDisposable> SubscribeAsync(Action<AnnouncedEntry> onAnnounced, CancellationToken cancellationToken) =>
         Task.FromResult(_subscribers.Add(onAnnounced));
 
@@ -97,10 +143,23 @@ public sealed class InMemoryEventBroker : IEventBroker
     private void Trim(DateTimeOffset now)
     {
         var cutoff = now - _options.MaxAge;
-        while (_log.First is { } first && (_log.Count > _options.MaxEvents || first.Value.At <= cutoff))
+        while (_log.First is { } first && (_log.Count > _options.MaxEvents || _bytes > _options.MaxBytes || first.Value.At <= cutoff))
         {
             _floor = Math.Max(_floor, first.Value.Seq);
+            _bytes -= first.Value.Bytes;
             _log.RemoveFirst();
+        }
+    }
+
+    /// <summary>Gains are few (membership and role changes); the ones kept longer than their retention are dropped as in Redis.</summary>
+    private void ForgetOldGains(DateTimeOffset now)
+    {
+        foreach (var (userId, held) in _gains)
+        {
+            if (held.Until <= now)
+            {
+                _gains.Remove(userId);
+            }
         }
     }
 

@@ -43,7 +43,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
 
     public async Task<HistoryAppend> AppendAsync(HistoryEntry entry, Announcement? announcement, CancellationToken cancellationToken)
     {
-        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), Milliseconds(_options.DedupeWindow), entry.Body(), _highWater.Highest, NewEpoch()];
+        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), _options.MaxBytes, Milliseconds(_options.DedupeWindow), entry.Body(), _highWater.Highest, NewEpoch()];
         if (announcement is not null)
         {
             // An instance never announces on a channel it does not hear yet.
@@ -54,7 +54,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
         try
         {
             reply = await _redis.EvalAsync(
-                HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId), _keys.Epoch], arguments).WaitAsync(cancellationToken);
+                HistoryScripts.Append, [_keys.Head, _keys.Floor, _keys.Log, _keys.Seen(entry.EventId), _keys.Epoch, _keys.Bytes], arguments).WaitAsync(cancellationToken);
         }
         catch (Exception exception) when (announcement is not null && exception is RedisException or TimeoutException)
         {
@@ -80,8 +80,8 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
-        var reply = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch], arguments).WaitAsync(cancellationToken))!;
+        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), _options.MaxBytes, afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
+        var reply = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch, _keys.Bytes], arguments).WaitAsync(cancellationToken))!;
         var epoch = (string)reply[4]!;
         var entries = new List<HistoryEntry>((reply.Length - 5) / 2);
         for (var i = 5; i + 1 < reply.Length; i += 2)
@@ -91,6 +91,24 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
             entries.Add(HistoryEntry.FromBody(Number(reply[i + 1]), member[(member.IndexOf('|', StringComparison.Ordinal) + 1)..]) with { Epoch = epoch });
         }
         return new HistoryPage(Number(reply[0]), Number(reply[1]), Number(reply[2]), (int)Number(reply[3]), epoch, entries);
+    }
+
+    public async Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken) =>
+        Number(await _redis.EvalAsync(HistoryScripts.RecordGain, [_keys.Head, _keys.Gains(userId)], [room, Milliseconds(_options.GainRetention), cause.ToString("N")]).WaitAsync(cancellationToken));
+
+    public Task ForgetGainAsync(Guid userId, string room, CancellationToken cancellationToken) =>
+        _redis.EvalAsync(HistoryScripts.ForgetGain, [_keys.Gains(userId)], [room]).WaitAsync(cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, long>> GainsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var fields = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.Gains, [_keys.Gains(userId)], []).WaitAsync(cancellationToken))!;
+        var gains = new Dictionary<string, long>(fields.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            var recorded = (string)fields[i + 1]!;
+            gains[(string)fields[i]!] = long.Parse(recorded.AsSpan(0, recorded.IndexOf(':', StringComparison.Ordinal)), NumberStyles.None, CultureInfo.InvariantCulture);
+        }
+        return gains;
     }
 
     public async Task<IDisposable> SubscribeAsync(Action<AnnouncedEntry> onAnnounced, CancellationToken cancellationToken)

@@ -12,7 +12,8 @@ public sealed partial class NotificationsHub
     /// The events the connection's current rooms missed after the position <paramref name="lastSeq"/> in
     /// <paramref name="epoch"/> (the seq and epoch of the last event the client received, or the
     /// <see cref="ResumeResult.HeadSeq"/> and <see cref="ResumeResult.Epoch"/> of its previous resume), each
-    /// once in seq order, or that it must reload. Events arriving live meanwhile may also be in the answer: the
+    /// once in seq order, or that it must reload. Only events its user could read when they happened: a room
+    /// counts from when the user gained it (<see cref="ResumeRules.HeldSince"/>). Events arriving live meanwhile may also be in the answer: the
     /// client drops what it has by <c>eventId</c>.
     /// </summary>
     [HubMethodName(ClientMethods.Resume)]
@@ -22,14 +23,14 @@ public sealed partial class NotificationsHub
         {
             throw new HubException("Resume needs a position: lastSeq ≥ 0 and its epoch, from the last event received or the headSeq and epoch of the last resume.");
         }
-        var joined = localRooms.RoomsOf(Context.ConnectionId).Select(room => room.ToString()).ToHashSet(StringComparer.Ordinal);
-        if (joined.Count == 0)
+        var joined = localRooms.RoomsOf(Context.ConnectionId);
+        if (joined.Count == 0 || !localRooms.TryGetOwner(Context.ConnectionId, out var userId, out _))
         {
             throw new HubException("This connection is in no room yet; call Resume once connected.");
         }
         try
         {
-            return await resume.ResumeAsync(lastSeq, epoch, joined, Context.ConnectionAborted);
+            return await resume.ResumeAsync(lastSeq, epoch, userId, joined, Context.ConnectionAborted);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {

@@ -4,6 +4,7 @@ using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.RealtimeGateway.History;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
@@ -19,6 +20,7 @@ public sealed partial class GroupMembershipChangedConsumer(
     IRootAccessChanges access,
     AudienceDelivery delivery,
     DeliveryOrder order,
+    RoomGains gains,
     ILogger<GroupMembershipChangedConsumer> logger) : IConsumer<GroupMembershipChanged>
 {
     public async Task Consume(ConsumeContext<GroupMembershipChanged> context)
@@ -31,6 +33,8 @@ public sealed partial class GroupMembershipChangedConsumer(
         // The state after applying, not the event's own: a stale replay re-asserts the current state,
         // which also repairs a move a failed earlier attempt did not finish.
         var isMember = await projection.ApplyMembershipAsync(changed.GroupId, changed.UserId, added, changed.MembershipVersion, cancellationToken);
+        // Before the move, so Resume never reaches back before the addition (History/RoomGains).
+        await gains.MembershipAsync(changed.EventId, changed.UserId, changed.GroupId, isMember, cancellationToken);
         await moves.MoveAsync(changed.GroupId, [changed.UserId], joined: isMember);
         if (!isMember)
         {

@@ -3,16 +3,22 @@ using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.RealtimeGateway.History;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
 /// <summary>Turns identity's <see cref="UserRoleChanged"/> into <c>CHANGED_RECORD</c> (<c>User</c>) for its audience.</summary>
-public sealed class UserRoleChangedConsumer(AudienceDelivery delivery, DeliveryOrder order) : IConsumer<UserRoleChanged>
+public sealed class UserRoleChangedConsumer(AudienceDelivery delivery, DeliveryOrder order, RoomGains gains) : IConsumer<UserRoleChanged>
 {
-    public Task Consume(ConsumeContext<UserRoleChanged> context)
+    public async Task Consume(ConsumeContext<UserRoleChanged> context)
     {
         var user = context.Message;
-        return delivery.SendRecordAsync(order.TurnOf(context), user.EventId, user.OutboxPosition, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
+        var turn = order.TurnOf(context);
+        // A promotion's boundary is the newest seq once every earlier event has it, recorded before the
+        // role takes effect, so Resume never reaches back before the promotion (History/RoomGains).
+        await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
+        await gains.RoleAsync(user.EventId, user.UserId, user.IsAdmin, context.CancellationToken);
+        await delivery.SendRecordAsync(turn, user.EventId, user.OutboxPosition, user.Audience, ClientEvents.ChangedRecord, RecordTypes.User,
             new UserRecord(user.UserId, user.Username, user.IsAdmin, user.Version), user.Version, context.CancellationToken);
     }
 }
