@@ -51,4 +51,12 @@ public sealed class IdentityOptions
     /// <summary>How often an instance rereads the keys (another instance may have rotated them).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan SigningKeyReloadInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often identity publishes a snapshot of every group's membership, so the copies other services keep are reconciled with it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MembershipSnapshotInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The least time between two membership snapshots: requests within it are coalesced into the next one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MembershipSnapshotRequestGap { get; set; } = TimeSpan.FromSeconds(10);
 }

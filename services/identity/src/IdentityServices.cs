@@ -7,6 +7,7 @@ using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Demo;
 using Roomcast.Identity.Events;
 using Roomcast.Identity.Groups;
+using Roomcast.Identity.MembershipSnapshots;
 using Roomcast.Identity.Tokens;
 using Roomcast.Outbox;
 using Roomcast.Postgres;
@@ -45,6 +46,7 @@ internal static class IdentityServices
             .Add<StudentGroupChanged>()
             .Add<StudentGroupDeleted>()
             .Add<GroupMembershipChanged>());
+        builder.Services.AddMembershipSnapshots();
     }
 
     /// <summary>The API under <c>/api/v1</c>; each route states who may call it.</summary>

@@ -1,4 +1,5 @@
 using Roomcast.Identity;
+using Roomcast.Identity.MembershipSnapshots;
 using Roomcast.Identity.Tokens;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
@@ -9,7 +10,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 builder.AddServiceDefaults();
 builder.AddRoomcastPostgres();
-builder.AddRoomcastMessageBus();
+builder.AddRoomcastMessageBus(
+    bus => bus.AddMembershipSnapshotConsumers(),
+    (context, rabbit) => rabbit.ConfigureMembershipSnapshotEndpoint(context));
 builder.AddIdentityServices();
 
 var app = builder.Build();
