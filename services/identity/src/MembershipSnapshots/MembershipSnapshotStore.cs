@@ -42,6 +42,15 @@ public sealed class MembershipSnapshotStore(NpgsqlDataSource dataSource)
               GROUP BY g.id
               ORDER BY g.id LIMIT @pageSize
               """;
-        return (await connection.QueryAsync<SnapshotGroup>(new CommandDefinition(sql, new { after, pageSize }, cancellationToken: cancellationToken))).ToList();
+        // Read by hand: Dapper cannot hand a uuid[] column to a Guid[] constructor parameter.
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, new { after, pageSize }, cancellationToken: cancellationToken));
+        var groups = new List<SnapshotGroup>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            groups.Add(new SnapshotGroup(reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2), reader.GetBoolean(3), reader.GetInt64(4),
+                reader.GetFieldValue<Guid[]>(5)));
+        }
+
+        return groups;
     }
 }

@@ -47,6 +47,7 @@ public sealed partial class MembershipSnapshots(
     {
         var settings = options.Value;
         var nextScheduled = clock.GetUtcNow() + settings.MembershipSnapshotInterval;
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -61,20 +62,32 @@ public sealed partial class MembershipSnapshots(
                 }
 
                 nextScheduled = clock.GetUtcNow() + settings.MembershipSnapshotInterval;
+                var gap = settings.MembershipSnapshotRequestGap;
                 try
                 {
                     await PublishSnapshotAsync(reason, stoppingToken);
+                    failures = 0;
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
                     LogSnapshotFailed(exception, reason);
+                    // An asked-for snapshot is tried again, after a gap that doubles with each failure in a row (up to the interval).
+                    failures++;
+                    gap = TimeSpan.FromTicks(Math.Min(Math.Max(gap.Ticks, TimeSpan.FromSeconds(1).Ticks) << Math.Min(failures, 20), settings.MembershipSnapshotInterval.Ticks));
                     if (reason != MembershipSnapshotReasons.Schedule)
                     {
-                        Request(new MembershipSnapshotRequested(Guid.NewGuid(), clock.GetUtcNow(), "identity", reason)); // asked for: tried again after the gap
+                        lock (_gate)
+                        {
+                            _pendingReason ??= reason;
+                            if (_asked.CurrentCount == 0)
+                            {
+                                _asked.Release();
+                            }
+                        }
                     }
                 }
 
-                await Task.Delay(settings.MembershipSnapshotRequestGap, clock, stoppingToken);
+                await Task.Delay(gap, clock, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
