@@ -128,6 +128,41 @@ public sealed class MembershipReconciliationTests(ReconciliationStack stack) : I
     }
 
     [Fact]
+    public async Task AMembershipEventThatIsDeadLetteredMakesTheCopiesAskForAReconciliation()
+    {
+        var (group, root) = await GroupWithRootAsync("dead-lettered");
+        var carol = await ConnectAsync(World.Carol, "carol");
+        using var identity = await IdentityApi.SignInAsync(stack, World.Alice);
+        using var alice = await ApiUser.LoginAsync(stack, World.Alice);
+        using var carolDocs = await ApiUser.LoginAsync(stack, World.Carol);
+        (await identity.PutAsync(IdentityApi.Member(group, World.Carol), null)).ShouldBe(HttpStatusCode.Created);
+        await Poll.UntilAsync(() => carolDocs.GetAsync($"/api/v1/roots/{root}"), answer => answer.Status == HttpStatusCode.OK, "carol reads the root through her new group");
+        await Poll.UntilAsync(() => InGroupRoomAsync(carol, group), "carol's connection joins the group room", SnapshotPatience);
+        await WhileTheCopiesMissMembershipEventsAsync(async () =>
+            (await identity.DeleteAsync(IdentityApi.Member(group, World.Carol))).ShouldBe(HttpStatusCode.NoContent));
+
+        // A membership event no copy can read (it names no actor): each retries it, then dead-letters it.
+        var broken = Guid.NewGuid();
+        await _bus.PublishAsync("roomcast.group-membership-changed", "roomcast:events:group-membership-changed", broken, new
+        {
+            eventId = broken,
+            occurredAt = DateTimeOffset.UtcNow,
+            groupId = Guid.NewGuid(),
+            userId = World.Bob,
+            change = "Added",
+            membershipVersion = 1,
+            actorId = Guid.Empty,
+            audience = new[] { RoomName.Admin.ToString() },
+        });
+
+        await Poll.UntilAsync(() => carolDocs.GetAsync($"/api/v1/roots/{root}"), answer => answer.Status == HttpStatusCode.NotFound,
+            "carol loses the root once the dead-lettered event brought a reconciliation", SnapshotPatience);
+        await Poll.UntilAsync(async () => !await InGroupRoomAsync(carol, group), "carol's live connection leaves the group room", SnapshotPatience,
+            () => SnapshotLogs(stack.Logs));
+        (await alice.GetAsync(Reconciliation)).ShouldBe(HttpStatusCode.OK).GetProperty("reason").GetString().ShouldBe("fault");
+    }
+
+    [Fact]
     public async Task ReplayingAnOldSnapshotChangesNothing()
     {
         var (group, root) = await GroupWithRootAsync("old snapshot");
