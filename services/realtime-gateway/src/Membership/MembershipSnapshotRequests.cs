@@ -20,7 +20,12 @@ public sealed partial class MembershipSnapshotRequests(
 
     public Task Ready(ReceiveEndpointReady ready)
     {
-        RequestInBackground(MembershipSnapshotReasons.QueueReady);
+        // The bus's own endpoint (for responses) carries no events.
+        if (ready.InputAddress != services.GetRequiredService<IBus>().Address)
+        {
+            RequestInBackground(MembershipSnapshotReasons.QueueReady);
+        }
+
         return Task.CompletedTask;
     }
 
