@@ -33,14 +33,7 @@ public sealed partial class MembershipSnapshots(
     public void Request(MembershipSnapshotRequested request)
     {
         LogRequested(request.RequestedBy, request.Reason, request.RequestId);
-        lock (_gate)
-        {
-            _pendingReason ??= request.Reason;
-            if (_asked.CurrentCount == 0)
-            {
-                _asked.Release();
-            }
-        }
+        MarkAsked(request.Reason);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -76,14 +69,7 @@ public sealed partial class MembershipSnapshots(
                     gap = TimeSpan.FromTicks(Math.Min(Math.Max(gap.Ticks, TimeSpan.FromSeconds(1).Ticks) << Math.Min(failures, 20), settings.MembershipSnapshotInterval.Ticks));
                     if (reason != MembershipSnapshotReasons.Schedule)
                     {
-                        lock (_gate)
-                        {
-                            _pendingReason ??= reason;
-                            if (_asked.CurrentCount == 0)
-                            {
-                                _asked.Release();
-                            }
-                        }
+                        MarkAsked(reason);
                     }
                 }
 
@@ -92,6 +78,19 @@ public sealed partial class MembershipSnapshots(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>A snapshot is wanted: the loop starts one as soon as the gap since the last allows.</summary>
+    private void MarkAsked(string reason)
+    {
+        lock (_gate)
+        {
+            _pendingReason ??= reason;
+            if (_asked.CurrentCount == 0)
+            {
+                _asked.Release();
             }
         }
     }
