@@ -9,6 +9,7 @@ using Roomcast.DocumentsApi.Events;
 using Roomcast.DocumentsApi.Http;
 using Roomcast.DocumentsApi.Permissions;
 using Roomcast.DocumentsApi.Projection;
+using Roomcast.DocumentsApi.Reconciliation;
 using Roomcast.DocumentsApi.Roots;
 using Roomcast.Outbox;
 using Roomcast.Postgres;
@@ -42,6 +43,10 @@ internal static class DocumentsServices
         builder.Services.AddSingleton<DemoDataSeeder>();
         builder.Services.AddSingleton<MembershipProjectionStore>();
         builder.Services.AddProjectedSessionCheck();
+        builder.Services.AddSingleton<ReconciliationStore>();
+        builder.Services.AddSingleton<MembershipDriftMetrics>();
+        builder.Services.AddSingleton<MembershipReconciliation>();
+        builder.Services.AddSingleton<MembershipSnapshotRequests>();
     }
 
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>
@@ -50,7 +55,8 @@ internal static class DocumentsServices
         app.MapGroup("/api/v1").RequireAuthorization()
             .MapRoots()
             .MapPermissions()
-            .MapDocuments();
+            .MapDocuments()
+            .MapReconciliation();
     }
 
     /// <summary>Schema and demo data, before the first request is served.</summary>

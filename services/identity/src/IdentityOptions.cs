@@ -85,4 +85,12 @@ public sealed class IdentityOptions
 
     /// <summary>Base64 of 32 random bytes: the AES-256 key that seals the signing keys in the database. Required; keep it out of the database.</summary>
     public string KeyEncryptionKey { get; set; } = "";
+
+    /// <summary>How often identity publishes a snapshot of every group's membership, so the copies other services keep are reconciled with it.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MembershipSnapshotInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The least time between two membership snapshots: requests within it are coalesced into the next one.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan MembershipSnapshotRequestGap { get; set; } = TimeSpan.FromSeconds(10);
 }

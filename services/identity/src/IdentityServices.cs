@@ -9,6 +9,7 @@ using Roomcast.Identity.Demo;
 using Roomcast.Identity.Events;
 using Roomcast.Identity.Groups;
 using Roomcast.Identity.Sessions;
+using Roomcast.Identity.MembershipSnapshots;
 using Roomcast.Identity.Tokens;
 using Roomcast.Outbox;
 using Roomcast.Postgres;
@@ -52,6 +53,7 @@ internal static class IdentityServices
             .Add<StudentGroupDeleted>()
             .Add<GroupMembershipChanged>()
             .Add<UserSessionsEnded>());
+        builder.Services.AddMembershipSnapshots();
     }
 
     /// <summary>The API under <c>/api/v1</c>; each route states who may call it.</summary>

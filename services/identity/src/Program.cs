@@ -1,5 +1,6 @@
 using Roomcast.Identity;
 using Roomcast.Identity.ClientAddresses;
+using Roomcast.Identity.MembershipSnapshots;
 using Roomcast.Identity.Tokens;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
@@ -10,7 +11,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 builder.AddServiceDefaults();
 builder.AddRoomcastPostgres();
-builder.AddRoomcastMessageBus();
+builder.AddRoomcastMessageBus(
+    bus => bus.AddMembershipSnapshotConsumers(),
+    (context, rabbit) => rabbit.ConfigureMembershipSnapshotEndpoint(context));
 builder.AddIdentityServices();
 
 var app = builder.Build();

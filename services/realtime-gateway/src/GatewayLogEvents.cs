@@ -84,6 +84,10 @@ internal static class GatewayLogEvents
     public const int GroupsBackfilled = 820;
     public const int GroupsBackfillFailed = 821;
     public const int GroupsBackfillNoToken = 822;
+    public const int MembershipDriftCorrected = 830;
+    public const int MembershipDriftGroupDeleted = 831;
+    public const int MembershipSnapshotRequested = 832;
+    public const int MembershipSnapshotRequestFailed = 833;
 
     // Backplane gap: 900–999.
     public const int BackplaneGap = 900;

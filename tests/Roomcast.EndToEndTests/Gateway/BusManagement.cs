@@ -68,5 +68,54 @@ public sealed class BusManagement : IDisposable
         return [.. messages.EnumerateArray().Select(message => message.GetProperty("payload").GetString()!)];
     }
 
+    /// <summary>
+    /// Removes every binding from exchange <paramref name="source"/> to exchange <paramref name="destination"/>
+    /// (MassTransit binds an event type's exchange to the exchange of each queue that consumes it), so that
+    /// queue misses what is published meanwhile; <see cref="BindAsync"/> puts the binding back.
+    /// </summary>
+    public async Task UnbindAsync(string source, string destination)
+    {
+        var bindings = await _http.GetFromJsonAsync<JsonElement>($"exchanges/{_vhost}/{Uri.EscapeDataString(source)}/bindings/source");
+        var removed = 0;
+        foreach (var binding in bindings.EnumerateArray().Where(binding => binding.GetProperty("destination").GetString() == destination))
+        {
+            var key = Uri.EscapeDataString(binding.GetProperty("properties_key").GetString()!);
+            using var response = await _http.DeleteAsync($"bindings/{_vhost}/e/{Uri.EscapeDataString(source)}/e/{Uri.EscapeDataString(destination)}/{key}");
+            response.EnsureSuccessStatusCode();
+            removed++;
+        }
+
+        if (removed == 0)
+        {
+            throw new InvalidOperationException($"Exchange {source} is not bound to {destination}: {bindings}");
+        }
+    }
+
+    /// <summary>Binds exchange <paramref name="source"/> to exchange <paramref name="destination"/> as MassTransit does (no routing key).</summary>
+    public async Task BindAsync(string source, string destination)
+    {
+        using var response = await _http.PostAsJsonAsync(
+            $"bindings/{_vhost}/e/{Uri.EscapeDataString(source)}/e/{Uri.EscapeDataString(destination)}", new { routing_key = "" });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Declares a queue of the test's own bound to exchange <paramref name="exchange"/>, to see what is published there with <see cref="PeekAsync"/>.</summary>
+    public async Task DeclareWitnessQueueAsync(string queue, string exchange)
+    {
+        using (var declared = await _http.PutAsJsonAsync($"queues/{_vhost}/{Uri.EscapeDataString(queue)}", new { durable = false, auto_delete = false }))
+        {
+            declared.EnsureSuccessStatusCode();
+        }
+
+        using var bound = await _http.PostAsJsonAsync($"bindings/{_vhost}/e/{Uri.EscapeDataString(exchange)}/q/{Uri.EscapeDataString(queue)}", new { routing_key = "" });
+        bound.EnsureSuccessStatusCode();
+    }
+
+    public async Task DeleteQueueAsync(string queue)
+    {
+        using var response = await _http.DeleteAsync($"queues/{_vhost}/{Uri.EscapeDataString(queue)}");
+        response.EnsureSuccessStatusCode();
+    }
+
     public void Dispose() => _http.Dispose();
 }

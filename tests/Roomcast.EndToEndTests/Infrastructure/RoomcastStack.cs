@@ -134,13 +134,10 @@ public class RoomcastStack : IAsyncLifetime
     /// <summary>Settings of gateway instance <paramref name="instance"/> (0 starts first); <see cref="GatewaySettings"/> unless a stack sets them apart.</summary>
     protected virtual Dictionary<string, string> GatewaySettingsOf(int instance) => GatewaySettings;
 
-    /// <summary>Settings of documents-api a test class changes (its limits).</summary>
-    protected virtual Dictionary<string, string> DocumentsSettings => [];
-
     /// <summary>Settings of documents-api and the gateway, the services that validate identity's tokens.</summary>
     protected virtual Dictionary<string, string> ValidatorSettings => [];
 
-    /// <summary>Settings of documents-api alone; they override the stack's (e.g. its bus through a forwarder).</summary>
+    /// <summary>Settings of documents-api alone a test class changes (its limits, its bus through a forwarder); they override the stack's.</summary>
     protected virtual Dictionary<string, string> DocumentsSettings => [];
 
     /// <summary>Where the gateways ask documents-api who may join a root room (a test may put a proxy there).</summary>

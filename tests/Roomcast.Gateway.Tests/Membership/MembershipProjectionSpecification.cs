@@ -150,6 +150,57 @@ public abstract class MembershipProjectionSpecification : IAsyncLifetime
     public async Task AVersionBelowOneIsRefused() =>
         await Should.ThrowAsync<ArgumentOutOfRangeException>(() => Projection.ApplyMembershipAsync(_group, _user, isMember: true, 0, default));
 
+    [Fact]
+    public async Task ASnapshotRemovesAMemberWhoseRemovalWasMissedAndAddsOneWhoseAdditionWas()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+
+        var changed = await Projection.ReconcileGroupAsync(_group, deleted: false, 3, [_otherUser], default);
+
+        changed.Left.ShouldBe([_user]);
+        changed.Joined.ShouldBe([_otherUser]);
+        changed.GroupDeleted.ShouldBeFalse();
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+        (await GroupsOfAsync(_otherUser)).ShouldBe([_group]);
+        (await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 2, default)).ShouldBeFalse("the missed addition at 2 is older than the snapshot");
+    }
+
+    [Fact]
+    public async Task ASnapshotOlderThanAnAppliedChangeOrReplayedChangesNothing()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: false, 2, default);
+        await Projection.ApplyMembershipAsync(_group, _otherUser, isMember: true, 3, default);
+
+        (await Projection.ReconcileGroupAsync(_group, deleted: false, 1, [_user], default)).Count.ShouldBe(0);
+        (await Projection.ReconcileGroupAsync(_group, deleted: false, 3, [_otherUser], default)).Count.ShouldBe(0);
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+        (await GroupsOfAsync(_otherUser)).ShouldBe([_group]);
+    }
+
+    [Fact]
+    public async Task ASnapshotOfADeletedGroupDeletesItOnceAndNamesItsMembers()
+    {
+        await Projection.ApplyMembershipAsync(_group, _user, isMember: true, 1, default);
+
+        var changed = await Projection.ReconcileGroupAsync(_group, deleted: true, 1, [], default);
+
+        changed.GroupDeleted.ShouldBeTrue();
+        changed.Left.ShouldBe([_user]);
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+        (await Projection.ReconcileGroupAsync(_group, deleted: true, 1, [], default)).Count.ShouldBe(0);
+        (await Projection.ReconcileGroupAsync(_group, deleted: false, 5, [_user], default)).Count.ShouldBe(0, "nothing revives a deleted group");
+    }
+
+    [Fact]
+    public async Task ASnapshotOverridesABackfilledMembership()
+    {
+        await Projection.BackfillAsync(_user, [_group], default);
+
+        (await Projection.ReconcileGroupAsync(_group, deleted: false, 4, [], default)).Left.ShouldBe([_user]);
+        (await GroupsOfAsync(_user)).ShouldBeEmpty();
+    }
+
     private async Task<IReadOnlyCollection<Guid>> GroupsOfAsync(Guid user) => await Projection.GroupsOfAsync(user, default);
 }
 

@@ -112,6 +112,101 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
         return missing == 0;
     }
+
+    /// <summary>
+    /// Applies one group of identity's membership snapshot with the rules the events follow, in one
+    /// transaction: a deleted group is deleted; otherwise each user listed or recorded as a member gets
+    /// (member = listed) at the snapshot's membership version, unless a change as new or newer was applied.
+    /// </summary>
+    /// <returns>What the snapshot changed: the memberships it added or removed, and whether it deleted the group.</returns>
+    public async Task<SnapshotCorrections> ReconcileGroupAsync(Guid groupId, string name, long version, bool deleted, long membershipVersion, IReadOnlyList<Guid> members, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(deleted ? ReconcileDeletedGroup : ReconcileGroup, connection, transaction)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid>("groupId", groupId),
+                new NpgsqlParameter<string>("name", name),
+                new NpgsqlParameter<long>("version", version),
+                new NpgsqlParameter<long>("membershipVersion", membershipVersion),
+                new NpgsqlParameter<Guid[]>("members", [.. members]),
+            },
+        };
+        var groupDeleted = false;
+        var added = new List<Guid>();
+        var removed = new List<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                switch (reader.GetString(0))
+                {
+                    case "deleted":
+                        groupDeleted = true;
+                        break;
+                    case "added":
+                        added.Add(reader.GetGuid(1));
+                        break;
+                    default:
+                        removed.Add(reader.GetGuid(1));
+                        break;
+                }
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new SnapshotCorrections(groupDeleted, added, removed);
+    }
+
+    private const string ReconcileDeletedGroup = """
+        WITH marked AS (
+            INSERT INTO student_groups (id, name, deleted) VALUES (@groupId, @name, true)
+            ON CONFLICT (id) DO UPDATE SET deleted = true WHERE NOT student_groups.deleted
+            RETURNING id
+        ), removed AS (
+            DELETE FROM group_members WHERE group_id = @groupId RETURNING user_id
+        )
+        SELECT 'deleted', NULL::uuid FROM marked
+        UNION ALL SELECT 'removed', user_id FROM removed
+        """;
+
+    // A group deleted here stays deleted (a tombstone is never revived); a membership change as new as
+    // the snapshot or newer stays. A snapshot at membership version 0 lists nobody and finds nothing to undo.
+    private const string ReconcileGroup = """
+        WITH named AS (
+            INSERT INTO student_groups (id, name, version) VALUES (@groupId, @name, @version)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version
+            WHERE student_groups.version < excluded.version AND NOT student_groups.deleted
+        ), wanted AS (
+            SELECT users.user_id, users.user_id = ANY(@members) AS is_member
+            FROM (SELECT unnest(@members) AS user_id UNION SELECT user_id FROM group_members WHERE group_id = @groupId) AS users
+            WHERE @membershipVersion > 0 AND NOT EXISTS (SELECT 1 FROM student_groups WHERE id = @groupId AND deleted)
+        ), versioned AS (
+            INSERT INTO membership_versions (group_id, user_id, version, is_member)
+            SELECT @groupId, user_id, @membershipVersion, is_member FROM wanted
+            ON CONFLICT (group_id, user_id) DO UPDATE SET version = excluded.version, is_member = excluded.is_member
+            WHERE membership_versions.version < excluded.version
+            RETURNING user_id, is_member
+        ), added AS (
+            INSERT INTO group_members (group_id, user_id)
+            SELECT @groupId, user_id FROM versioned WHERE is_member
+            ON CONFLICT DO NOTHING
+            RETURNING user_id
+        ), removed AS (
+            DELETE FROM group_members WHERE group_id = @groupId AND user_id IN (SELECT user_id FROM versioned WHERE NOT is_member)
+            RETURNING user_id
+        )
+        SELECT 'added', user_id FROM added
+        UNION ALL SELECT 'removed', user_id FROM removed
+        """;
+}
+
+/// <summary>What applying one group of a membership snapshot changed in the projection.</summary>
+public sealed record SnapshotCorrections(bool GroupDeleted, IReadOnlyList<Guid> Added, IReadOnlyList<Guid> Removed)
+{
+    public int Count => (GroupDeleted ? 1 : 0) + Added.Count + Removed.Count;
 }
 
 /// <summary>A caller as the projection knows them.</summary>

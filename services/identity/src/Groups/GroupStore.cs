@@ -49,9 +49,15 @@ public static class GroupStore
             "UPDATE student_groups SET name = @name, version = version + 1 WHERE id = @id RETURNING version",
             new { id, name }, transaction, cancellationToken: cancellationToken));
 
+    /// <summary>Deletes the group and its memberships, leaving a tombstone for membership snapshots.</summary>
     public static Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid id, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM student_groups WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+            """
+            WITH gone AS (DELETE FROM student_groups WHERE id = @id RETURNING id, name, version, membership_version)
+            INSERT INTO deleted_student_groups (id, name, version, membership_version) SELECT id, name, version, membership_version FROM gone
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version,
+                membership_version = excluded.membership_version, deleted_at = now()
+            """, new { id }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>Adds or removes a member; returns the group's new membership version, or null when nothing changed.</summary>
     public static async Task<long?> SetMemberAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid groupId, Guid userId, bool member, CancellationToken cancellationToken)

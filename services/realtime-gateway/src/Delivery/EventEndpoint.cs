@@ -81,6 +81,11 @@ internal static class EventEndpoint
                     error.UseFilter(new ConsumerTurnFilter(turn));
                 }
                 error.UseFilter(new DeadLetterLog(context.GetRequiredService<ILogger<DeadLetterLog>>(), context.GetRequiredService<DeliveryMetrics>(), queue));
+                // What other features do about a dead-lettered message (Membership asks identity for a snapshot).
+                foreach (var deadLettered in context.GetServices<IFilter<ExceptionReceiveContext>>())
+                {
+                    error.UseFilter(deadLettered);
+                }
                 error.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
                 error.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
             });

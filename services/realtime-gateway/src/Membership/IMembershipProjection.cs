@@ -28,4 +28,20 @@ public interface IMembershipProjection : IUserGroups
     /// </summary>
     /// <returns>The user's groups afterwards.</returns>
     Task<IReadOnlyCollection<Guid>> BackfillAsync(Guid userId, IReadOnlyCollection<Guid> groups, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies one group of identity's membership snapshot with the rules above, atomically: a
+    /// <paramref name="deleted"/> group is deleted; otherwise each user in <paramref name="members"/> or
+    /// recorded as a member gets (member = listed) at <paramref name="membershipVersion"/>, unless a change
+    /// as new or newer was applied. A group deleted here stays deleted; a snapshot at membership version 0
+    /// lists nobody and changes nothing.
+    /// </summary>
+    /// <returns>What changed: the users who became members, those who stopped being members, whether the group was deleted now.</returns>
+    Task<GroupReconciliation> ReconcileGroupAsync(Guid groupId, bool deleted, long membershipVersion, IReadOnlyCollection<Guid> members, CancellationToken cancellationToken);
+}
+
+/// <summary>What applying one group of a membership snapshot changed: nothing when the copy had not drifted.</summary>
+public sealed record GroupReconciliation(bool GroupDeleted, IReadOnlyList<Guid> Joined, IReadOnlyList<Guid> Left)
+{
+    public int Count => (GroupDeleted ? 1 : 0) + Joined.Count + Left.Count;
 }

@@ -95,6 +95,65 @@ public sealed class InMemoryMembershipProjection : IMembershipProjection
         }
     }
 
+    public Task<GroupReconciliation> ReconcileGroupAsync(Guid groupId, bool deleted, long membershipVersion, IReadOnlyCollection<Guid> members, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var recorded = MembersOf(groupId);
+            if (deleted)
+            {
+                if (!_deletedGroups.Add(groupId))
+                {
+                    return Task.FromResult(new GroupReconciliation(false, [], []));
+                }
+
+                // The member set is kept, as for a deleted group's event.
+                foreach (var member in recorded)
+                {
+                    _byUser[member].Remove(groupId);
+                }
+
+                return Task.FromResult(new GroupReconciliation(true, [], [.. recorded]));
+            }
+
+            if (_deletedGroups.Contains(groupId) || membershipVersion < 1)
+            {
+                return Task.FromResult(new GroupReconciliation(false, [], []));
+            }
+
+            var listed = members.ToHashSet();
+            var joined = new List<Guid>();
+            var left = new List<Guid>();
+            foreach (var user in listed.Union(recorded).ToList())
+            {
+                var versions = VersionsOf(user);
+                var was = versions.TryGetValue(groupId, out var current) && current >= 0;
+                if (versions.ContainsKey(groupId) && Math.Abs(current) >= membershipVersion)
+                {
+                    continue;
+                }
+
+                var isMember = listed.Contains(user);
+                versions[groupId] = isMember ? membershipVersion : -membershipVersion;
+                if (isMember)
+                {
+                    recorded.Add(user);
+                }
+                else
+                {
+                    recorded.Remove(user);
+                }
+
+                if (isMember != was)
+                {
+                    (isMember ? joined : left).Add(user);
+                }
+            }
+
+            return Task.FromResult(new GroupReconciliation(false, joined, left));
+        }
+    }
+
     private IReadOnlyCollection<Guid> GroupsOf(Guid userId) =>
         _byUser.TryGetValue(userId, out var versions) ? versions.Where(entry => entry.Value >= 0).Select(entry => entry.Key).ToList() : [];
 

@@ -47,6 +47,13 @@ internal static class MembershipServices
             http.Timeout = membership.IdentityTimeout;
         });
         services.AddScoped<IUserGroups, BackfilledUserGroups>();
+
+        // Reconciliation with identity's membership snapshots: asked for when the event queue is ready
+        // and when a group event is dead-lettered (a step of the event endpoint's error pipe).
+        services.AddSingleton<MembershipDriftMetrics>();
+        services.AddSingleton<MembershipSnapshotRequests>();
+        services.AddReceiveEndpointObserver(provider => provider.GetRequiredService<MembershipSnapshotRequests>());
+        services.AddSingleton<IFilter<ExceptionReceiveContext>>(provider => provider.GetRequiredService<MembershipSnapshotRequests>());
     }
 
     /// <summary>
@@ -63,6 +70,7 @@ internal static class MembershipServices
         bus.AddConsumer<StudentGroupChangedConsumer>();
         bus.AddConsumer<StudentGroupDeletedConsumer>();
         bus.AddConsumer<GroupMembershipChangedConsumer>();
+        bus.AddConsumer<GroupMembershipSnapshotConsumer>();
     }
 
     /// <summary>

@@ -62,6 +62,58 @@ public sealed class RedisMembershipProjection(IConnectionMultiplexer redis, Back
         return redis.call('HGETALL', KEYS[1])
         """;
 
+    // KEYS: group member set, deleted-group set. ARGV: group id, the user hash key prefix, 1 when deleted, the
+    // membership version, then identity's members. Returns 'deleted' when the group is deleted now, and
+    // '+{user}' / '-{user}' for each user whose membership it changed.
+    private const string ReconcileScript = """
+        local group = ARGV[1]
+        if ARGV[3] == '1' then
+          if redis.call('SADD', KEYS[2], group) == 0 then return {} end
+          local changes = {'deleted'}
+          for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+            local current = redis.call('HGET', ARGV[2] .. member, group)
+            redis.call('HDEL', ARGV[2] .. member, group)
+            if current and tonumber(current) >= 0 then table.insert(changes, '-' .. member) end
+          end
+          return changes
+        end
+        local version = tonumber(ARGV[4])
+        if version < 1 or redis.call('SISMEMBER', KEYS[2], group) == 1 then return {} end
+        local listed = {}
+        local users = {}
+        for i = 5, #ARGV do
+          listed[ARGV[i]] = true
+          table.insert(users, ARGV[i])
+        end
+        for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+          if not listed[member] then table.insert(users, member) end
+        end
+        local changes = {}
+        for _, user in ipairs(users) do
+          local key = ARGV[2] .. user
+          local current = redis.call('HGET', key, group)
+          local was = false
+          local newer = false
+          if current then
+            current = tonumber(current)
+            was = current >= 0
+            newer = math.abs(current) >= version
+          end
+          if not newer then
+            if listed[user] then
+              redis.call('HSET', key, group, ARGV[4])
+              redis.call('SADD', KEYS[1], user)
+              if not was then table.insert(changes, '+' .. user) end
+            else
+              redis.call('HSET', key, group, '-' .. ARGV[4])
+              redis.call('SREM', KEYS[1], user)
+              if was then table.insert(changes, '-' .. user) end
+            end
+          end
+        end
+        return changes
+        """;
+
     private const string BackfilledField = "backfilled";
 
     private readonly string _keyPrefix = $"{options.ChannelPrefix}:membership";
@@ -104,6 +156,29 @@ public sealed class RedisMembershipProjection(IConnectionMultiplexer redis, Back
         var members = await _database.ScriptEvaluateAsync(DeleteScript, [MembersKey(groupId), DeletedGroupsKey], [groupId.ToString("D"), $"{_keyPrefix}:user:"])
             .WaitAsync(cancellationToken);
         return ((RedisResult[])members!).Select(member => Guid.Parse((string)member!)).ToList();
+    }
+
+    public async Task<GroupReconciliation> ReconcileGroupAsync(Guid groupId, bool deleted, long membershipVersion, IReadOnlyCollection<Guid> members, CancellationToken cancellationToken)
+    {
+        var result = await _database.ScriptEvaluateAsync(ReconcileScript, [MembersKey(groupId), DeletedGroupsKey],
+            [groupId.ToString("D"), $"{_keyPrefix}:user:", deleted ? "1" : "0", membershipVersion, .. members.Select(member => (RedisValue)member.ToString("D"))])
+            .WaitAsync(cancellationToken);
+        var groupDeleted = false;
+        var joined = new List<Guid>();
+        var left = new List<Guid>();
+        foreach (var change in ((RedisResult[])result!).Select(entry => (string)entry!))
+        {
+            if (change == "deleted")
+            {
+                groupDeleted = true;
+            }
+            else
+            {
+                (change[0] == '+' ? joined : left).Add(Guid.Parse(change.AsSpan(1)));
+            }
+        }
+
+        return new GroupReconciliation(groupDeleted, joined, left);
     }
 
     private async Task<Dictionary<string, RedisValue>> HashOfAsync(Guid userId, CancellationToken cancellationToken)
