@@ -25,6 +25,18 @@ public sealed class LocalRoomsTests
     }
 
     [Fact]
+    public void AnOriginConnectionIsSkippableOnlyAsItsOwnersConnection()
+    {
+        var rooms = new LocalRooms();
+        rooms.Connect("a1", Ann, isAdmin: false, [RoomName.User(Ann)]);
+
+        rooms.OwnConnectionOf(Ann, "a1").ShouldBe("a1");
+        rooms.OwnConnectionOf(Ben, "a1").ShouldBeNull("another user naming ann's connection must not keep events from it");
+        rooms.OwnConnectionOf(Ann, "elsewhere").ShouldBeNull();
+        rooms.OwnConnectionOf(Ann, null).ShouldBeNull();
+    }
+
+    [Fact]
     public void AUsersConnectionsMoveTogetherAndEveryMoveIsReported()
     {
         var rooms = new LocalRooms();

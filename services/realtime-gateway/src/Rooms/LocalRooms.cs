@@ -139,6 +139,14 @@ public sealed class LocalRooms
     public IReadOnlyDictionary<string, int> Counts() =>
         _connectionsByRoom.Counts().ToDictionary(count => count.Key.ToString(), count => count.Value, StringComparer.Ordinal);
 
+    /// <summary>
+    /// <paramref name="connectionId"/> when it is a local connection of <paramref name="userId"/>, otherwise
+    /// null: an event skips the origin connection it names only when that connection is its actor's, so
+    /// nobody can keep an event from another user's connection by naming it.
+    /// </summary>
+    public string? OwnConnectionOf(Guid userId, string? connectionId) =>
+        connectionId is not null && _byConnection.TryGetValue(connectionId, out var state) && state.UserId == userId ? connectionId : null;
+
     /// <summary>The connections here that are in at least one of <paramref name="rooms"/>, each once.</summary>
     public IReadOnlyList<string> ConnectionsIn(IEnumerable<string> rooms, string? except)
     {
