@@ -88,4 +88,11 @@ internal static class GatewayLogEvents
     // Backplane gap: 900–999.
     public const int BackplaneGap = 900;
     public const int BackplaneGapStarted = 901;
+
+    // Accounts (roles, sessions, token expiry): 1000–1099.
+    public const int AccountRoleApplied = 1001;
+    public const int AccountRoleMoved = 1002;
+    public const int AccountSessionsEnded = 1003;
+    public const int AccountSessionsClosed = 1004;
+    public const int HubRefusedEndedSession = 1010;
 }

@@ -24,6 +24,8 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
     private bool _closing;
     private bool _held;
 
+    public HubConnectionContext Connection => connection;
+
     /// <summary>Queues <paramref name="message"/> (<paramref name="bytes"/> long); false when the connection is being closed and will not get it.</summary>
     public bool Enqueue(SerializedHubMessage message, int bytes)
     {

@@ -75,6 +75,25 @@ public sealed partial class LocalConnections
         return stopped.Count;
     }
 
+    /// <summary>
+    /// Tells each of <paramref name="connectionIds"/> that lives here and meets <paramref name="which"/> (all
+    /// when null) to go, with <paramref name="reason"/>: it takes no more events at once, and gets its close
+    /// message now (<see cref="ConnectionOutbox.CloseAsync"/>). Returns those told.
+    /// </summary>
+    public IReadOnlyList<string> Close(IEnumerable<string> connectionIds, string reason, Func<HubConnectionContext, bool>? which = null)
+    {
+        var closed = new List<string>();
+        foreach (var connectionId in connectionIds)
+        {
+            if (_outboxes.TryGetValue(connectionId, out var outbox) && (which is null || which(outbox.Connection)) && outbox.Stop())
+            {
+                _ = outbox.CloseAsync(reason);
+                closed.Add(connectionId);
+            }
+        }
+        return closed;
+    }
+
     internal void Add(HubConnectionContext connection) => _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this);
 
     internal void Remove(HubConnectionContext connection) => _outboxes.TryRemove(connection.ConnectionId, out _);
