@@ -95,4 +95,6 @@ internal static class GatewayLogEvents
     public const int AccountSessionsEnded = 1003;
     public const int AccountSessionsClosed = 1004;
     public const int HubRefusedEndedSession = 1010;
+    public const int HubRefusedExpiredToken = 1011;
+    public const int TokenExpiredClosing = 1020;
 }

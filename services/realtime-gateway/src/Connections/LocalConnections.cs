@@ -94,7 +94,28 @@ public sealed partial class LocalConnections
         return closed;
     }
 
-    internal void Add(HubConnectionContext connection) => _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this);
+    /// <summary>
+    /// Closes, with <paramref name="reason"/>, every connection here whose access token expired at or before
+    /// <paramref name="now"/>; returns their ids. One pass over the connections: an idle connection costs
+    /// one number, no timer.
+    /// </summary>
+    public IReadOnlyList<string> CloseExpired(DateTimeOffset now, string reason)
+    {
+        var ticks = now.UtcTicks;
+        List<string>? closed = null;
+        foreach (var (connectionId, outbox) in _outboxes)
+        {
+            if (outbox.ExpiresAt <= ticks && outbox.Stop())
+            {
+                _ = outbox.CloseAsync(reason);
+                (closed ??= []).Add(connectionId);
+            }
+        }
+        return closed ?? (IReadOnlyList<string>)[];
+    }
+
+    internal void Add(HubConnectionContext connection) =>
+        _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this, TokenExpiry.Of(connection.GetHttpContext()));
 
     internal void Remove(HubConnectionContext connection) => _outboxes.TryRemove(connection.ConnectionId, out _);
 

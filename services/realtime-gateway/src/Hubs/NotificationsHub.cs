@@ -5,6 +5,7 @@ using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Accounts;
+using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Auth;
@@ -14,7 +15,8 @@ namespace Roomcast.RealtimeGateway.Hubs;
 /// <summary>
 /// The hub clients connect to. On connect a socket joins <c>user:{self}</c>, <c>all</c>, <c>admin</c>
 /// for admins and <c>group:{g}</c> for each of the user's groups (role and groups from the gateway's
-/// projections, not the token, which goes stale); a token of an ended session is refused with the reason. Events then reach it through
+/// projections, not the token, which goes stale); a token past its expiry or of an ended session is
+/// refused with the reason. Events then reach it through
 /// <see cref="Delivery.AudienceDelivery"/>. The client methods live in the other parts of this class,
 /// one file per feature, and take their services as parameters.
 /// </summary>
@@ -25,6 +27,7 @@ public sealed partial class NotificationsHub(
     IAccountProjection accounts,
     JoinedRoots joinedRoots,
     IOptions<HubLimitsOptions> limits,
+    TimeProvider time,
     ILogger<NotificationsHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
@@ -42,6 +45,13 @@ public sealed partial class NotificationsHub(
         {
             LogTooManyConnections(Context.ConnectionId, userId, limits.Value.MaxConnectionsPerUser);
             throw new HubException($"This user holds {limits.Value.MaxConnectionsPerUser} connections to this instance already, the most it may: close one first.");
+        }
+
+        // The token validator tolerates clock skew; a connection never starts on a token past its expiry.
+        if (TokenExpiry.Of(Context.GetHttpContext()) <= time.GetUtcNow())
+        {
+            LogRefusedExpiredToken(Context.ConnectionId, userId);
+            throw new HubException(CloseReasons.TokenExpired);
         }
 
         var joined = new List<RoomName> { RoomName.User(userId), RoomName.All };
@@ -110,6 +120,9 @@ public sealed partial class NotificationsHub(
     [LoggerMessage(EventId = GatewayLogEvents.HubRefusedEndedSession, Level = LogLevel.Information,
         Message = "Connection {ConnectionId} of user {UserId} refused: its token is of session epoch {TokenEpoch}, the user's sessions before {SessionEpoch} ended")]
     private partial void LogRefusedEndedSession(string connectionId, Guid userId, long tokenEpoch, long sessionEpoch);
+
+    [LoggerMessage(EventId = GatewayLogEvents.HubRefusedExpiredToken, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} refused: its access token has expired")]
+    private partial void LogRefusedExpiredToken(string connectionId, Guid userId);
 
     [LoggerMessage(EventId = GatewayLogEvents.HubGroupsUnavailable, Level = LogLevel.Warning,
         Message = "Connection {ConnectionId} of user {UserId} refused: its account and groups cannot be read from Redis ({Reason}); the client is told to try again")]
