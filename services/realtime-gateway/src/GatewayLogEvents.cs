@@ -98,4 +98,13 @@ internal static class GatewayLogEvents
     public const int RootAccessRevokedDuringRecheck = 331;
     public const int ReadAccessNotYetApplied = 332;
     public const int HubRoomsJoinOvertaken = 333;
+
+    // Accounts (roles, sessions, token expiry): 1000–1099.
+    public const int AccountRoleApplied = 1001;
+    public const int AccountRoleMoved = 1002;
+    public const int AccountSessionsEnded = 1003;
+    public const int AccountSessionsClosed = 1004;
+    public const int HubRefusedEndedSession = 1010;
+    public const int HubRefusedExpiredToken = 1011;
+    public const int TokenExpiredClosing = 1020;
 }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Roomcast.RealtimeGateway.Accounts;
 using Roomcast.RealtimeGateway.Backplane;
 using Roomcast.RealtimeGateway.BackplaneGap;
 using Roomcast.RealtimeGateway.Access;
@@ -40,6 +41,7 @@ internal static class GatewayServices
             : typeof(DefaultHubLifetimeManager<>));
 
         builder.AddMembership(backplane);
+        builder.AddAccounts(backplane);
         builder.AddRoomAccess(backplane);
         builder.AddEventBroker(backplane);
         builder.AddPresence(backplane);
@@ -58,6 +60,7 @@ internal static class GatewayServices
             bus.AddConsumer<RecordChangedConsumer>();
             bus.AddConsumer<RecordDeletedConsumer>();
             bus.AddMembershipConsumers();
+            bus.AddAccountConsumers();
         });
     }
 }

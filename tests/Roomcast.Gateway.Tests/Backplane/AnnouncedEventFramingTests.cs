@@ -15,13 +15,15 @@ public sealed class AnnouncedEventFramingTests
     public void TheHeadAndTheEntryTheHistoryAppendsReadBack(string? except)
     {
         var entry = SampleEntry();
-        byte[] frame = [.. BackplaneFraming.AnnouncementHead("instance-a", except), .. Encoding.UTF8.GetBytes($"3f9a2c|1042|{entry.Body()}")];
+        var actor = Guid.NewGuid();
+        byte[] frame = [.. BackplaneFraming.AnnouncementHead("instance-a", except, actor), .. Encoding.UTF8.GetBytes($"3f9a2c|1042|{entry.Body()}")];
 
         var announced = BackplaneFraming.ReadAnnounced(frame);
         var read = HistoryEntry.FromAnnounced(announced.Entry.Span);
 
         announced.Origin.ShouldBe("instance-a");
         announced.ExceptConnectionId.ShouldBe(except);
+        announced.ActorId.ShouldBe(except is null ? Guid.Empty : actor, "the connection to skip travels with the actor it must belong to");
         read.Seq.ShouldBe(1042);
         read.EventId.ShouldBe(entry.EventId);
         read.Audience.ShouldBe(entry.Audience);
@@ -34,10 +36,10 @@ public sealed class AnnouncedEventFramingTests
     [Fact]
     public void AFrameOfAnotherLayoutIsRefusedNotMisread()
     {
-        var older = BackplaneFraming.AnnouncementHead("instance-a", exceptConnectionId: null);
-        older[0] = 2;
+        var older = BackplaneFraming.AnnouncementHead("instance-a", exceptConnectionId: null, Guid.Empty);
+        older[0] = 3;
 
-        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(older)).Message.ShouldContain("layout 2 is not 3");
+        Should.Throw<InvalidDataException>(() => BackplaneFraming.ReadAnnounced(older)).Message.ShouldContain("layout 3 is not 4");
     }
 
     [Theory]

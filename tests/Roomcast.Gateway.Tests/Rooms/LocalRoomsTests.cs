@@ -25,6 +25,39 @@ public sealed class LocalRoomsTests
     }
 
     [Fact]
+    public void AnOriginConnectionIsSkippableOnlyAsItsOwnersConnection()
+    {
+        var rooms = new LocalRooms();
+        rooms.Connect("a1", Ann, isAdmin: false, [RoomName.User(Ann)]);
+
+        rooms.OwnConnectionOf(Ann, "a1").ShouldBe("a1");
+        rooms.OwnConnectionOf(Ben, "a1").ShouldBeNull("another user naming ann's connection must not keep events from it");
+        rooms.OwnConnectionOf(Ann, "elsewhere").ShouldBeNull();
+        rooms.OwnConnectionOf(Ann, null).ShouldBeNull();
+    }
+
+    [Fact]
+    public void ARoleMovesTheConnectionInAndOutOfAdminAndAnOlderRoleCannotUndoANewerOne()
+    {
+        var rooms = new LocalRooms();
+        var changes = new List<RoomChange>();
+        rooms.Connect("a1", Ann, isAdmin: false, [RoomName.User(Ann)]);
+        rooms.Changed += changes.Add;
+
+        rooms.SetRole("a1", isAdmin: true, roleVersion: 0).ShouldBe(RoleMove.Promoted, "the token's word, while no event told of the role");
+        rooms.MembersOf(RoomName.Admin).ShouldBe(["a1"]);
+        rooms.SetRole("a1", isAdmin: false, roleVersion: 3).ShouldBe(RoleMove.Demoted);
+        rooms.MembersOf(RoomName.Admin).ShouldBeEmpty();
+        rooms.TryGetOwner("a1", out _, out var isAdmin).ShouldBeTrue();
+        isAdmin.ShouldBeFalse();
+
+        rooms.SetRole("a1", isAdmin: true, roleVersion: 2).ShouldBe(RoleMove.None, "read before the demotion: too old");
+        rooms.SetRole("a1", isAdmin: false, roleVersion: 3).ShouldBe(RoleMove.None, "a replay");
+        rooms.MembersOf(RoomName.Admin).ShouldBeEmpty();
+        changes.ShouldBe([new RoomChange("a1", Ann, RoomName.Admin, true), new RoomChange("a1", Ann, RoomName.Admin, false)]);
+    }
+
+    [Fact]
     public void AUsersConnectionsMoveTogetherAndEveryMoveIsReported()
     {
         var rooms = new LocalRooms();

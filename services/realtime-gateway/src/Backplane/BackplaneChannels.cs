@@ -15,6 +15,9 @@ public sealed class BackplaneChannels(string prefix)
     /// <summary>Each instance's room counts and presence (<c>PresenceCoordinator</c>, framed by <c>CensusFraming</c>).</summary>
     public string Census { get; } = $"{prefix}:internal:census";
 
+    /// <summary>Role changes and ended sessions of users (<c>AccountChanges</c>); applied before the announcements that follow them.</summary>
+    public string Accounts { get; } = $"{prefix}:internal:accounts";
+
     public string Prefix { get; } = prefix;
 
     /// <summary>

@@ -4,11 +4,11 @@ using System.Text;
 namespace Roomcast.RealtimeGateway.Backplane;
 
 /// <summary>
-/// A Roomcast event announced to the other instances: who sent it, the connection that must not get it,
-/// and the event itself, as the history wrote it after the head (<c>{seq}|{entry JSON}</c>, read by
+/// A Roomcast event announced to the other instances: who sent it, the connection that must not get it
+/// (if it is the actor's), and the event itself, as the history wrote it after the head (<c>{seq}|{entry JSON}</c>, read by
 /// <c>HistoryEntry.FromAnnounced</c>); each instance resolves its rooms against its own connections.
 /// </summary>
-public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, ReadOnlyMemory<byte> Entry);
+public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, Guid ActorId, ReadOnlyMemory<byte> Entry);
 
 /// <summary>
 /// The wire format of an announcement: a compact binary head (layout version byte, then length-prefixed
@@ -17,19 +17,21 @@ public sealed record AnnouncedEvent(string Origin, string? ExceptConnectionId, R
 public static class BackplaneFraming
 {
     /// <summary>
-    /// The layout version of announced events (3: the entry carries its epoch), so an instance of another
-    /// layout refuses an announcement rather than misreads it; its clients catch up with Resume.
+    /// The layout version of announced events (3: the entry carries its epoch; 4: the connection to skip
+    /// comes with the actor it must belong to), so an instance of another layout refuses an announcement
+    /// rather than misreads it; its clients catch up with Resume.
     /// </summary>
-    private const byte AnnouncementVersion = 3;
+    private const byte AnnouncementVersion = 4;
 
     /// <summary>The head of an announced event; the history writes the event after it (see <see cref="AnnouncedEvent"/>).</summary>
-    public static byte[] AnnouncementHead(string origin, string? exceptConnectionId) => Write(writer =>
+    public static byte[] AnnouncementHead(string origin, string? exceptConnectionId, Guid actorId) => Write(writer =>
     {
         writer.Write(origin);
         writer.Write(exceptConnectionId is not null);
         if (exceptConnectionId is not null)
         {
             writer.Write(exceptConnectionId);
+            writer.Write(actorId.ToByteArray());
         }
     });
 
@@ -37,7 +39,8 @@ public static class BackplaneFraming
     {
         var origin = reader.ReadString();
         var except = reader.ReadBoolean() ? reader.ReadString() : null;
-        return new AnnouncedEvent(origin, except, frame[(int)reader.BaseStream.Position..]);
+        var actor = except is null ? Guid.Empty : new Guid(reader.ReadBytes(16));
+        return new AnnouncedEvent(origin, except, actor, frame[(int)reader.BaseStream.Position..]);
     });
 
     private static byte[] Write(Action<BinaryWriter> body)

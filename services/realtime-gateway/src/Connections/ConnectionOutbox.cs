@@ -15,7 +15,7 @@ namespace Roomcast.RealtimeGateway.Connections;
 /// connection can be told to reconnect the same way, with another reason: <see cref="Stop"/>, then
 /// <see cref="CloseAsync"/>.
 /// </summary>
-internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalConnections owner)
+internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalConnections owner, DateTimeOffset expires)
 {
     private readonly Lock _gate = new();
     private Queue<(SerializedHubMessage Message, int Bytes)>? _waiting;
@@ -23,6 +23,11 @@ internal sealed class ConnectionOutbox(HubConnectionContext connection, LocalCon
     private bool _writing;
     private bool _closing;
     private bool _held;
+
+    public HubConnectionContext Connection => connection;
+
+    /// <summary>When the access token the connection proved itself with expires, in UTC ticks.</summary>
+    public long ExpiresAt { get; } = expires.UtcTicks;
 
     /// <summary>Queues <paramref name="message"/> (<paramref name="bytes"/> long); false when the connection is being closed and will not get it.</summary>
     public bool Enqueue(SerializedHubMessage message, int bytes)

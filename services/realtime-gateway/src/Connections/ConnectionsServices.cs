@@ -13,6 +13,7 @@ public static class ConnectionsServices
     {
         builder.AddValidatedOptions<OutboundBufferOptions>(OutboundBufferOptions.Section);
         builder.Services.AddLocalConnections(innerOpenType);
+        builder.Services.AddHostedService<TokenExpirySweep>();
     }
 
     /// <summary>As the builder's overload, with <see cref="OutboundBufferOptions"/> left to the caller.</summary>

@@ -75,7 +75,47 @@ public sealed partial class LocalConnections
         return stopped.Count;
     }
 
-    internal void Add(HubConnectionContext connection) => _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this);
+    /// <summary>
+    /// Tells each of <paramref name="connectionIds"/> that lives here and meets <paramref name="which"/> (all
+    /// when null) to go, with <paramref name="reason"/>: it takes no more events at once, and gets its close
+    /// message now (<see cref="ConnectionOutbox.CloseAsync"/>). Returns those told.
+    /// </summary>
+    public IReadOnlyList<string> Close(IEnumerable<string> connectionIds, string reason, Func<HubConnectionContext, bool>? which = null)
+    {
+        var closed = new List<string>();
+        foreach (var connectionId in connectionIds)
+        {
+            if (_outboxes.TryGetValue(connectionId, out var outbox) && (which is null || which(outbox.Connection)) && outbox.Stop())
+            {
+                _ = outbox.CloseAsync(reason);
+                closed.Add(connectionId);
+            }
+        }
+        return closed;
+    }
+
+    /// <summary>
+    /// Closes, with <paramref name="reason"/>, every connection here whose access token expired at or before
+    /// <paramref name="now"/>; returns their ids. One pass over the connections: an idle connection costs
+    /// one number, no timer.
+    /// </summary>
+    public IReadOnlyList<string> CloseExpired(DateTimeOffset now, string reason)
+    {
+        var ticks = now.UtcTicks;
+        List<string>? closed = null;
+        foreach (var (connectionId, outbox) in _outboxes)
+        {
+            if (outbox.ExpiresAt <= ticks && outbox.Stop())
+            {
+                _ = outbox.CloseAsync(reason);
+                (closed ??= []).Add(connectionId);
+            }
+        }
+        return closed ?? (IReadOnlyList<string>)[];
+    }
+
+    internal void Add(HubConnectionContext connection) =>
+        _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this, TokenExpiry.Of(connection.GetHttpContext()));
 
     internal void Remove(HubConnectionContext connection) => _outboxes.TryRemove(connection.ConnectionId, out _);
 

@@ -12,7 +12,7 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// still delivers what the others announce), it builds the client message from the announced history
 /// entry as a resume would and resolves its rooms against this instance's <see cref="LocalRooms"/>; a
 /// connection gets the event once however many of the rooms it is in, and the origin connection is
-/// skipped. This instance's own announcements are skipped: <see cref="AudienceDelivery"/> wrote them here
+/// skipped when it is the actor's. This instance's own announcements are skipped: <see cref="AudienceDelivery"/> wrote them here
 /// already. Live delivery is at most once (see <see cref="IEventBroker"/>); clients recover with <c>Resume</c>.
 /// </summary>
 public sealed partial class AudienceBroadcast(
@@ -41,7 +41,7 @@ public sealed partial class AudienceBroadcast(
         {
             return; // sent here already, by this instance or as an earlier copy
         }
-        var audienceHere = rooms.ConnectionsIn(entry.Audience, announced.ExceptConnectionId);
+        var audienceHere = rooms.ConnectionsIn(entry.Audience, rooms.OwnConnectionOf(announced.ActorId, announced.ExceptConnectionId));
         var reached = audienceHere.Count > 0
             ? connections.Write(audienceHere, new SerializedHubMessage(new InvocationMessage(entry.Event, [entry.ClientPayload()])))
             : 0;

@@ -30,14 +30,16 @@ public sealed partial class AudienceDelivery(
 {
     /// <param name="turn">The event's place in the delivery order: each step waits for the events before it.</param>
     /// <param name="outboxPosition">The event's <c>OutboxPosition</c>, where its producer's outbox published it: logged only; clients see the history's seq.</param>
+    /// <param name="exceptConnectionId">The origin connection to skip, named by the event; skipped only when it is <paramref name="actorId"/>'s.</param>
+    /// <param name="actorId">The user who made the change.</param>
     /// <param name="payload">Builds the client message with the position (seq, epoch) clients see.</param>
     /// <returns>How many local connections received the event now.</returns>
-    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long outboxPosition, IReadOnlyList<string> audience, string? exceptConnectionId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
+    public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long outboxPosition, IReadOnlyList<string> audience, string? exceptConnectionId, Guid actorId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var waited = await WaitAsync(turn, DeliveryStep.Appended, cancellationToken);
         var appended = await broker.AppendAsync(
-            new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0, ""))), new Announcement(exceptConnectionId), cancellationToken);
+            new HistoryEntry(0, eventId, clientEvent, audience, HistoryEntry.PayloadOf(payload(0, ""))), new Announcement(exceptConnectionId, actorId), cancellationToken);
         turn.Pass(DeliveryStep.Appended);
         started = Timed(DeliveryStage.History, started, waited);
         if (appended.Outcome == AppendOutcome.Delivered)
@@ -57,7 +59,7 @@ public sealed partial class AudienceDelivery(
         waited = await WaitAsync(turn, DeliveryStep.SentLocally, cancellationToken);
         if (recent.TryMark(eventId))
         {
-            var audienceHere = rooms.ConnectionsIn(audience, exceptConnectionId);
+            var audienceHere = rooms.ConnectionsIn(audience, rooms.OwnConnectionOf(actorId, exceptConnectionId));
             if (audienceHere.Count > 0)
             {
                 delivered = connections.Write(audienceHere, new SerializedHubMessage(new InvocationMessage(clientEvent, [message])));

@@ -11,7 +11,7 @@ public sealed partial class DocumentChangedConsumer(AudienceDelivery delivery, D
     {
         var changed = context.Message;
         var except = changed.ToSelf ? null : changed.OriginConnectionId;
-        var delivered = await delivery.SendAsync(order.TurnOf(context), changed.EventId, changed.OutboxPosition, changed.Audience, except, ClientEvents.ChangedDocument,
+        var delivered = await delivery.SendAsync(order.TurnOf(context), changed.EventId, changed.OutboxPosition, changed.Audience, except, changed.ActorId, ClientEvents.ChangedDocument,
             (seq, epoch) => new ChangedDocumentMessage(changed.DocumentId, changed.Data, changed.UpdatedAt, changed.Version, changed.EventId, seq, epoch), context.CancellationToken);
         LogConsumed(changed.EventId, changed.OutboxPosition, changed.DocumentId, delivered);
     }

@@ -14,7 +14,7 @@ public sealed class RecordChangedConsumer(AudienceDelivery delivery, DeliveryOrd
         var turn = order.TurnOf(context);
         await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(changed.RecordType, changed.Audience, context.CancellationToken);
-        await delivery.SendAsync(turn, changed.EventId, changed.OutboxPosition, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, ClientEvents.ChangedRecord,
+        await delivery.SendAsync(turn, changed.EventId, changed.OutboxPosition, changed.Audience, changed.ToSelf ? null : changed.OriginConnectionId, changed.ActorId, ClientEvents.ChangedRecord,
             (seq, epoch) => new RecordMessage(changed.RecordType, changed.Record, changed.Version, changed.EventId, seq, epoch), context.CancellationToken);
     }
 }

@@ -10,7 +10,7 @@ public sealed class RecordCreatedConsumer(AudienceDelivery delivery, DeliveryOrd
     public Task Consume(ConsumeContext<RecordCreated> context)
     {
         var created = context.Message;
-        return delivery.SendAsync(order.TurnOf(context), created.EventId, created.OutboxPosition, created.Audience, created.ToSelf ? null : created.OriginConnectionId, ClientEvents.NewRecord,
+        return delivery.SendAsync(order.TurnOf(context), created.EventId, created.OutboxPosition, created.Audience, created.ToSelf ? null : created.OriginConnectionId, created.ActorId, ClientEvents.NewRecord,
             (seq, epoch) => new RecordMessage(created.RecordType, created.Record, created.Version, created.EventId, seq, epoch), context.CancellationToken);
     }
 }

@@ -14,7 +14,7 @@ public sealed class RecordDeletedConsumer(AudienceDelivery delivery, DeliveryOrd
         var turn = order.TurnOf(context);
         await turn.EarlierEventsDeliveredAsync(context.CancellationToken);
         await access.RecordEventAsync(deleted.RecordType, deleted.Audience, context.CancellationToken);
-        await delivery.SendAsync(turn, deleted.EventId, deleted.OutboxPosition, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, ClientEvents.DeletedRecord,
+        await delivery.SendAsync(turn, deleted.EventId, deleted.OutboxPosition, deleted.Audience, deleted.ToSelf ? null : deleted.OriginConnectionId, deleted.ActorId, ClientEvents.DeletedRecord,
             (seq, epoch) => new DeletedRecordMessage(deleted.RecordType, deleted.RecordId, deleted.Cascade, deleted.EventId, seq, epoch), context.CancellationToken);
     }
 }

@@ -136,7 +136,7 @@ public sealed class InMemoryEventBroker : IEventBroker
     {
         if (announcement is not null)
         {
-            _subscribers.Announce(new AnnouncedEntry(entry, Instance, announcement.ExceptConnectionId));
+            _subscribers.Announce(new AnnouncedEntry(entry, Instance, announcement.ExceptConnectionId, announcement.ActorId));
         }
     }
 

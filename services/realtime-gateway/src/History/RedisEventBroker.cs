@@ -48,7 +48,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
         {
             // An instance never announces on a channel it does not hear yet.
             await _subscribed.ConfigureAwait(false);
-            arguments = [.. arguments, _redis.Channels.Audience, BackplaneFraming.AnnouncementHead(_redis.ServerName, announcement.ExceptConnectionId)];
+            arguments = [.. arguments, _redis.Channels.Audience, BackplaneFraming.AnnouncementHead(_redis.ServerName, announcement.ExceptConnectionId, announcement.ActorId)];
         }
         RedisResult reply;
         try
@@ -135,7 +135,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
         try
         {
             var read = BackplaneFraming.ReadAnnounced(frame);
-            announced = new AnnouncedEntry(HistoryEntry.FromAnnounced(read.Entry.Span), read.Origin, read.ExceptConnectionId);
+            announced = new AnnouncedEntry(HistoryEntry.FromAnnounced(read.Entry.Span), read.Origin, read.ExceptConnectionId, read.ActorId);
         }
         catch (Exception exception)
         {

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Rooms;
 using Roomcast.RealtimeGateway.Access;
+using Roomcast.RealtimeGateway.Accounts;
+using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Rooms;
 using Roomcast.ServiceDefaults.Auth;
@@ -12,14 +14,21 @@ namespace Roomcast.RealtimeGateway.Hubs;
 
 /// <summary>
 /// The hub clients connect to. On connect a socket joins <c>user:{self}</c>, <c>all</c>, <c>admin</c>
-/// for admins and <c>group:{g}</c> for each of the user's groups (from the gateway's membership
-/// projection, not the token, which goes stale); events then reach it through
+/// for admins and <c>group:{g}</c> for each of the user's groups (role and groups from the gateway's
+/// projections, not the token, which goes stale); a token past its expiry or of an ended session is
+/// refused with the reason. Events then reach it through
 /// <see cref="Delivery.AudienceDelivery"/>. The client methods live in the other parts of this class,
 /// one file per feature, and take their services as parameters.
 /// </summary>
 [Authorize]
 public sealed partial class NotificationsHub(
-    LocalRooms rooms, IUserGroups groups, JoinedRoots joinedRoots, IOptions<HubLimitsOptions> limits, ILogger<NotificationsHub> logger) : Hub
+    LocalRooms rooms,
+    IUserGroups groups,
+    IAccountProjection accounts,
+    JoinedRoots joinedRoots,
+    IOptions<HubLimitsOptions> limits,
+    TimeProvider time,
+    ILogger<NotificationsHub> logger) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -38,17 +47,33 @@ public sealed partial class NotificationsHub(
             throw new HubException($"This user holds {limits.Value.MaxConnectionsPerUser} connections to this instance already, the most it may: close one first.");
         }
 
-        var isAdmin = user.IsAdmin();
-        var joined = new List<RoomName> { RoomName.User(userId), RoomName.All };
-        if (isAdmin)
+        // The token validator tolerates clock skew; a connection never starts on a token past its expiry.
+        if (TokenExpiry.Of(Context.GetHttpContext()) <= time.GetUtcNow())
         {
-            joined.Add(RoomName.Admin);
+            LogRefusedExpiredToken(Context.ConnectionId, userId);
+            throw new HubException(CloseReasons.TokenExpired);
         }
-        // Registered before the groups are read, so a membership move that lands meanwhile reaches
-        // this connection too (a move applies to the user's registered connections).
-        rooms.Connect(Context.ConnectionId, userId, isAdmin, joined);
+
+        var joined = new List<RoomName> { RoomName.User(userId), RoomName.All };
+        // Registered before the account and the groups are read, so a role change, a session end or a
+        // membership move that lands meanwhile reaches this connection too (each applies to the user's
+        // registered connections); admin only once the account says so.
+        rooms.Connect(Context.ConnectionId, userId, isAdmin: false, joined);
         try
         {
+            var account = await accounts.StateOfAsync(userId, Context.ConnectionAborted);
+            if (user.SessionEpochOf() < account.SessionEpoch)
+            {
+                LogRefusedEndedSession(Context.ConnectionId, userId, user.SessionEpochOf(), account.SessionEpoch);
+                throw new HubException(CloseReasons.SessionEnded);
+            }
+
+            // The role as the account has it now; the token's word only for a user no event told of yet.
+            if (rooms.SetRole(Context.ConnectionId, account.IsAdmin ?? user.IsAdmin(), account.RoleVersion) == RoleMove.Promoted)
+            {
+                joined.Add(RoomName.Admin);
+            }
+
             foreach (var group in await groups.GroupsOfAsync(userId, Context.ConnectionAborted))
             {
                 var room = RoomName.Group(group);
@@ -92,7 +117,14 @@ public sealed partial class NotificationsHub(
     [LoggerMessage(EventId = GatewayLogEvents.HubRefused, Level = LogLevel.Warning, Message = "Connection {ConnectionId} refused: its token has no user id")]
     private partial void LogRefused(string connectionId);
 
+    [LoggerMessage(EventId = GatewayLogEvents.HubRefusedEndedSession, Level = LogLevel.Information,
+        Message = "Connection {ConnectionId} of user {UserId} refused: its token is of session epoch {TokenEpoch}, the user's sessions before {SessionEpoch} ended")]
+    private partial void LogRefusedEndedSession(string connectionId, Guid userId, long tokenEpoch, long sessionEpoch);
+
+    [LoggerMessage(EventId = GatewayLogEvents.HubRefusedExpiredToken, Level = LogLevel.Information, Message = "Connection {ConnectionId} of user {UserId} refused: its access token has expired")]
+    private partial void LogRefusedExpiredToken(string connectionId, Guid userId);
+
     [LoggerMessage(EventId = GatewayLogEvents.HubGroupsUnavailable, Level = LogLevel.Warning,
-        Message = "Connection {ConnectionId} of user {UserId} refused: its groups cannot be read from Redis ({Reason}); the client is told to try again")]
+        Message = "Connection {ConnectionId} of user {UserId} refused: its account and groups cannot be read from Redis ({Reason}); the client is told to try again")]
     private partial void LogGroupsUnavailable(string connectionId, Guid userId, string reason);
 }

@@ -13,7 +13,7 @@ internal static class IdentityRecordDelivery
     {
         // Serialized once, with the web (camelCase) names the hub uses for the rest of the message.
         var json = JsonSerializer.SerializeToElement(record, JsonSerializerOptions.Web);
-        return delivery.SendAsync(turn, eventId, outboxPosition, audience, null, clientEvent,
+        return delivery.SendAsync(turn, eventId, outboxPosition, audience, null, Guid.Empty, clientEvent,
             (seq, epoch) => new RecordMessage(recordType, json, version, eventId, seq, epoch), cancellationToken);
     }
 }

@@ -57,15 +57,12 @@ internal static class MembershipServices
     }
 
     /// <summary>
-    /// identity's events, one consumer each. They go on the gateway's one event endpoint with every other
+    /// identity's group events, one consumer each (its user events are <c>Accounts</c>'). They go on the gateway's one event endpoint with every other
     /// consumer (<see cref="Delivery.EventEndpoint"/>), so they keep their place in one order with
     /// documents-api's.
     /// </summary>
     public static void AddMembershipConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<UserRegisteredConsumer>();
-        bus.AddConsumer<UserChangedConsumer>();
-        bus.AddConsumer<UserRoleChangedConsumer>();
         bus.AddConsumer<StudentGroupCreatedConsumer>();
         bus.AddConsumer<StudentGroupChangedConsumer>();
         bus.AddConsumer<StudentGroupDeletedConsumer>();

@@ -36,7 +36,7 @@ public sealed partial class StudentGroupDeletedConsumer(
 
         LogGroupDeleted(deleted.EventId, deleted.GroupId, members.Count);
         // Memberships have no record id to cascade: clients drop the group's memberships with the group.
-        await delivery.SendAsync(turn, deleted.EventId, deleted.OutboxPosition, deleted.Audience, null, ClientEvents.DeletedRecord,
+        await delivery.SendAsync(turn, deleted.EventId, deleted.OutboxPosition, deleted.Audience, null, Guid.Empty, ClientEvents.DeletedRecord,
             (seq, epoch) => new DeletedRecordMessage(RecordTypes.StudentGroup, deleted.GroupId, [], deleted.EventId, seq, epoch), cancellationToken);
     }
 

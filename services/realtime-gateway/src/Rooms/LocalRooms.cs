@@ -97,6 +97,52 @@ public sealed class LocalRooms
         return true;
     }
 
+    /// <summary>
+    /// Sets whether a connection's user is an admin, as of the account's <paramref name="roleVersion"/>
+    /// (0: the token's word), and moves it into or out of <c>admin</c> with it, in one step. A version
+    /// older than the one the connection has is ignored, so a role read before a change cannot undo it.
+    /// </summary>
+    public RoleMove SetRole(string connectionId, bool isAdmin, long roleVersion)
+    {
+        if (!_byConnection.TryGetValue(connectionId, out var state))
+        {
+            return RoleMove.None;
+        }
+
+        bool moved;
+        lock (state)
+        {
+            if (state.Gone || roleVersion < state.RoleVersion)
+            {
+                return RoleMove.None;
+            }
+
+            state.RoleVersion = roleVersion;
+            if (state.IsAdmin == isAdmin)
+            {
+                return RoleMove.None;
+            }
+
+            state.IsAdmin = isAdmin;
+            // Inside the lock, so two role changes racing cannot leave the room and the role apart.
+            moved = isAdmin ? state.Rooms.Add(RoomName.Admin) : state.Rooms.Remove(RoomName.Admin);
+            if (moved && isAdmin)
+            {
+                _connectionsByRoom.Add(RoomName.Admin, connectionId);
+            }
+            else if (moved)
+            {
+                _connectionsByRoom.Remove(RoomName.Admin, connectionId);
+            }
+        }
+
+        if (moved)
+        {
+            Changed?.Invoke(new RoomChange(connectionId, state.UserId, RoomName.Admin, Joined: isAdmin));
+        }
+        return isAdmin ? RoleMove.Promoted : RoleMove.Demoted;
+    }
+
     /// <summary>Puts every local connection of <paramref name="userId"/> in <paramref name="room"/>; returns how many entered it.</summary>
     public int AddUser(Guid userId, RoomName room) => ConnectionsOf(userId).Count(connection => Add(connection, room));
 
@@ -115,13 +161,16 @@ public sealed class LocalRooms
         }
     }
 
-    /// <summary>The user a local connection belongs to, and whether it connected as an admin.</summary>
+    /// <summary>The user a local connection belongs to, and whether that user is an admin now (<see cref="SetRole"/>).</summary>
     public bool TryGetOwner(string connectionId, out Guid userId, out bool isAdmin)
     {
         if (_byConnection.TryGetValue(connectionId, out var state))
         {
             userId = state.UserId;
-            isAdmin = state.IsAdmin;
+            lock (state)
+            {
+                isAdmin = state.IsAdmin;
+            }
             return true;
         }
         userId = Guid.Empty;
@@ -138,6 +187,14 @@ public sealed class LocalRooms
     /// <summary>How many local connections each non-empty room has right now.</summary>
     public IReadOnlyDictionary<string, int> Counts() =>
         _connectionsByRoom.Counts().ToDictionary(count => count.Key.ToString(), count => count.Value, StringComparer.Ordinal);
+
+    /// <summary>
+    /// <paramref name="connectionId"/> when it is a local connection of <paramref name="userId"/>, otherwise
+    /// null: an event skips the origin connection it names only when that connection is its actor's, so
+    /// nobody can keep an event from another user's connection by naming it.
+    /// </summary>
+    public string? OwnConnectionOf(Guid userId, string? connectionId) =>
+        connectionId is not null && _byConnection.TryGetValue(connectionId, out var state) && state.UserId == userId ? connectionId : null;
 
     /// <summary>The connections here that are in at least one of <paramref name="rooms"/>, each once.</summary>
     public IReadOnlyList<string> ConnectionsIn(IEnumerable<string> rooms, string? except)
@@ -165,12 +222,23 @@ public sealed class LocalRooms
     {
         public Guid UserId { get; } = userId;
 
-        public bool IsAdmin { get; } = isAdmin;
+        public bool IsAdmin { get; set; } = isAdmin;
+
+        /// <summary>The account version <see cref="IsAdmin"/> is from; 0 while it is the token's word.</summary>
+        public long RoleVersion { get; set; }
 
         public SmallSet<RoomName> Rooms { get; } = new();
 
         public bool Gone { get; set; }
     }
+}
+
+/// <summary>What <see cref="LocalRooms.SetRole"/> did to a connection.</summary>
+public enum RoleMove
+{
+    None,
+    Promoted,
+    Demoted,
 }
 
 /// <summary>A connection entered or left a room on this instance.</summary>
