@@ -25,6 +25,30 @@ public sealed class LocalRoomsTests
     }
 
     [Fact]
+    public void AnUnsettledConnectionTakesEventsButIsReportedOnlyOnceSettledWithTheRoomsItHoldsThen()
+    {
+        var rooms = new LocalRooms();
+        var changes = new List<RoomChange>();
+        rooms.Changed += changes.Add;
+
+        rooms.Connect("a1", Ann, isAdmin: false, [RoomName.User(Ann), RoomName.All], settled: false);
+        rooms.SetRole("a1", isAdmin: true, roleVersion: 1);
+        rooms.Add("a1", Group);
+        rooms.ConnectionsIn([RoomName.Admin.ToString()], except: null).ShouldBe(["a1"], "delivery does not wait for the connect to settle");
+        changes.ShouldBeEmpty("room counts and presence must not see a connection halfway through its connect");
+
+        rooms.Settle("a1");
+        changes.Where(change => change.Joined).Select(change => change.Room).ShouldBe([RoomName.User(Ann), RoomName.All, RoomName.Admin, Group], ignoreOrder: true);
+        rooms.Remove("a1", Group).ShouldBeTrue();
+        changes.Last().ShouldBe(new RoomChange("a1", Ann, Group, Joined: false));
+
+        rooms.Connect("a2", Ann, isAdmin: false, [RoomName.User(Ann)], settled: false);
+        var before = changes.Count;
+        rooms.Disconnect("a2");
+        changes.Count.ShouldBe(before, "a connection that never settled was never reported, so neither is its leaving");
+    }
+
+    [Fact]
     public void AnOriginConnectionIsSkippableOnlyAsItsOwnersConnection()
     {
         var rooms = new LocalRooms();

@@ -58,7 +58,7 @@ public sealed partial class NotificationsHub(
         // Registered before the account and the groups are read, so a role change, a session end or a
         // membership move that lands meanwhile reaches this connection too (each applies to the user's
         // registered connections); admin only once the account says so.
-        rooms.Connect(Context.ConnectionId, userId, isAdmin: false, joined);
+        rooms.Connect(Context.ConnectionId, userId, isAdmin: false, joined, settled: false);
         try
         {
             var account = await accounts.StateOfAsync(userId, Context.ConnectionAborted);
@@ -93,6 +93,8 @@ public sealed partial class NotificationsHub(
             throw;
         }
 
+        // Counted and announced (presence) only now, with the role and groups it connected with.
+        rooms.Settle(Context.ConnectionId);
         LogConnected(Context.ConnectionId, userId, string.Join(",", joined));
         await base.OnConnectedAsync();
     }

@@ -19,10 +19,15 @@ public sealed class LocalRooms
     /// <summary>Raised after a connection entered (<c>joined</c> true) or left a room. Handlers must be quick and must not throw.</summary>
     public event Action<RoomChange>? Changed;
 
-    /// <summary>Registers a new connection of <paramref name="userId"/> in its first rooms.</summary>
-    public void Connect(string connectionId, Guid userId, bool isAdmin, IEnumerable<RoomName> rooms)
+    /// <summary>
+    /// Registers a new connection of <paramref name="userId"/> in its first rooms. A connection registered
+    /// unsettled takes events at once but is reported through <see cref="Changed"/> only from
+    /// <see cref="Settle"/>, with the rooms it holds then: room counts and presence never see it halfway
+    /// through its connect (before its role and groups are read).
+    /// </summary>
+    public void Connect(string connectionId, Guid userId, bool isAdmin, IEnumerable<RoomName> rooms, bool settled = true)
     {
-        var state = new ConnectionRooms(userId, isAdmin);
+        var state = new ConnectionRooms(userId, isAdmin) { Settled = settled };
         if (!_byConnection.TryAdd(connectionId, state))
         {
             throw new InvalidOperationException($"Connection {connectionId} is registered already.");
@@ -31,6 +36,30 @@ public sealed class LocalRooms
         foreach (var room in rooms)
         {
             Add(connectionId, room);
+        }
+    }
+
+    /// <summary>Reports an unsettled connection's rooms through <see cref="Changed"/>, and every change from now on.</summary>
+    public void Settle(string connectionId)
+    {
+        if (!_byConnection.TryGetValue(connectionId, out var state))
+        {
+            return;
+        }
+
+        RoomName[] rooms;
+        lock (state)
+        {
+            if (state.Gone || state.Settled)
+            {
+                return;
+            }
+            state.Settled = true;
+            rooms = state.Rooms.ToArray();
+        }
+        foreach (var room in rooms)
+        {
+            Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: true));
         }
     }
 
@@ -43,16 +72,21 @@ public sealed class LocalRooms
         }
 
         RoomName[] rooms;
+        bool settled;
         lock (state)
         {
             rooms = state.Rooms.ToArray();
             state.Rooms.Clear();
             state.Gone = true;
+            settled = state.Settled;
         }
         foreach (var room in rooms)
         {
             _connectionsByRoom.Remove(room, connectionId);
-            Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
+            if (settled)
+            {
+                Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
+            }
         }
         _connectionsByUser.Remove(state.UserId, connectionId);
     }
@@ -64,6 +98,7 @@ public sealed class LocalRooms
         {
             return false;
         }
+        bool settled;
         lock (state)
         {
             if (state.Gone || !state.Rooms.Add(room))
@@ -72,8 +107,12 @@ public sealed class LocalRooms
             }
             // Inside the lock, so a concurrent Disconnect either sees the room or runs after this add.
             _connectionsByRoom.Add(room, connectionId);
+            settled = state.Settled;
         }
-        Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: true));
+        if (settled)
+        {
+            Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: true));
+        }
         return true;
     }
 
@@ -84,6 +123,7 @@ public sealed class LocalRooms
         {
             return false;
         }
+        bool settled;
         lock (state)
         {
             if (!state.Rooms.Remove(room))
@@ -92,8 +132,12 @@ public sealed class LocalRooms
             }
             // Inside the lock too, so a concurrent Add of the same room cannot be undone by this removal.
             _connectionsByRoom.Remove(room, connectionId);
+            settled = state.Settled;
         }
-        Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
+        if (settled)
+        {
+            Changed?.Invoke(new RoomChange(connectionId, state.UserId, room, Joined: false));
+        }
         return true;
     }
 
@@ -110,8 +154,10 @@ public sealed class LocalRooms
         }
 
         bool moved;
+        bool settled;
         lock (state)
         {
+            settled = state.Settled;
             if (state.Gone || roleVersion < state.RoleVersion)
             {
                 return RoleMove.None;
@@ -136,7 +182,7 @@ public sealed class LocalRooms
             }
         }
 
-        if (moved)
+        if (moved && settled)
         {
             Changed?.Invoke(new RoomChange(connectionId, state.UserId, RoomName.Admin, Joined: isAdmin));
         }
@@ -230,6 +276,9 @@ public sealed class LocalRooms
         public SmallSet<RoomName> Rooms { get; } = new();
 
         public bool Gone { get; set; }
+
+        /// <summary>Whether <see cref="Changed"/> reports this connection yet (see <see cref="Settle"/>).</summary>
+        public bool Settled { get; set; }
     }
 }
 
