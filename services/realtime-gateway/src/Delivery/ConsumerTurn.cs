@@ -32,6 +32,13 @@ public sealed partial class ConsumerTurn(
     ILogger<ConsumerTurn> logger) : IReceiveEndpointObserver
 {
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long stopping the endpoint may wait for its deliveries in flight. Their channel is closed
+    /// already, so the broker has them back; a delivery that never completes (its acknowledgement has
+    /// nowhere to go) must not keep the instance from standing by and rejoining.
+    /// </summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
     private IReceiveEndpoint? _endpoint;
     private int _givenUp;
 
@@ -97,7 +104,18 @@ public sealed partial class ConsumerTurn(
             var endpoint = _endpoint ?? throw new InvalidOperationException("The event endpoint failed a delivery before it was ready.");
             // The client may never see its close answered (see CloseAsync): wait a bounded time for it.
             await Task.WhenAny(closing, Task.Delay(CloseWait, stopping));
-            await endpoint.Stop(stopping);
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            {
+                bounded.CancelAfter(StopWait);
+                try
+                {
+                    await endpoint.Stop(bounded.Token).WaitAsync(bounded.Token);
+                }
+                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+                {
+                    LogStopUnconfirmed(endpoint.InputAddress, StopWait);
+                }
+            }
             LogStandingBy(endpoint.InputAddress);
             var settings = options.Value;
             var answeringSince = (DateTimeOffset?)null;
@@ -143,6 +161,10 @@ public sealed partial class ConsumerTurn(
 
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnCloseUnconfirmed, Level = LogLevel.Information, Message = "Closing the event channel while giving up the turn was not confirmed: {ExceptionType}: {Reason}")]
     private partial void LogCloseUnconfirmed(string exceptionType, string reason);
+
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnStopUnconfirmed, Level = LogLevel.Warning,
+        Message = "Stopping {Queue} did not complete within {Wait}: deliveries were still in flight on the closed channel (the broker has them back); standing by anyway")]
+    private partial void LogStopUnconfirmed(Uri queue, TimeSpan wait);
 
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnStandingBy, Level = LogLevel.Information, Message = "Stopped consuming {Queue}; asking Redis until it answers")]
     private partial void LogStandingBy(Uri queue);
