@@ -17,7 +17,7 @@ internal sealed class ResumingClient : IAsyncDisposable
 
     private readonly string _name;
     private readonly Uri _hubUrl;
-    private readonly string _token;
+    private string _token;
     private readonly Lock _gate = new();
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
     private readonly List<DocumentChange> _changes = [];
@@ -73,6 +73,24 @@ internal sealed class ResumingClient : IAsyncDisposable
                 return _connection?.State == HubConnectionState.Connected && _buffered is null;
             }
         }
+    }
+
+    /// <summary>Closes the connection as a client going offline does; <see cref="ReconnectAsync"/> comes back.</summary>
+    public async Task DisconnectAsync()
+    {
+        var connection = _connection;
+        _connection = null;
+        if (connection is not null)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    /// <summary>Connects again with <paramref name="token"/> (from a fresh login) and resumes from the last position applied.</summary>
+    public Task ReconnectAsync(string token)
+    {
+        _token = token;
+        return StartConnectionAsync(resume: true);
     }
 
     /// <summary><c>JOIN_ROOM</c> on the current connection: the ack, or the hub's refusal as a <see cref="HubException"/>.</summary>

@@ -40,6 +40,10 @@ internal sealed class AccessModel(IReadOnlyList<Guid> readers, IReadOnlyList<Gui
     /// <summary>The readers an event about a document of <paramref name="root"/> may reach now: the audience invariant for a data change.</summary>
     public IReadOnlySet<Guid> AudienceOf(Guid root) => Readers.Where(user => CanRead(user, root)).ToHashSet();
 
+    /// <summary>The readers of <paramref name="root"/> through grants and groups alone, as a resumed connection (holding its user's rooms now) is owed them.</summary>
+    public IReadOnlySet<Guid> ReadersWithoutAdmin(Guid root) =>
+        Readers.Where(user => HasUserGrant(root, user) || (HasGroupGrant(root) && IsMember(user))).ToHashSet();
+
     public string Describe() =>
         $"user grants [{string.Join(", ", _userGrants.Select(grant => $"{Short(grant.User)}@{Short(grant.Root)}"))}], " +
         $"group grants [{string.Join(", ", _groupGrants.Select(Short))}], members [{string.Join(", ", _members.Select(Short))}], admins [{string.Join(", ", _admins.Select(Short))}]";
