@@ -141,10 +141,16 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
     public async Task AUserHoldingAsManyConnectionsAsAllowedIsRefusedOneMoreWithTheReason()
     {
         var token = await stack.LoginAsync(World.Dave);
+        var joined = $"of user {World.Dave} joined";
+        var joinedBefore = Occurrences(stack.Gateways[1].Output, joined);
         for (var held = 0; held < HistoryStack.ConnectionsPerUser; held++)
         {
             _connections.Add(await stack.ConnectAsync(token, gateway: 1));
         }
+        // A started connection may not be registered yet (the hub sees it after the handshake): the one
+        // more must meet all of them.
+        await Poll.UntilAsync(() => Task.FromResult(Occurrences(stack.Gateways[1].Output, joined) >= joinedBefore + HistoryStack.ConnectionsPerUser),
+            $"the gateway registering dave's {HistoryStack.ConnectionsPerUser} connections");
 
         // SignalR completes the handshake before the hub sees the connection; the refusal closes it with the reason.
         var oneMore = TestHubConnections.Build(stack.HubUrlOf(1), token);
@@ -160,6 +166,16 @@ public sealed class ResumeTests(HistoryStack stack) : IAsyncLifetime
         _connections.Add(await stack.ConnectAsync(token, gateway: 0));
 
         refusal.ShouldNotBeNull().Message.ShouldContain($"holds {HistoryStack.ConnectionsPerUser} connections");
+    }
+
+    private static int Occurrences(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
     }
 
     private static long Seq(ReceivedEvent received) => received.Payload.GetProperty("seq").GetInt64();
