@@ -3,6 +3,7 @@ using Roomcast.Contracts.Access;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.RealtimeGateway.History;
 
 namespace Roomcast.RealtimeGateway.Membership;
 
@@ -18,6 +19,7 @@ public sealed partial class GroupMembershipSnapshotConsumer(
     IRootAccessChanges access,
     MembershipDriftMetrics metrics,
     DeliveryOrder order,
+    RoomGains gains,
     ILogger<GroupMembershipSnapshotConsumer> logger) : IConsumer<GroupMembershipSnapshot>
 {
     public async Task Consume(ConsumeContext<GroupMembershipSnapshot> context)
@@ -49,6 +51,16 @@ public sealed partial class GroupMembershipSnapshotConsumer(
         metrics.Corrected("group-deleted", changed.GroupDeleted ? 1 : 0);
         metrics.Corrected("added", changed.Joined.Count);
         metrics.Corrected("removed", changed.Left.Count);
+        // Resume follows the correction like the missed event: an addition holds the group room from now
+        // on, a removal forgets it, recorded before the rooms move (History/RoomGains).
+        foreach (var user in changed.Joined)
+        {
+            await gains.MembershipAsync(snapshot.EventId, user, snapshot.GroupId, isMember: true, cancellationToken);
+        }
+        foreach (var user in changed.Left)
+        {
+            await gains.MembershipAsync(snapshot.EventId, user, snapshot.GroupId, isMember: false, cancellationToken);
+        }
         await moves.MoveAsync(snapshot.GroupId, changed.Joined, joined: true);
         await moves.MoveAsync(snapshot.GroupId, changed.Left, joined: false);
         foreach (var user in changed.Left)
