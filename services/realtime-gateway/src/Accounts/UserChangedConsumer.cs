@@ -3,7 +3,6 @@ using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.RealtimeGateway.Delivery;
-using Roomcast.RealtimeGateway.Membership;
 
 namespace Roomcast.RealtimeGateway.Accounts;
 

@@ -4,7 +4,6 @@ using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.RealtimeGateway.Delivery;
 using Roomcast.RealtimeGateway.History;
-using Roomcast.RealtimeGateway.Membership;
 
 namespace Roomcast.RealtimeGateway.Accounts;
 

@@ -12,7 +12,7 @@ using Roomcast.EndToEndTests.Infrastructure;
 using Shouldly;
 using Xunit;
 
-namespace Roomcast.EndToEndTests;
+namespace Roomcast.EndToEndTests.Membership;
 
 /// <summary>
 /// A gateway on the Redis backplane (its membership projection outlives its process) and identity

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using Roomcast.Contracts.Client;
-using Roomcast.RealtimeGateway.Delivery;
 
-namespace Roomcast.RealtimeGateway.Membership;
+namespace Roomcast.RealtimeGateway.Delivery;
 
 /// <summary>identity's events reach their audience as record events, like documents-api's.</summary>
 internal static class IdentityRecordDelivery
