@@ -219,6 +219,29 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
         RedisOutage.Is(refused).ShouldBeTrue($"a full Redis is an outage of this instance (its turn is given up, the event waits on the bus), not a bad message: {refused.Message}");
     }
 
+    [Fact]
+    public async Task AFullRedisThatEvictsNothingStillServesResumes()
+    {
+        await using var server = await RedisServerProcess.StartAsync();
+        await using var admin = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true");
+        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = server.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
+        _connections.Add(backplane);
+        var broker = new RedisEventBroker(
+            backplane.Redis, new EventHistoryOptions(), new SeqHighWater(), new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
+        _brokers.Add(broker);
+        var first = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "before the ceiling"), null, CancellationToken.None);
+        // A ceiling below what Redis holds: every write that could grow it is refused from now on (a ceiling
+        // just above would flap, each refused command freeing its own buffer).
+        var used = long.Parse((await admin.GetServer(server.Endpoint).InfoAsync("memory")).SelectMany(group => group).Single(pair => pair.Key == "used_memory").Value);
+        await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory-policy", "noeviction");
+        await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory", used / 2);
+        await Should.ThrowAsync<RedisServerException>(() => admin.GetDatabase().StringSetAsync($"{_prefix}:probe", "x"), "the test needs a Redis that refuses writes");
+
+        var page = await broker.ReadAfterAsync(first.Seq - 1, 1, Everyone, CancellationToken.None);
+
+        page.Entries.Select(entry => entry.Seq).ShouldBe([first.Seq], "a resume only reads: a Redis that refuses writes must still answer it");
+    }
+
     private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options)
     {
         var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");

@@ -28,8 +28,10 @@ internal static class HistoryScripts
           return total
         end
         local function trim(floor_key, log, bytes_key, max_events, max_age, max_bytes, now)
-          local floor = tonumber(redis.call('GET', floor_key) or '0')
-          local bytes = tonumber(redis.call('GET', bytes_key) or '-1')
+          local stored_floor = tonumber(redis.call('GET', floor_key) or '0')
+          local stored_bytes = tonumber(redis.call('GET', bytes_key) or '-1')
+          local floor = stored_floor
+          local bytes = stored_bytes
           if bytes < 0 then
             bytes = counted(log)
           end
@@ -66,8 +68,16 @@ internal static class HistoryScripts
             -- The total no longer fits the log (entries appended by a gateway that did not count them).
             bytes = counted(log)
           end
-          redis.call('SET', floor_key, string.format('%d', floor))
-          redis.call('SET', bytes_key, string.format('%d', bytes))
+          -- Only what changed is written: a Redis at its ceiling refuses a script's first write, and a
+          -- resume that trims nothing must still be answered. The floor changes only after a removal, which
+          -- Redis always allows and which lets the writes after it through; the byte total is a cache of
+          -- the log, counted again next time if Redis refuses it.
+          if floor ~= stored_floor then
+            redis.call('SET', floor_key, string.format('%d', floor))
+          end
+          if bytes ~= stored_bytes then
+            redis.pcall('SET', bytes_key, string.format('%d', bytes))
+          end
         end
         """;
 
