@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Health;
 
 namespace Roomcast.Postgres;
 
@@ -19,7 +20,7 @@ public static class PostgresSetup
         builder.Services.AddSingleton(services =>
             CreateDataSource(services.GetRequiredService<IOptions<PostgresOptions>>().Value.ConnectionString));
         builder.Services.AddSingleton<MigrationRunner>();
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: [HealthTags.Ready]);
         return builder;
     }
 

@@ -23,6 +23,7 @@ internal static class GatewayLogEvents
     public const int ConsumerTurnCloseUnconfirmed = 205;
     public const int ConsumerTurnStandingBy = 206;
     public const int ConsumerTurnStopUnconfirmed = 208;
+    public const int ConsumerTurnWaitingForStop = 209;
     public const int DocumentChangedConsumed = 207;
     public const int AudienceDelivered = 210;
     public const int AudienceDuplicate = 211;

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Health;
 using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Backplane;
@@ -33,7 +34,7 @@ public static class BackplaneServices
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
         builder.Services.AddSignalRBackplane();
-        builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: [HealthTags.Ready]);
     }
 
     /// <summary>

@@ -22,6 +22,10 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// endpoint is stopped (<see cref="IReceiveEndpoint.Stop"/>), so MassTransit does not consume again on a
 /// new channel, and started again (<see cref="IReceiveEndpoint.Start"/>) to rejoin — the mechanism of
 /// MassTransit's own kill switch, which gets the endpoint the same way, from <see cref="Ready"/>.
+/// The stop is never cancelled (MassTransit leaves an endpoint whose stop was cancelled in a state it
+/// cannot start from): the rejoin waits for it, and a stop that has not completed after
+/// <see cref="ConsumerTurnOptions.StopDeadline"/> makes the instance report itself not live, since only a
+/// restart gets it consuming again (<see cref="ConsumerTurnLivenessCheck"/>).
 /// </remarks>
 public sealed partial class ConsumerTurn(
     BackplaneRedis redis,
@@ -33,14 +37,24 @@ public sealed partial class ConsumerTurn(
 {
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// How long stopping the endpoint may wait for its deliveries in flight. Their channel is closed
-    /// already, so the broker has them back; a delivery that never completes (its acknowledgement has
-    /// nowhere to go) must not keep the instance from standing by and rejoining.
-    /// </summary>
+    /// <summary>How long the stop may take before the instance says so (log 208) and stands by anyway.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
     private IReceiveEndpoint? _endpoint;
     private int _givenUp;
+    private long _stopStartedTicks;
+    private int _rejoinFailed;
+
+    /// <summary>The endpoint could not be started again: this instance takes no turn until restarted.</summary>
+    public bool RejoinFailed => Volatile.Read(ref _rejoinFailed) == 1;
+
+    /// <summary>
+    /// Since when this instance has waited for its endpoint to stop after giving up its turn, or null when
+    /// no stop is outstanding. Deliveries in flight on the closed channel hold the stop up; one that never
+    /// completes holds it up for good.
+    /// </summary>
+    public DateTimeOffset? StopOutstandingSince => Interlocked.Read(ref _stopStartedTicks) is > 0 and var ticks
+        ? new DateTimeOffset(ticks, TimeSpan.Zero)
+        : null;
 
     /// <summary>A failure that says nothing about the message: Redis is away, or this instance gave up its turn while the delivery waited.</summary>
     public static bool IsNotTheMessagesFault(Exception exception) => RedisOutage.Is(exception) || exception is TurnGivenUpException;
@@ -104,17 +118,11 @@ public sealed partial class ConsumerTurn(
             var endpoint = _endpoint ?? throw new InvalidOperationException("The event endpoint failed a delivery before it was ready.");
             // The client may never see its close answered (see CloseAsync): wait a bounded time for it.
             await Task.WhenAny(closing, Task.Delay(CloseWait, stopping));
-            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(stopping))
+            Interlocked.Exchange(ref _stopStartedTicks, DateTimeOffset.UtcNow.UtcTicks);
+            var stopped = endpoint.Stop(CancellationToken.None);
+            if (await Task.WhenAny(stopped, Task.Delay(StopWait, stopping)) != stopped)
             {
-                bounded.CancelAfter(StopWait);
-                try
-                {
-                    await endpoint.Stop(bounded.Token).WaitAsync(bounded.Token);
-                }
-                catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
-                {
-                    LogStopUnconfirmed(endpoint.InputAddress, StopWait);
-                }
+                LogStopUnconfirmed(endpoint.InputAddress, StopWait);
             }
             LogStandingBy(endpoint.InputAddress);
             var settings = options.Value;
@@ -124,6 +132,12 @@ public sealed partial class ConsumerTurn(
                 await Task.Delay(settings.RedisProbeInterval, stopping);
                 answeringSince = await AnswersAsync() ? answeringSince ?? DateTimeOffset.UtcNow : null;
             }
+            if (!stopped.IsCompleted)
+            {
+                LogWaitingForStop(endpoint.InputAddress, settings.StopDeadline);
+                await stopped.WaitAsync(stopping);
+            }
+            Interlocked.Exchange(ref _stopStartedTicks, 0);
             await endpoint.Start(stopping).Ready.WaitAsync(stopping);
             Interlocked.Exchange(ref _givenUp, 0);
             LogRejoined(endpoint.InputAddress);
@@ -133,6 +147,7 @@ public sealed partial class ConsumerTurn(
         }
         catch (Exception exception)
         {
+            Volatile.Write(ref _rejoinFailed, 1);
             LogRejoinFailed(exception);
         }
     }
@@ -163,8 +178,12 @@ public sealed partial class ConsumerTurn(
     private partial void LogCloseUnconfirmed(string exceptionType, string reason);
 
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnStopUnconfirmed, Level = LogLevel.Warning,
-        Message = "Stopping {Queue} did not complete within {Wait}: deliveries were still in flight on the closed channel (the broker has them back); standing by anyway")]
+        Message = "Stopping {Queue} did not complete within {Wait}: deliveries were still in flight on the closed channel (the broker has them back); standing by while it completes")]
     private partial void LogStopUnconfirmed(Uri queue, TimeSpan wait);
+
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnWaitingForStop, Level = LogLevel.Warning,
+        Message = "Redis answers this instance again, but stopping {Queue} has not completed: it consumes again once it has; after {Deadline} without it the instance reports itself not live")]
+    private partial void LogWaitingForStop(Uri queue, TimeSpan deadline);
 
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnStandingBy, Level = LogLevel.Information, Message = "Stopped consuming {Queue}; asking Redis until it answers")]
     private partial void LogStandingBy(Uri queue);
@@ -172,6 +191,6 @@ public sealed partial class ConsumerTurn(
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnRejoined, Level = LogLevel.Information, Message = "Redis answers this instance again; it consumes {Queue} again (as the active consumer or on standby)")]
     private partial void LogRejoined(Uri queue);
 
-    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnRejoinFailed, Level = LogLevel.Error, Message = "This instance could not take its consumer turn again; it consumes no events until it is restarted")]
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnRejoinFailed, Level = LogLevel.Error, Message = "This instance could not take its consumer turn again; it consumes no events until it is restarted, and reports itself not live")]
     private partial void LogRejoinFailed(Exception exception);
 }

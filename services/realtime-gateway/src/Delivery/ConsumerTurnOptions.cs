@@ -17,4 +17,12 @@ public sealed class ConsumerTurnOptions
     /// <summary>How long Redis must have answered every probe before the instance consumes again, so a flapping link does not flap the consumer.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan RejoinAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long stopping the event endpoint may take after the instance gave up its turn before the
+    /// instance reports itself not live on <c>/health/live</c> (an orchestrator then restarts it: nothing
+    /// else gets it consuming again).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan StopDeadline { get; set; } = TimeSpan.FromMinutes(2);
 }

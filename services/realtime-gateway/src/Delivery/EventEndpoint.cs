@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Health;
 using Roomcast.ServiceDefaults.Messaging;
 
 namespace Roomcast.RealtimeGateway.Delivery;
@@ -29,6 +30,7 @@ internal static class EventEndpoint
         {
             builder.AddValidatedOptions<ConsumerTurnOptions>(ConsumerTurnOptions.Section);
             builder.Services.AddSingleton<ConsumerTurn>();
+            builder.Services.AddHealthChecks().AddCheck<ConsumerTurnLivenessCheck>("consumer-turn", tags: [HealthTags.Live]);
         }
 
         builder.AddRoomcastMessageBus(
