@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.Outbox;
 
@@ -426,19 +427,19 @@ public sealed partial class OutboxRelay(
     }
 
     // Debug: a round under light load is one event, so Information wrote a line per event.
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Published {Count} outbox events, positions {FirstPosition}..{LastPosition}")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxPublished, Level = LogLevel.Debug, Message = "Published {Count} outbox events, positions {FirstPosition}..{LastPosition}")]
     private partial void LogPublished(int count, long firstPosition, long lastPosition);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Outbox relay round failed; retrying in {Backoff}")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxRelayFailed, Level = LogLevel.Error, Message = "Outbox relay round failed; retrying in {Backoff}")]
     private partial void LogRelayFailed(Exception exception, TimeSpan backoff);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxListenLost, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
     private partial void LogListenFailed(Exception exception);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Could not UNLISTEN on the outbox LISTEN connection; the pool closes it instead")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxUnlistenFailed, Level = LogLevel.Information, Message = "Could not UNLISTEN on the outbox LISTEN connection; the pool closes it instead")]
     private partial void LogUnlistenFailed(Exception exception);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Could not release the outbox relay lock on shutdown; it goes with the connection")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxLockReleaseFailed, Level = LogLevel.Warning, Message = "Could not release the outbox relay lock on shutdown; it goes with the connection")]
     private partial void LogReleaseFailed(Exception exception);
 }
 

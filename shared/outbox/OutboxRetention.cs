@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.Outbox;
 
@@ -83,9 +84,9 @@ public sealed partial class OutboxRetention(
         }
     }
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Pruned {Count} published events from the outbox event log")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxPruned, Level = LogLevel.Information, Message = "Pruned {Count} published events from the outbox event log")]
     private partial void LogPruned(long count);
 
-    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "Pruning the outbox event log failed; trying again in {Interval}")]
+    [LoggerMessage(EventId = SharedLogEvents.OutboxPruneFailed, Level = LogLevel.Error, Message = "Pruning the outbox event log failed; trying again in {Interval}")]
     private partial void LogPruneFailed(Exception exception, TimeSpan interval);
 }

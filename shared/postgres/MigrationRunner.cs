@@ -2,6 +2,7 @@ using System.Reflection;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.Postgres;
 
@@ -64,9 +65,9 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, ILogger
         return await reader.ReadToEndAsync();
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Applied migration {Version}")]
+    [LoggerMessage(EventId = SharedLogEvents.MigrationApplied, Level = LogLevel.Information, Message = "Applied migration {Version}")]
     private partial void LogApplied(string version);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Database schema up to date ({Count} migrations)")]
+    [LoggerMessage(EventId = SharedLogEvents.SchemaUpToDate, Level = LogLevel.Information, Message = "Database schema up to date ({Count} migrations)")]
     private partial void LogUpToDate(int count);
 }

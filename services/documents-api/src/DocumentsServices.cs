@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Events;
-using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Demo;
 using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
@@ -42,7 +41,6 @@ internal static class DocumentsServices
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoDataSeeder>();
         builder.Services.AddSingleton<MembershipProjectionStore>();
-        builder.Services.AddProjectedSessionCheck();
         builder.Services.AddSingleton<ReconciliationStore>();
         builder.Services.AddSingleton<MembershipDriftMetrics>();
         builder.Services.AddSingleton<MembershipReconciliation>();

@@ -1,4 +1,5 @@
 using Roomcast.DocumentsApi;
+using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Projection;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;
@@ -22,6 +23,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 // After the token is checked: the limits are per user.
 app.UseRateLimiter();
+// After the limits: they refuse a flood before it costs a database round trip per request.
+app.UseProjectedSessionCheck();
 app.MapServiceDefaults();
 app.MapDocumentsApi();
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.ServiceDefaults.Auth;
 
@@ -39,6 +40,6 @@ internal sealed partial class JwksRefresher(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not fetch identity's signing keys; keeping the ones held")]
+    [LoggerMessage(EventId = SharedLogEvents.SigningKeysFetchFailed, Level = LogLevel.Warning, Message = "Could not fetch identity's signing keys; keeping the ones held")]
     private partial void LogRefreshFailed(Exception exception);
 }

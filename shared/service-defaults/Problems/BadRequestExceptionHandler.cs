@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
+using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.ServiceDefaults.Problems;
 
@@ -34,6 +35,6 @@ internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService 
         });
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Refused {Method} {Path} with {Status}: {Reason}")]
+    [LoggerMessage(EventId = SharedLogEvents.BadRequestRefused, Level = LogLevel.Information, Message = "Refused {Method} {Path} with {Status}: {Reason}")]
     private partial void LogRefused(string method, string path, int status, string reason);
 }

@@ -130,6 +130,43 @@ public sealed class RequestLimitsTests(LimitedDocumentsStack stack) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task AFloodOfOneUsersRequestsIsRefusedBeforeEachCostsADatabaseRoundTrip()
+    {
+        using var heavy = await SignUpAsync("flood");
+        var (root, _) = await RootWithDocumentAsync(heavy);
+
+        // Every check of a caller's session and role in the projection waits for this lock: the
+        // requests that reach that check hold a database connection each until it is released.
+        await using var holder = new NpgsqlConnection(stack.DocumentsDatabase);
+        await holder.OpenAsync();
+        await using var transaction = await holder.BeginTransactionAsync();
+        await using (var lockSessions = new NpgsqlCommand("LOCK TABLE session_epochs IN ACCESS EXCLUSIVE MODE", holder, transaction))
+        {
+            await lockSessions.ExecuteNonQueryAsync();
+        }
+
+        var flood = Enumerable.Range(0, 8).Select(_ => heavy.GetAsync($"/api/v1/roots/{root}")).ToList();
+        var beyond = 8 - LimitedDocumentsStack.MaxConcurrentRequestsPerUser - LimitedDocumentsStack.UserRequestQueueLimit;
+        await Poll.UntilAsync(() => Task.FromResult(flood.Count(answer => answer.IsCompleted) >= beyond),
+            $"{beyond} of the flood's 8 reads refused while the session check waits (2 run, 2 wait)");
+        var answeredAtOnce = flood.Where(answer => answer.IsCompleted).ToList();
+        answeredAtOnce.Count.ShouldBe(beyond, string.Join(Environment.NewLine, answeredAtOnce.Select(answer => answer.Result.Describe())));
+        foreach (var answer in answeredAtOnce)
+        {
+            ShouldBeToldToWait(await answer, 1);
+        }
+
+        (await WaitingForLocksAsync()).ShouldBeLessThanOrEqualTo(LimitedDocumentsStack.MaxConcurrentRequestsPerUser,
+            "only the requests the limits let run may ask the database about the caller's session");
+
+        await transaction.CommitAsync();
+        foreach (var answer in flood.Except(answeredAtOnce))
+        {
+            (await answer).ShouldBe(HttpStatusCode.OK, "a read that waited its turn");
+        }
+    }
+
     private static void ShouldBeToldToWait(Answer answer, int longestWaitSeconds)
     {
         answer.ShouldBeProblem(HttpStatusCode.TooManyRequests, "too-many-requests");

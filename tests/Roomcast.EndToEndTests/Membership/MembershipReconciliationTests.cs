@@ -62,6 +62,8 @@ public sealed class MembershipReconciliationTests(ReconciliationStack stack) : I
 {
     private const string Reconcile = "/api/v1/admin/membership/reconcile";
     private const string Reconciliation = "/api/v1/admin/membership/reconciliation";
+    private const string DocumentsQueue = "documents-api.identity-projection";
+    private const string GatewayQueue = "realtime-gateway.events";
     private static readonly TimeSpan SnapshotPatience = TimeSpan.FromSeconds(30);
 
     private readonly ClientConnections _connections = new();
@@ -163,6 +165,55 @@ public sealed class MembershipReconciliationTests(ReconciliationStack stack) : I
     }
 
     [Fact]
+    public async Task ASnapshotThatCorrectsOnlyTheGatewayDoesNotKeepTheUserOutOfRootRooms()
+    {
+        var (group, groupRoot) = await GroupWithRootAsync("gateway drift");
+        using var bob = await ApiUser.LoginAsync(stack, World.Bob);
+        var openRoot = await bob.CreateRootIdAsync("gateway drift: read by everyone", sharedAccess: "RO");
+        var (carol, carolInbox) = await ConnectWithInboxAsync(World.Carol, "carol");
+        using var identity = await IdentityApi.SignInAsync(stack, World.Alice);
+        using var alice = await ApiUser.LoginAsync(stack, World.Alice);
+        using var carolDocs = await ApiUser.LoginAsync(stack, World.Carol);
+        (await identity.PutAsync(IdentityApi.Member(group, World.Carol), null)).ShouldBe(HttpStatusCode.Created);
+        await Poll.UntilAsync(() => InGroupRoomAsync(carolInbox, group), "carol's connection joins the group room", SnapshotPatience);
+
+        // Only the gateway misses carol's removal (membership version 2); documents-api applies it.
+        await WhileTheCopiesMissMembershipEventsAsync(async () =>
+            (await identity.DeleteAsync(IdentityApi.Member(group, World.Carol))).ShouldBe(HttpStatusCode.NoContent), [GatewayQueue]);
+        await Poll.UntilAsync(() => carolDocs.GetAsync($"/api/v1/roots/{groupRoot}"), answer => answer.Status == HttpStatusCode.NotFound,
+            "documents-api applied carol's removal", SnapshotPatience);
+        // A later change of the group's membership (version 3) that both copies hear.
+        (await identity.PutAsync(IdentityApi.Member(group, World.Dave), null)).ShouldBe(HttpStatusCode.Created);
+
+        // identity's snapshot (membership version 3) corrects the gateway alone: carol leaves the group
+        // room there at version 3, while documents-api's copy had nothing to correct.
+        (await alice.SendAsync(HttpMethod.Post, Reconcile, null)).ShouldBe(HttpStatusCode.Accepted);
+        await Poll.UntilAsync(async () => !await InGroupRoomAsync(carolInbox, group), "the snapshot takes carol's connection out of the group room",
+            SnapshotPatience, () => SnapshotLogs(stack.Logs));
+
+        string? lastRefusal = null;
+        await Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await carol.InvokeAsync<RoomAck>(ClientMethods.JoinRoom, $"root:{openRoot}")).Member;
+            }
+            catch (HubException refused)
+            {
+                lastRefusal = refused.Message;
+                return false;
+            }
+        }, "carol joins the room of a root everyone reads", SnapshotPatience, () => $"the last refusal: {lastRefusal}{Environment.NewLine}{SnapshotLogs(stack.Logs)}");
+
+        // A departure at a version no change or snapshot of the group reached is still not applied.
+        using var carolHttp = stack.DocumentsClient(await stack.LoginAsync(World.Carol));
+        using var ahead = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/roots/{openRoot}");
+        ahead.Headers.TryAddWithoutValidation("Roomcast-After-Membership", $"{group:D}:4");
+        using var answer = await carolHttp.SendAsync(ahead);
+        answer.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable, "documents-api answered for membership version 4, which never happened");
+    }
+
+    [Fact]
     public async Task ReplayingAnOldSnapshotChangesNothing()
     {
         var (group, root) = await GroupWithRootAsync("old snapshot");
@@ -221,13 +272,14 @@ public sealed class MembershipReconciliationTests(ReconciliationStack stack) : I
     }
 
     /// <summary>
-    /// Runs <paramref name="change"/> while neither documents-api's queue nor the gateway's is bound to
-    /// identity's membership events, as if neither queue existed: both copies miss what it publishes.
+    /// Runs <paramref name="change"/> while <paramref name="queues"/> (by default documents-api's and the
+    /// gateway's) are not bound to identity's membership events, as if they did not exist: those copies
+    /// miss what it publishes.
     /// </summary>
-    private async Task WhileTheCopiesMissMembershipEventsAsync(Func<Task> change)
+    private async Task WhileTheCopiesMissMembershipEventsAsync(Func<Task> change, string[]? queues = null)
     {
         const string exchange = "roomcast.group-membership-changed";
-        string[] queues = ["documents-api.identity-projection", "realtime-gateway.events"];
+        queues ??= [DocumentsQueue, GatewayQueue];
         var witness = $"e2e-witness-{Guid.NewGuid():N}";
         await _bus.DeclareWitnessQueueAsync(witness, exchange);
         foreach (var queue in queues)
@@ -300,13 +352,15 @@ public sealed class MembershipReconciliationTests(ReconciliationStack stack) : I
         return text;
     }
 
-    private async Task<EventInbox> ConnectAsync(Guid user, string name)
+    private async Task<EventInbox> ConnectAsync(Guid user, string name) => (await ConnectWithInboxAsync(user, name)).Inbox;
+
+    private async Task<(HubConnection Connection, EventInbox Inbox)> ConnectWithInboxAsync(Guid user, string name)
     {
         var connection = await stack.ConnectAsync(await stack.LoginAsync(user));
         _connections.Add(connection);
         var inbox = new EventInbox(connection, name, () => stack.Logs);
         // The hub reads no call before OnConnectedAsync has put the connection in its rooms: the answer to one proves they are set.
         await Should.ThrowAsync<HubException>(() => connection.InvokeAsync<object>("ROOMS_SET_PROBE"));
-        return inbox;
+        return (connection, inbox);
     }
 }

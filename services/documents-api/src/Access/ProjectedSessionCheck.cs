@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Roomcast.DocumentsApi.Projection;
 using Roomcast.ServiceDefaults.Auth;
 
@@ -7,59 +6,59 @@ namespace Roomcast.DocumentsApi.Access;
 
 /// <summary>
 /// documents-api honours an access token only while its session lives and judges the admin role by
-/// identity's latest word, both as its projection of identity holds them: a token whose
+/// identity's latest word, both as its projection of identity holds them: a request whose token's
 /// <c>session_epoch</c> is below the user's epoch is refused (401, like any invalid token), and the
 /// principal every endpoint sees carries the admin role only if the projection says so.
 /// One round trip per authenticated request (two primary-key lookups). No in-process cache: the
 /// instances share the projection's queue, so only one of them hears each event and the others could
 /// not drop a stale entry.
 /// </summary>
+/// <remarks>
+/// Runs after the request limits (Program.cs), not while the token is validated: the limits are
+/// partitioned on the token's user id, which needs no database, so a flood of one user's requests is
+/// refused before each costs a round trip here, and the round trips of those let through hold a slot
+/// of the service. No endpoint runs before this check, so none runs with an ended session; the price
+/// is that an ended session's token, until it expires, still counts against its own user's limits.
+/// </remarks>
 internal static class ProjectedSessionCheck
 {
-    public static void AddProjectedSessionCheck(this IServiceCollection services) =>
-        services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, bearer =>
-        {
-            var validated = bearer.Events.OnTokenValidated;
-            bearer.Events.OnTokenValidated = async context =>
-            {
-                await validated(context);
-                if (context.Result is null)
-                {
-                    await CheckAsync(context);
-                }
-            };
-        });
+    private const string EndedSession = "Bearer error=\"invalid_token\", error_description=\"The session of this access token has ended\"";
 
-    private static async Task CheckAsync(TokenValidatedContext context)
+    public static IApplicationBuilder UseProjectedSessionCheck(this IApplicationBuilder app) => app.Use(CheckAsync);
+
+    private static async Task CheckAsync(HttpContext http, RequestDelegate next)
     {
-        if (context.Principal?.Identity is not ClaimsIdentity identity || context.Principal.UserId() is not { } userId)
+        if (http.User.Identity is not ClaimsIdentity { IsAuthenticated: true } identity || http.User.UserId() is not { } userId)
         {
-            // The endpoints answer a token without a user themselves.
+            // Anonymous (health endpoints), or a token without a user, which the endpoints answer themselves.
+            await next(http);
             return;
         }
 
-        var projection = context.HttpContext.RequestServices.GetRequiredService<MembershipProjectionStore>();
-        var caller = await projection.FindCallerAsync(userId, context.HttpContext.RequestAborted);
-        if (context.Principal.SessionEpochOf() < caller.SessionEpoch)
+        var projection = http.RequestServices.GetRequiredService<MembershipProjectionStore>();
+        var caller = await projection.FindCallerAsync(userId, http.RequestAborted);
+        if (http.User.SessionEpochOf() < caller.SessionEpoch)
         {
-            context.Fail("The session of this access token has ended.");
+            // No body: the status code pages write the 401 problem, as for any refused token.
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            http.Response.Headers.WWWAuthenticate = EndedSession;
             return;
         }
 
         // A user identity registered a moment ago may call before their UserRegistered reaches the
         // projection: only then does the token's own role count. Once the projection has heard of the
         // user, its role is identity's latest word and wins over any token issued before a change.
-        if (caller.IsAdmin is not { } isAdmin || isAdmin == context.Principal.IsAdmin())
+        if (caller.IsAdmin is { } isAdmin && isAdmin != http.User.IsAdmin())
         {
-            return;
+            var claims = identity.Claims.Where(claim => claim.Type != RoomcastClaims.Role).ToList();
+            if (isAdmin)
+            {
+                claims.Add(new Claim(RoomcastClaims.Role, RoomcastClaims.AdminRole));
+            }
+
+            http.User = new ClaimsPrincipal(new ClaimsIdentity(claims, identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType));
         }
 
-        var claims = identity.Claims.Where(claim => claim.Type != RoomcastClaims.Role).ToList();
-        if (isAdmin)
-        {
-            claims.Add(new Claim(RoomcastClaims.Role, RoomcastClaims.AdminRole));
-        }
-
-        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(claims, identity.AuthenticationType, identity.NameClaimType, identity.RoleClaimType));
+        await next(http);
     }
 }

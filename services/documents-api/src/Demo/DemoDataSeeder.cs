@@ -51,6 +51,6 @@ public sealed partial class DemoDataSeeder(IOptions<DemoSeedOptions> options, Np
         LogSeeded(seed.Users.Count, groups.Count, roots.Count, path);
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Demo seed applied: {Users} users, {Groups} groups, {Roots} roots from {SeedFile}")]
+    [LoggerMessage(EventId = DocumentsLogEvents.DemoSeedApplied, Level = LogLevel.Information, Message = "Demo seed applied: {Users} users, {Groups} groups, {Roots} roots from {SeedFile}")]
     private partial void LogSeeded(int users, int groups, int roots, string seedFile);
 }

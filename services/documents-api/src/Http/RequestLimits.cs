@@ -80,9 +80,9 @@ public static partial class RequestLimits
     }
 
     // Debug, not Warning: under overload a line per refused request would spend the CPU that is short.
-    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "Refused {Method} {Path} with 503: every request slot and queue place is taken")]
+    [LoggerMessage(EventId = DocumentsLogEvents.RequestRefusedOverloaded, Level = LogLevel.Debug, Message = "Refused {Method} {Path} with 503: every request slot and queue place is taken")]
     private static partial void LogOverloaded(ILogger logger, string method, string path);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Refused {Method} {Path} with 429: the caller's {Limit} limit is reached; retry after {Seconds} s")]
+    [LoggerMessage(EventId = DocumentsLogEvents.RequestRefusedUserLimit, Level = LogLevel.Debug, Message = "Refused {Method} {Path} with 429: the caller's {Limit} limit is reached; retry after {Seconds} s")]
     private static partial void LogUserLimited(ILogger logger, string method, string path, string limit, int seconds);
 }

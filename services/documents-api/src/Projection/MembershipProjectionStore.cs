@@ -46,10 +46,25 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Applies one membership change, unless a newer change of the user's membership was applied or the
+    /// group's newest applied snapshot is as new (it reflects the change already).
+    /// </summary>
     public async Task ApplyMembershipAsync(Guid groupId, Guid userId, bool isMember, long version, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Shares the group row's lock with other changes, against a snapshot's (ReconcileGroupAsync): a
+        // snapshot applied first is seen here, and one applied after sees this change.
+        var reconciled = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT reconciled_membership_version FROM student_groups WHERE id = @groupId FOR SHARE",
+            new { groupId }, transaction, cancellationToken: cancellationToken));
+        if (reconciled >= version)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
+
         var applied = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO membership_versions (group_id, user_id, version, is_member) VALUES (@groupId, @userId, @version, @isMember)
@@ -97,7 +112,11 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Whether every (group, version) of <paramref name="wanted"/> is applied for <paramref name="userId"/>:
-    /// the user's membership of the group is recorded at that version or a newer one, or the group is deleted.
+    /// the user's membership of the group is recorded at that version or a newer one; or the group is
+    /// deleted; or a snapshot of the group at that version or a newer one was applied and the user is not
+    /// a member here (a snapshot writes no row for a user it neither lists nor finds a member, so a version
+    /// the gateway learned from it, or from events this copy missed and the snapshot made up for, is
+    /// answered all the same).
     /// </summary>
     public async Task<bool> HasAppliedAsync(Guid userId, IReadOnlyList<(Guid Group, long Version)> wanted, CancellationToken cancellationToken)
     {
@@ -107,7 +126,11 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
             SELECT count(*) FROM unnest(@groups::uuid[], @versions::bigint[]) AS wanted(group_id, version)
             WHERE NOT EXISTS (SELECT 1 FROM membership_versions m
                               WHERE m.group_id = wanted.group_id AND m.user_id = @userId AND m.version >= wanted.version)
-              AND NOT EXISTS (SELECT 1 FROM student_groups g WHERE g.id = wanted.group_id AND g.deleted)
+              AND NOT EXISTS (SELECT 1 FROM student_groups g
+                              WHERE g.id = wanted.group_id
+                                AND (g.deleted
+                                     OR (g.reconciled_membership_version >= wanted.version
+                                         AND NOT EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_id = g.id AND gm.user_id = @userId))))
             """, new { userId, groups = wanted.Select(w => w.Group).ToArray(), versions = wanted.Select(w => w.Version).ToArray() },
             cancellationToken: cancellationToken));
         return missing == 0;
@@ -116,13 +139,18 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
     /// <summary>
     /// Applies one group of identity's membership snapshot with the rules the events follow, in one
     /// transaction: a deleted group is deleted; otherwise each user listed or recorded as a member gets
-    /// (member = listed) at the snapshot's membership version, unless a change as new or newer was applied.
+    /// (member = listed) at the snapshot's membership version, unless a change as new or newer was applied;
+    /// the group then counts as applied up to that version (<see cref="HasAppliedAsync"/>).
     /// </summary>
     /// <returns>What the snapshot changed: the memberships it added or removed, and whether it deleted the group.</returns>
     public async Task<SnapshotCorrections> ReconcileGroupAsync(Guid groupId, string name, long version, bool deleted, long membershipVersion, IReadOnlyList<Guid> members, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The group row's lock first, so the statement below (its own snapshot of the tables) sees every
+        // membership change that took the lock before it, and none is applied meanwhile (ApplyMembershipAsync).
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM student_groups WHERE id = @groupId FOR UPDATE", new { groupId }, transaction, cancellationToken: cancellationToken));
         await using var command = new NpgsqlCommand(deleted ? ReconcileDeletedGroup : ReconcileGroup, connection, transaction)
         {
             Parameters =
@@ -174,11 +202,16 @@ public sealed class MembershipProjectionStore(NpgsqlDataSource dataSource)
 
     // A group deleted here stays deleted (a tombstone is never revived); a membership change as new as
     // the snapshot or newer stays. A snapshot at membership version 0 lists nobody and finds nothing to undo.
+    // The group's reconciled membership version only grows, as its name's version does.
     private const string ReconcileGroup = """
         WITH named AS (
-            INSERT INTO student_groups (id, name, version) VALUES (@groupId, @name, @version)
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, version = excluded.version
-            WHERE student_groups.version < excluded.version AND NOT student_groups.deleted
+            INSERT INTO student_groups (id, name, version, reconciled_membership_version) VALUES (@groupId, @name, @version, @membershipVersion)
+            ON CONFLICT (id) DO UPDATE SET
+                name = CASE WHEN student_groups.version < excluded.version THEN excluded.name ELSE student_groups.name END,
+                version = greatest(student_groups.version, excluded.version),
+                reconciled_membership_version = greatest(student_groups.reconciled_membership_version, excluded.reconciled_membership_version)
+            WHERE NOT student_groups.deleted
+              AND (student_groups.version < excluded.version OR student_groups.reconciled_membership_version < excluded.reconciled_membership_version)
         ), wanted AS (
             SELECT users.user_id, users.user_id = ANY(@members) AS is_member
             FROM (SELECT unnest(@members) AS user_id UNION SELECT user_id FROM group_members WHERE group_id = @groupId) AS users

@@ -39,10 +39,10 @@ public sealed partial class MembershipReconciliation(
         await reports.CountGroupAsync(snapshot.SnapshotId, snapshot.Reason, snapshot.GroupCount, corrections.Count, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 801, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = DocumentsLogEvents.MembershipDriftCorrected, Level = LogLevel.Warning,
         Message = "Membership drift corrected by snapshot {SnapshotId}: user {UserId} {Change} in group {GroupId} at membership version {MembershipVersion}")]
     private partial void LogMembershipCorrected(Guid snapshotId, Guid groupId, Guid userId, string change, long membershipVersion);
 
-    [LoggerMessage(EventId = 802, Level = LogLevel.Warning, Message = "Membership drift corrected by snapshot {SnapshotId}: group {GroupId} was deleted in identity")]
+    [LoggerMessage(EventId = DocumentsLogEvents.MembershipDriftGroupDeleted, Level = LogLevel.Warning, Message = "Membership drift corrected by snapshot {SnapshotId}: group {GroupId} was deleted in identity")]
     private partial void LogGroupDeleted(Guid snapshotId, Guid groupId);
 }

@@ -47,9 +47,9 @@ public sealed partial class MembershipSnapshotRequests(IServiceProvider services
 
     public Task Faulted(ReceiveEndpointFaulted faulted) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 803, Level = LogLevel.Information, Message = "Asked identity for a membership snapshot ({Reason}, request {RequestId})")]
+    [LoggerMessage(EventId = DocumentsLogEvents.MembershipSnapshotRequested, Level = LogLevel.Information, Message = "Asked identity for a membership snapshot ({Reason}, request {RequestId})")]
     private partial void LogRequested(string reason, Guid requestId);
 
-    [LoggerMessage(EventId = 804, Level = LogLevel.Warning, Message = "Could not ask identity for a membership snapshot ({Reason}); its schedule reconciles the projection anyway")]
+    [LoggerMessage(EventId = DocumentsLogEvents.MembershipSnapshotRequestFailed, Level = LogLevel.Warning, Message = "Could not ask identity for a membership snapshot ({Reason}); its schedule reconciles the projection anyway")]
     private partial void LogRequestFailed(Exception exception, string reason);
 }

@@ -80,12 +80,12 @@ public sealed partial class CredentialsVerifier(
     public bool Matches(User user, string password) =>
         hasher.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Wrong password for user {UserId} from {ClientAddress}")]
+    [LoggerMessage(EventId = IdentityLogEvents.PasswordWrong, Level = LogLevel.Information, Message = "Wrong password for user {UserId} from {ClientAddress}")]
     private partial void LogFailed(Guid userId, string clientAddress);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Refused a password of user {UserId} from {ClientAddress}: the account is locked for addresses it has not signed in from")]
+    [LoggerMessage(EventId = IdentityLogEvents.PasswordRefusedAccountLocked, Level = LogLevel.Warning, Message = "Refused a password of user {UserId} from {ClientAddress}: the account is locked for addresses it has not signed in from")]
     private partial void LogAccountLocked(Guid userId, string clientAddress);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Refused a password of user {UserId} from {ClientAddress}: that address is locked out of the account")]
+    [LoggerMessage(EventId = IdentityLogEvents.PasswordRefusedAddressLocked, Level = LogLevel.Warning, Message = "Refused a password of user {UserId} from {ClientAddress}: that address is locked out of the account")]
     private partial void LogAddressLocked(Guid userId, string clientAddress);
 }

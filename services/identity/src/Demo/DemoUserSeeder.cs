@@ -55,6 +55,6 @@ public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, Ac
 
     private sealed record DemoAccount(Guid Id, string Username, string Password, bool IsAdmin);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Demo seed: created {Created} of {Total} accounts, ensured {Groups} groups from {SeedFile}")]
+    [LoggerMessage(EventId = IdentityLogEvents.DemoSeedApplied, Level = LogLevel.Information, Message = "Demo seed: created {Created} of {Total} accounts, ensured {Groups} groups from {SeedFile}")]
     private partial void LogSeeded(int created, int total, int groups, string seedFile);
 }

@@ -131,18 +131,18 @@ public sealed partial class MembershipSnapshots(
         LogSnapshotPublished(snapshotId, reason, published);
     }
 
-    [LoggerMessage(EventId = 801, Level = LogLevel.Information, Message = "Membership snapshot requested by {RequestedBy} ({Reason}, request {RequestId})")]
+    [LoggerMessage(EventId = IdentityLogEvents.MembershipSnapshotRequested, Level = LogLevel.Information, Message = "Membership snapshot requested by {RequestedBy} ({Reason}, request {RequestId})")]
     private partial void LogRequested(string requestedBy, string reason, Guid requestId);
 
-    [LoggerMessage(EventId = 802, Level = LogLevel.Information, Message = "Membership snapshot {SnapshotId} ({Reason}): publishing {Groups} groups")]
+    [LoggerMessage(EventId = IdentityLogEvents.MembershipSnapshotPublishing, Level = LogLevel.Information, Message = "Membership snapshot {SnapshotId} ({Reason}): publishing {Groups} groups")]
     private partial void LogSnapshotStarted(Guid snapshotId, string reason, int groups);
 
-    [LoggerMessage(EventId = 803, Level = LogLevel.Information, Message = "Membership snapshot {SnapshotId}: {Published} of {Groups} groups published")]
+    [LoggerMessage(EventId = IdentityLogEvents.MembershipSnapshotProgress, Level = LogLevel.Information, Message = "Membership snapshot {SnapshotId}: {Published} of {Groups} groups published")]
     private partial void LogSnapshotProgress(Guid snapshotId, int published, int groups);
 
-    [LoggerMessage(EventId = 804, Level = LogLevel.Information, Message = "Membership snapshot {SnapshotId} ({Reason}) published: {Groups} groups")]
+    [LoggerMessage(EventId = IdentityLogEvents.MembershipSnapshotPublished, Level = LogLevel.Information, Message = "Membership snapshot {SnapshotId} ({Reason}) published: {Groups} groups")]
     private partial void LogSnapshotPublished(Guid snapshotId, string reason, int groups);
 
-    [LoggerMessage(EventId = 805, Level = LogLevel.Warning, Message = "Membership snapshot ({Reason}) failed; the copies are reconciled at the next one")]
+    [LoggerMessage(EventId = IdentityLogEvents.MembershipSnapshotFailed, Level = LogLevel.Warning, Message = "Membership snapshot ({Reason}) failed; the copies are reconciled at the next one")]
     private partial void LogSnapshotFailed(Exception exception, string reason);
 }

@@ -142,6 +142,6 @@ public sealed partial class RefreshTokenStore(NpgsqlDataSource dataSource, TimeP
 
     private sealed record StoredToken(Guid Id, Guid FamilyId, Guid UserId, DateTime ExpiresAt, DateTime? UsedAt, DateTime? RevokedAt, DateTime FamilyStartedAt);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Refresh token reuse for user {UserId}: revoked token family {FamilyId}")]
+    [LoggerMessage(EventId = IdentityLogEvents.RefreshTokenReused, Level = LogLevel.Warning, Message = "Refresh token reuse for user {UserId}: revoked token family {FamilyId}")]
     private partial void LogReuse(Guid userId, Guid familyId);
 }

@@ -22,6 +22,6 @@ public sealed partial class SigningKeyRotation(SigningKeyStore keys, IOptions<Id
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Could not refresh the signing keys; keeping the ones loaded")]
+    [LoggerMessage(EventId = IdentityLogEvents.SigningKeysRefreshFailed, Level = LogLevel.Warning, Message = "Could not refresh the signing keys; keeping the ones loaded")]
     private partial void LogRefreshFailed(Exception exception);
 }

@@ -131,9 +131,9 @@ public sealed partial class SigningKeyStore(NpgsqlDataSource dataSource, Signing
     // Npgsql reads timestamptz as a UTC DateTime.
     private sealed record StoredKey(string Kid, string? PrivateKeyPem, byte[]? PrivateKeyNonce, byte[]? PrivateKeySealed, DateTime ActivatesAt, DateTime? RetiredAt);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Created signing key {Kid}, signing from {ActivatesAt:o}")]
+    [LoggerMessage(EventId = IdentityLogEvents.SigningKeyCreated, Level = LogLevel.Information, Message = "Created signing key {Kid}, signing from {ActivatesAt:o}")]
     private partial void LogKeyCreated(string kid, DateTimeOffset activatesAt);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Sealed signing key {Kid}, stored in plain PEM by an earlier version")]
+    [LoggerMessage(EventId = IdentityLogEvents.SigningKeySealed, Level = LogLevel.Information, Message = "Sealed signing key {Kid}, stored in plain PEM by an earlier version")]
     private partial void LogKeySealed(string kid);
 }
