@@ -81,7 +81,9 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
 
     public async Task UserLeftGroupAsync(Guid userId, Guid groupId, long membershipVersion, CancellationToken cancellationToken)
     {
-        ApplyUser(userId, groupId, membershipVersion);
+        // Recorded where every instance reads it before anyone is told: a recheck anywhere names it.
+        await _access.UserLeftGroupAsync(userId, groupId, membershipVersion, cancellationToken);
+        ApplyUser(userId);
         await PublishAsync($"{UserKind}|{_redis?.ServerName}|{userId:D}|{groupId:D}|{membershipVersion}", UserKind, userId);
     }
 
@@ -138,8 +140,10 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
             case RootKind when parts.Length == 3:
                 ApplyRoot(id);
                 break;
-            case UserKind when parts.Length == 5 && Guid.TryParseExact(parts[3], "D", out var groupId) && long.TryParse(parts[4], out var version):
-                ApplyUser(id, groupId, version);
+            case UserKind when parts.Length == 5 && Guid.TryParseExact(parts[3], "D", out _) && long.TryParse(parts[4], out _):
+                // The consuming instance recorded the departure (groupId, version) in Redis before it published this.
+                _access.ForgetUser(id);
+                ApplyUser(id);
                 break;
             default:
                 LogMalformed(channel);
@@ -158,9 +162,8 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         }
     }
 
-    private void ApplyUser(Guid userId, Guid groupId, long membershipVersion)
+    private void ApplyUser(Guid userId)
     {
-        _access.UserLeftGroup(userId, groupId, membershipVersion);
         foreach (var (connectionId, rootId, token) in _joined.RootsOf(userId))
         {
             _rooms.Remove(connectionId, RoomName.Root(rootId));
