@@ -101,6 +101,7 @@ internal static class GatewayLogEvents
     public const int HubRoomsJoinOvertaken = 333;
     public const int ReadAccessConfirmFailed = 334;
     public const int RootAccessRecheckThrottled = 335;
+    public const int RootAccessRecheckThrottledGaveUp = 336;
 
     // Accounts (roles, sessions, token expiry): 1000–1099.
     public const int AccountRoleApplied = 1001;
