@@ -100,6 +100,9 @@ internal static class GatewayLogEvents
     public const int RootAccessRevokedDuringRecheck = 331;
     public const int ReadAccessNotYetApplied = 332;
     public const int HubRoomsJoinOvertaken = 333;
+    public const int ReadAccessConfirmFailed = 334;
+    public const int RootAccessRecheckThrottled = 335;
+    public const int RootAccessRecheckThrottledGaveUp = 336;
 
     // Accounts (roles, sessions, token expiry): 1000–1099.
     public const int AccountRoleApplied = 1001;

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.SignalR.Client;
 using Roomcast.Contracts.Client;
 using Roomcast.Contracts.Events;
+using Roomcast.Contracts.Rooms;
 using Roomcast.EndToEndTests.DocumentsApi;
 using Roomcast.EndToEndTests.Identity;
 using Roomcast.EndToEndTests.Infrastructure;
@@ -115,6 +116,76 @@ public sealed class ResumeAccessTests(HistoryStack stack) : IAsyncLifetime
         var ids = RecordIds(resumed);
         ids.Intersect(earlier).ShouldBeEmpty($"the joiner resumed documents created before it could read the root: {Describe(resumed)}");
         ids.ShouldContain(after, $"the document created after the grant is the joiner's to resume: {Describe(resumed)}");
+    }
+
+    [Fact]
+    public async Task AUserPromotedThroughAnAccountChangeResumesNoneOfTheAdminRoomsEarlierEventsButThoseAfterThePromotion()
+    {
+        using var admin = await IdentityApi.SignInAsync(stack, World.Alice);
+        var (promotedName, promoted) = await RegisterAsync(admin, "changed-to-admin");
+        var promotedInbox = await ConnectAsync(promotedName, gateway: 0);
+        var watcher = await ConnectAsync(World.UsernameOf(World.Alice), gateway: 1);
+        var (lastSeq, epoch) = await PositionFromTheNoticeAsync(watcher, promotedInbox);
+
+        var before = await PublishToAdminRoomOnlyAsync("for admins, before the promotion");
+        await UntilAsync(watcher, received => IsDocument(received, ClientEvents.NewRecord, before));
+
+        // identity's account change carrying the role: a newer version than anything identity published of this account.
+        await PublishUserChangedAsync(promoted, promotedName, isAdmin: true, version: 1_000);
+        // The gateway moves the user's connections into admin before it delivers the change.
+        await UntilAsync(promotedInbox, received => received.Name == ClientEvents.ChangedRecord && received.Type == RecordTypes.User && received.Id == promoted);
+        var after = await PublishToAdminRoomOnlyAsync("for admins, after the promotion");
+        await UntilAsync(promotedInbox, received => IsDocument(received, ClientEvents.NewRecord, after));
+
+        var back = await stack.ConnectAsync(await StartAsync(promotedName), gateway: 1);
+        _connections.Add(back);
+        var resumed = await back.InvokeAsync<ResumeResult>(ClientMethods.Resume, lastSeq, epoch);
+
+        resumed.Reload.ShouldBeFalse(resumed.Reason);
+        var ids = RecordIds(resumed);
+        ids.ShouldNotContain(before, $"the promoted user resumed an admin-room event from before the promotion: {Describe(resumed)}");
+        ids.ShouldContain(after, $"the admin-room event after the promotion is the promoted user's to resume: {Describe(resumed)}");
+    }
+
+    /// <summary>Publishes identity's <c>UserChanged</c> of <paramref name="userId"/>, as identity's outbox relay would.</summary>
+    private async Task PublishUserChangedAsync(Guid userId, string username, bool isAdmin, long version)
+    {
+        using var bus = new BusManagement(stack.VirtualHost);
+        var eventId = Guid.NewGuid();
+        await bus.PublishAsync("roomcast.user-changed", "roomcast:events:user-changed", eventId, new
+        {
+            eventId,
+            occurredAt = DateTimeOffset.UtcNow,
+            userId,
+            username,
+            isAdmin,
+            version,
+            actorId = World.Alice,
+            audience = new[] { RoomName.Admin.ToString(), RoomName.User(userId).ToString() },
+            outboxPosition = 0,
+        });
+    }
+
+    /// <summary>Publishes a <c>NEW_RECORD</c> of a made-up document addressed to <c>admin</c> alone, as documents-api would; returns its id.</summary>
+    private async Task<Guid> PublishToAdminRoomOnlyAsync(string text)
+    {
+        using var bus = new BusManagement(stack.VirtualHost);
+        var eventId = Guid.NewGuid();
+        var recordId = Guid.NewGuid();
+        await bus.PublishAsync("roomcast.record-created", "roomcast:events:record-created", eventId, new
+        {
+            eventId,
+            occurredAt = DateTimeOffset.UtcNow,
+            recordType = RecordTypes.Document,
+            recordId,
+            record = new { id = recordId, type = "note", data = new { text } },
+            version = 1,
+            actorId = World.Alice,
+            originConnectionId = (string?)null,
+            toSelf = true,
+            audience = new[] { RoomName.Admin.ToString() },
+        });
+        return recordId;
     }
 
     /// <summary>Both inboxes receive a change of the notice (shared with everyone); its seq and epoch are the position to resume from.</summary>

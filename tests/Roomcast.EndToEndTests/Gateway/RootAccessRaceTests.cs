@@ -188,6 +188,41 @@ public sealed class RootAccessRaceTests(RootAccessRaceStack stack) : IClassFixtu
     }
 
     [Fact]
+    public async Task AGatewayStartedAfterAGroupDepartureLetsTheUserIntoTheRootRoomOnlyOnceDocumentsApiHasAppliedIt()
+    {
+        using var bob = await ApiUser.LoginAsync(stack, World.Bob);
+        using var admin = await IdentityApi.SignInAsync(stack, World.Alice);
+        var group = (await admin.CreateGroupAsync(IdentityApi.FreshName("started-later"))).GetProperty("id").GetGuid();
+        (await admin.PutAsync(IdentityApi.Member(group, World.Dave), null)).ShouldBe(HttpStatusCode.Created);
+        var root = await bob.CreateRootIdAsync("through a group, for a later instance");
+        await Poll.UntilAsync(() => bob.SendAsync(HttpMethod.Put, $"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" }),
+            answer => answer.Status == HttpStatusCode.Created, "documents-api to know the new group", SyncPatience);
+        var rootPath = $"/api/v1/roots/{root}";
+        using var daveApi = await ApiUser.LoginAsync(stack, World.Dave);
+        await Poll.UntilAsync(() => daveApi.GetAsync(rootPath), answer => answer.Status == HttpStatusCode.OK,
+            "documents-api to see dave join the group", SyncPatience);
+        var heardIt = new EventInbox(await ConnectAsync(World.Dave, gateway: 0), "dave on the instance that consumed the departure");
+
+        stack.DocumentsBus.Sever();
+        try
+        {
+            (await admin.DeleteAsync(IdentityApi.Member(group, World.Dave))).ShouldBe(HttpStatusCode.NoContent);
+            // The consuming instance records the departure before it delivers the event that says so.
+            await UntilAsync(heardIt, received => received.Name == ClientEvents.ChangedRecord && received.Type == RecordTypes.GroupMembership);
+            var startedLater = await ConnectAsync(World.Dave, await stack.StartGatewayAsync());
+            (await daveApi.GetAsync(rootPath)).ShouldBe(HttpStatusCode.OK, "documents-api should not have heard of the departure yet");
+
+            var refused = await Should.ThrowAsync<HubException>(() => startedLater.InvokeAsync<RoomAck>(ClientMethods.JoinRoom, $"root:{root}"),
+                "an instance started after the departure let dave into the root room on documents-api's stale answer");
+            refused.Message.ShouldContain("has not caught up yet");
+        }
+        finally
+        {
+            stack.DocumentsBus.Restore();
+        }
+    }
+
+    [Fact]
     public async Task DocumentsApiAnswersAnAfterMembershipQuestionOnlyOnceItHasAppliedThatMembershipVersion()
     {
         using var bob = await ApiUser.LoginAsync(stack, World.Bob);

@@ -17,6 +17,7 @@ public class RoomcastStack : IAsyncLifetime
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly ConcurrentDictionary<Guid, Task<string>> _tokens = new();
     private string? _seedFile;
+    private Dictionary<string, string>? _gatewayBase;
 
     /// <summary>identity's key-encryption key in every test stack: a fixed test value, never a secret.</summary>
     public const string KeyEncryptionKey = "zHXhYJS5h+/qsqzgDvpuzDxVSyvjoWRpqJIyJOqnxJg=";
@@ -81,14 +82,13 @@ public class RoomcastStack : IAsyncLifetime
         // The gateway's queue must exist before documents-api publishes the first event, and the
         // gateway asks documents-api who may join a root room: documents-api's port is chosen first.
         var documentsPort = FreePort.Next();
+        _gatewayBase = Merge(bus, trustIdentity, new()
+        {
+            ["RoomAccess__DocumentsApiUrl"] = await GatewayDocumentsApiUrlAsync($"http://127.0.0.1:{documentsPort}"),
+        });
         for (var instance = 0; instance < GatewayCount; instance++)
         {
-            Gateways.Add(Own(await ServiceProcess.StartAsync($"realtime-gateway-{instance}", "Roomcast.RealtimeGateway", FreePort.Next(),
-                Merge(bus, trustIdentity, new()
-                {
-                    ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}",
-                    ["RoomAccess__DocumentsApiUrl"] = await GatewayDocumentsApiUrlAsync($"http://127.0.0.1:{documentsPort}"),
-                }, GatewaySettingsOf(instance)))));
+            await StartGatewayAsync();
         }
         Documents = Own(await ServiceProcess.StartAsync("documents-api", "Roomcast.DocumentsApi", documentsPort,
             Merge(bus, trustIdentity, new()
@@ -96,6 +96,22 @@ public class RoomcastStack : IAsyncLifetime
                 ["Postgres__ConnectionString"] = documentsDb.ConnectionString,
                 ["Demo__SeedFile"] = _seedFile,
             }, DocumentsSettings)));
+    }
+
+    /// <summary>
+    /// Starts one more gateway instance, as the stack started its first ones (settings of the next
+    /// instance number), and returns its index in <see cref="Gateways"/>: an instance that knows only
+    /// what Redis holds, as one started or restarted after something happened.
+    /// </summary>
+    public async Task<int> StartGatewayAsync()
+    {
+        var instance = Gateways.Count;
+        Gateways.Add(Own(await ServiceProcess.StartAsync($"realtime-gateway-{instance}", "Roomcast.RealtimeGateway", FreePort.Next(),
+            Merge(_gatewayBase ?? throw new InvalidOperationException("The stack has not started."), new()
+            {
+                ["Gateway__InstanceId"] = $"e2e-{Guid.NewGuid():N}",
+            }, GatewaySettingsOf(instance)))));
+        return instance;
     }
 
     public async Task DisposeAsync()

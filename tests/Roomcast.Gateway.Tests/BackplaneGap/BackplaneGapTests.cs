@@ -78,9 +78,9 @@ public sealed class BackplaneGapTests : IAsyncLifetime
         };
         _multiplexer = await TestRedis.ConnectAsync(options, ServerName);
         _redis = new BackplaneRedis(options, ServerName, _multiplexer, NullLogger<BackplaneRedis>.Instance);
+        var access = Options.Create(new RoomAccessOptions { DocumentsApiUrl = "http://documents-api.test", CacheDuration = TimeSpan.FromMinutes(10) });
         _rootAccess = new RootReadAccess(
-            _services.GetRequiredService<IHttpClientFactory>(),
-            Options.Create(new RoomAccessOptions { DocumentsApiUrl = "http://documents-api.test", CacheDuration = TimeSpan.FromMinutes(10) }),
+            _services.GetRequiredService<IHttpClientFactory>(), new RedisMembershipDepartures(_redis, access), access,
             TimeProvider.System, NullLogger<RootReadAccess>.Instance);
         _recovery = new BackplaneGapRecovery(
             _redis, _connections, _rootAccess, new BackplaneMetrics(meters), Options.Create(new BackplaneGapOptions { ReconnectWindow = TimeSpan.Zero }),

@@ -12,6 +12,14 @@ internal static class AccessServices
         builder.AddValidatedOptions<RoomAccessOptions>(RoomAccessOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpClient(RootReadAccess.HttpClientName);
+        if (backplane)
+        {
+            builder.Services.AddSingleton<IMembershipDepartures, RedisMembershipDepartures>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IMembershipDepartures, InMemoryMembershipDepartures>();
+        }
         builder.Services.AddSingleton<RootReadAccess>();
         builder.Services.AddSingleton<JoinedRoots>();
         builder.Services.AddSingleton(services => new RootAccessChanges(

@@ -33,6 +33,14 @@ public sealed class RoomAccessOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MembershipDepartureRetention { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How many rechecks of one user's root rooms this instance asks documents-api at once (after a group
+    /// departure every root room of every connection of the user is asked about). Keep it below
+    /// documents-api's <c>MaxConcurrentRequestsPerUser</c> (default 8): the user's own requests share that limit.
+    /// </summary>
+    [Range(1, 16)]
+    public int RechecksPerUser { get; set; } = 2;
+
     /// <summary>How long one question to documents-api may take before the join is refused as "cannot check now".</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(3);

@@ -20,7 +20,10 @@ namespace Roomcast.RealtimeGateway.Access;
 /// (<see cref="RootReadAccess.TryAdmit"/>), asked again up to <see cref="MaxAttempts"/> times when one
 /// did. After a group departure documents-api is asked for an answer no older than the departure: while
 /// it answers "not yet applied", the connection stays out and the question is repeated with backoff for
-/// up to <see cref="RoomAccessOptions.MembershipCatchUpTimeout"/>; then it stays out for good.
+/// up to <see cref="RoomAccessOptions.MembershipCatchUpTimeout"/>; then it stays out for good. At most
+/// <see cref="RoomAccessOptions.RechecksPerUser"/> questions about one user are out at once, and one that
+/// documents-api refuses for too many requests (429) is asked again after its <c>Retry-After</c>, within
+/// the same timeout.
 /// </remarks>
 public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDisposable
 {
@@ -42,6 +45,7 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
     private readonly BackplaneRedis? _redis;
     private readonly ChannelSubscriptions? _subscriptions;
     private readonly string? _channel;
+    private readonly UserRecheckSlots _slots;
 
     public RootAccessChanges(
         LocalRooms rooms, JoinedRoots joined, RootReadAccess access, IOptions<RoomAccessOptions> options, TimeProvider clock, ILogger<RootAccessChanges> logger, BackplaneRedis? redis = null)
@@ -53,6 +57,7 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         _access = access;
         _logger = logger;
         _redis = redis;
+        _slots = new UserRecheckSlots(() => options.Value.RechecksPerUser);
         if (redis is not null)
         {
             _channel = redis.Channels.RootAccess;
@@ -81,7 +86,9 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
 
     public async Task UserLeftGroupAsync(Guid userId, Guid groupId, long membershipVersion, CancellationToken cancellationToken)
     {
-        ApplyUser(userId, groupId, membershipVersion);
+        // Recorded where every instance reads it before anyone is told: a recheck anywhere names it.
+        await _access.UserLeftGroupAsync(userId, groupId, membershipVersion, cancellationToken);
+        ApplyUser(userId);
         await PublishAsync($"{UserKind}|{_redis?.ServerName}|{userId:D}|{groupId:D}|{membershipVersion}", UserKind, userId);
     }
 
@@ -138,8 +145,10 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
             case RootKind when parts.Length == 3:
                 ApplyRoot(id);
                 break;
-            case UserKind when parts.Length == 5 && Guid.TryParseExact(parts[3], "D", out var groupId) && long.TryParse(parts[4], out var version):
-                ApplyUser(id, groupId, version);
+            case UserKind when parts.Length == 5 && Guid.TryParseExact(parts[3], "D", out _) && long.TryParse(parts[4], out _):
+                // The consuming instance recorded the departure (groupId, version) in Redis before it published this.
+                _access.ForgetUser(id);
+                ApplyUser(id);
                 break;
             default:
                 LogMalformed(channel);
@@ -158,9 +167,8 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
         }
     }
 
-    private void ApplyUser(Guid userId, Guid groupId, long membershipVersion)
+    private void ApplyUser(Guid userId)
     {
-        _access.UserLeftGroup(userId, groupId, membershipVersion);
         foreach (var (connectionId, rootId, token) in _joined.RootsOf(userId))
         {
             _rooms.Remove(connectionId, RoomName.Root(rootId));
@@ -186,7 +194,10 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
             bool readable;
             try
             {
-                readable = await _access.CanReadAsync(userId, rootId, token, CancellationToken.None);
+                using (await _slots.EnterAsync(userId))
+                {
+                    readable = await _access.CanReadAsync(userId, rootId, token, CancellationToken.None);
+                }
             }
             catch (MembershipNotYetAppliedException)
             {
@@ -203,6 +214,25 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
                 }
                 await Task.Delay(pause, _clock);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks));
+                continue;
+            }
+            catch (RootAccessThrottledException exception)
+            {
+                // documents-api limits the questions it takes about one user: ask again when it says, while there is time.
+                if (!_joined.Has(connectionId, rootId))
+                {
+                    return;
+                }
+                var wait = RetryAfter(exception);
+                var elapsed = _clock.GetElapsedTime(started);
+                if (elapsed + wait > _options.Value.MembershipCatchUpTimeout)
+                {
+                    StayOut(connectionId, rootId);
+                    LogThrottledGaveUp(connectionId, userId, rootId, elapsed, wait);
+                    return;
+                }
+                LogThrottled(connectionId, userId, rootId, wait);
+                await Task.Delay(wait, _clock);
                 continue;
             }
             catch (RootAccessUnavailableException exception)
@@ -245,6 +275,26 @@ public sealed partial class RootAccessChanges : IRootAccessChanges, IAsyncDispos
             }
         }
     }
+
+    /// <summary>The wait documents-api asked for (a delay or a date), at least <see cref="FirstRetryPause"/>; one second when it named none.</summary>
+    private TimeSpan RetryAfter(RootAccessThrottledException throttled)
+    {
+        var wait = throttled.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - _clock.GetUtcNow(),
+            _ => TimeSpan.FromSeconds(1),
+        };
+        return wait < FirstRetryPause ? FirstRetryPause : wait;
+    }
+
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessRecheckThrottled, Level = LogLevel.Information,
+        Message = "documents-api refused to recheck connection {ConnectionId} of user {UserId} on root:{RootId} for now (too many requests for the user): asking again in {Wait}; it stays out meanwhile")]
+    private partial void LogThrottled(string connectionId, Guid userId, Guid rootId, TimeSpan wait);
+
+    [LoggerMessage(EventId = GatewayLogEvents.RootAccessRecheckThrottledGaveUp, Level = LogLevel.Warning,
+        Message = "Connection {ConnectionId} of user {UserId} stays out of root:{RootId}: documents-api still refused to recheck it after {Elapsed} (too many requests for the user; it asked to wait {Wait}, past the catch-up timeout); the client may join again")]
+    private partial void LogThrottledGaveUp(string connectionId, Guid userId, Guid rootId, TimeSpan elapsed, TimeSpan wait);
 
     [LoggerMessage(EventId = GatewayLogEvents.RootAccessNoRootRoom, Level = LogLevel.Warning, Message = "A {RecordType} event names no root: room; no root room rechecked")]
     private partial void LogNoRootRoom(string recordType);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Roomcast.Contracts.Access;
 using Roomcast.ServiceDefaults.Problems;
+using StackExchange.Redis;
 
 namespace Roomcast.RealtimeGateway.Access;
 
@@ -23,11 +24,14 @@ namespace Roomcast.RealtimeGateway.Access;
 /// each, so an unrelated change may cost a question again, never a missed revocation). A caller takes a
 /// <see cref="Stamp"/> before it asks and acts on a "yes" only through <see cref="TryAdmit"/>, which
 /// refuses once anything was revoked meanwhile; a "yes" is cached only when nothing was. After a user
-/// leaves a group, every question about them names the departure
-/// (<see cref="AccessConsistency.AfterMembershipHeader"/>) until documents-api has answered one, so it is
-/// never answered from a projection that has not applied it.
+/// leaves a group, every question about them on any instance names the departure
+/// (<see cref="AccessConsistency.AfterMembershipHeader"/>, <see cref="IMembershipDepartures"/>) until
+/// documents-api has answered one, so it is never answered from a projection that has not applied it. More
+/// departures than one header may name are asked about in turns of
+/// <see cref="AccessConsistency.MaxAfterMemberships"/>; only the answer to the last turn counts.
 /// </remarks>
-public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<RoomAccessOptions> options, TimeProvider clock, ILogger<RootReadAccess> logger)
+public sealed partial class RootReadAccess(
+    IHttpClientFactory clients, IMembershipDepartures departures, IOptions<RoomAccessOptions> options, TimeProvider clock, ILogger<RootReadAccess> logger)
 {
     /// <summary>Above this many cached answers, expired ones are swept (and all of them if none had expired).</summary>
     private const int MaxAnswers = 10_000;
@@ -39,7 +43,6 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
     private readonly ConcurrentDictionary<(Guid User, Guid Root), (bool Readable, long ExpiresAt)> _answers = new();
     private readonly long[] _rootGenerations = new long[Stripes];
     private readonly long[] _userGenerations = new long[Stripes];
-    private readonly MembershipDepartures _departures = new(clock);
     private readonly Lock _admission = new();
     private long _allGeneration;
 
@@ -73,11 +76,13 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
 
     /// <summary>
     /// <paramref name="userId"/> left <paramref name="groupId"/> at <paramref name="membershipVersion"/>:
-    /// their cached answers go, and documents-api is asked about them only after it has applied the departure.
+    /// recorded where every instance reads it (throws while that cannot be done: the event is retried),
+    /// then the user's cached answers go; documents-api is asked about them only after it has applied the
+    /// departure. The other instances, told of it, only <see cref="ForgetUser"/>.
     /// </summary>
-    public void UserLeftGroup(Guid userId, Guid groupId, long membershipVersion)
+    public async Task UserLeftGroupAsync(Guid userId, Guid groupId, long membershipVersion, CancellationToken cancellationToken)
     {
-        _departures.Left(userId, groupId, membershipVersion, options.Value.MembershipDepartureRetention);
+        await departures.LeftAsync(userId, groupId, membershipVersion, cancellationToken);
         ForgetUser(userId);
     }
 
@@ -97,16 +102,45 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
             return cached.Readable;
         }
 
-        var departures = _departures.Of(userId, options.Value.MembershipDepartureRetention);
+        IReadOnlyList<(Guid Group, long Version)> left;
+        try
+        {
+            left = await departures.OfAsync(userId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // Without them documents-api might answer from before a departure: not asked at all.
+            LogUnavailable(userId, rootId, exception.Message);
+            throw new RootAccessUnavailableException("Your recent group changes could not be read to check this root; try again.", exception);
+        }
 
+        var readable = false;
+        for (var turn = 0; turn == 0 || turn * AccessConsistency.MaxAfterMemberships < left.Count; turn++)
+        {
+            var named = left.Skip(turn * AccessConsistency.MaxAfterMemberships).Take(AccessConsistency.MaxAfterMemberships).ToList();
+            if (await AskAsync(userId, rootId, accessToken, named, cancellationToken) is not { } answer)
+            {
+                return false; // the token no longer proves anything
+            }
+            readable = answer;
+            await ConfirmAsync(userId, named);
+        }
+
+        Remember(userId, rootId, readable, now, stamp);
+        return readable;
+    }
+
+    /// <summary>One question, naming <paramref name="named"/>; <c>null</c> when documents-api refused the token.</summary>
+    private async Task<bool?> AskAsync(Guid userId, Guid rootId, string accessToken, IReadOnlyList<(Guid Group, long Version)> named, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.Timeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.Value.DocumentsApiUrl), $"/api/v1/roots/{rootId:D}"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        if (departures.Count > 0)
+        if (named.Count > 0)
         {
             request.Headers.Add(AccessConsistency.AfterMembershipHeader,
-                string.Join(", ", departures.Take(AccessConsistency.MaxAfterMemberships).Select(left => AccessConsistency.AfterMembership(left.Group, left.Version))));
+                string.Join(", ", named.Select(left => AccessConsistency.AfterMembership(left.Group, left.Version))));
         }
         HttpResponseMessage response;
         try
@@ -121,34 +155,44 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
 
         using (response)
         {
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && departures.Count > 0 && await IsNotYetAppliedAsync(response, timeout.Token))
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && named.Count > 0 && await IsNotYetAppliedAsync(response, timeout.Token))
             {
-                LogNotYetApplied(userId, rootId, departures.Count);
+                LogNotYetApplied(userId, rootId, named.Count);
                 throw new MembershipNotYetAppliedException(
                     "Your group memberships changed moments ago and documents-api has not caught up yet; try again shortly.");
             }
 
-            bool readable;
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK:
-                    readable = true;
-                    break;
+                    return true;
                 case HttpStatusCode.NotFound or HttpStatusCode.Forbidden:
-                    readable = false;
-                    break;
+                    return false;
                 case HttpStatusCode.Unauthorized:
                     // The connection's token has expired since it connected: it no longer proves anything.
                     LogTokenRefused(userId, rootId);
-                    return false;
+                    return null;
+                case HttpStatusCode.TooManyRequests:
+                    LogUnexpected(userId, rootId, (int)response.StatusCode);
+                    throw new RootAccessThrottledException(
+                        "documents-api is taking no more questions about you for a moment; try again shortly.", response.Headers.RetryAfter);
                 default:
                     LogUnexpected(userId, rootId, (int)response.StatusCode);
                     throw new RootAccessUnavailableException($"documents-api answered {(int)response.StatusCode} when asked whether you may read this root; try again.");
             }
+        }
+    }
 
-            _departures.Confirmed(userId, [.. departures.Take(AccessConsistency.MaxAfterMemberships)]);
-            Remember(userId, rootId, readable, now, stamp);
-            return readable;
+    /// <summary>documents-api answered a question naming <paramref name="named"/>; failing to record it only costs the same question again.</summary>
+    private async Task ConfirmAsync(Guid userId, IReadOnlyList<(Guid Group, long Version)> named)
+    {
+        try
+        {
+            await departures.ConfirmedAsync(userId, named, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            LogConfirmFailed(userId, named.Count, exception.Message);
         }
     }
 
@@ -261,12 +305,22 @@ public sealed partial class RootReadAccess(IHttpClientFactory clients, IOptions<
     [LoggerMessage(EventId = GatewayLogEvents.ReadAccessNotYetApplied, Level = LogLevel.Debug, Message = "documents-api has not yet applied the {Departures} group departures of user {UserId} named when asked about root {RootId}")]
     private partial void LogNotYetApplied(Guid userId, Guid rootId, int departures);
 
+    [LoggerMessage(EventId = GatewayLogEvents.ReadAccessConfirmFailed, Level = LogLevel.Warning,
+        Message = "Could not record that documents-api applied {Departures} group departures of user {UserId} (asked about them again next time): {Reason}")]
+    private partial void LogConfirmFailed(Guid userId, int departures, string reason);
+
     [LoggerMessage(EventId = GatewayLogEvents.ReadAccessUnexpected, Level = LogLevel.Warning, Message = "documents-api answered {Status} when asked whether user {UserId} may read root {RootId}")]
     private partial void LogUnexpected(Guid userId, Guid rootId, int status);
 }
 
 /// <summary>documents-api could not say whether a user may read a root.</summary>
 public class RootAccessUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>documents-api is limiting questions about the user (429): ask again after <see cref="RetryAfter"/>.</summary>
+public sealed class RootAccessThrottledException(string message, RetryConditionHeaderValue? retryAfter) : RootAccessUnavailableException(message)
+{
+    public RetryConditionHeaderValue? RetryAfter { get; } = retryAfter;
+}
 
 /// <summary>documents-api has not yet applied a group departure of the user that this instance heard of: ask again shortly.</summary>
 public sealed class MembershipNotYetAppliedException(string message) : RootAccessUnavailableException(message);

@@ -1,6 +1,9 @@
 namespace Roomcast.RealtimeGateway.Backplane;
 
-/// <summary>Every Redis channel the backplane uses, named in this one place, all under <see cref="BackplaneOptions.ChannelPrefix"/>.</summary>
+/// <summary>
+/// Every Redis channel the backplane uses, and the keys of root access, named in this one place, all under
+/// <see cref="BackplaneOptions.ChannelPrefix"/>.
+/// </summary>
 public sealed class BackplaneChannels(string prefix)
 {
     /// <summary>Roomcast audiences: a list of rooms that each instance resolves against its own connections.</summary>
@@ -19,6 +22,9 @@ public sealed class BackplaneChannels(string prefix)
     public string Accounts { get; } = $"{prefix}:internal:accounts";
 
     public string Prefix { get; } = prefix;
+
+    /// <summary>Key: a user's group departures documents-api has not confirmed yet (<c>RedisMembershipDepartures</c>), a hash group → version.</summary>
+    public string MembershipDepartures(Guid userId) => $"{Prefix}:access:departures:{userId:D}";
 
     /// <summary>
     /// A channel of SignalR's Redis backplane (<c>{hub type}:all</c>, <c>:connection:{id}</c>,

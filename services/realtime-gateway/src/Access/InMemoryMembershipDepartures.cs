@@ -1,23 +1,23 @@
+using Microsoft.Extensions.Options;
+
 namespace Roomcast.RealtimeGateway.Access;
 
 /// <summary>
-/// The group departures this instance heard of that documents-api has not yet confirmed it applied:
-/// per user, each group with the newest membership version seen leaving it
-/// (<see cref="Roomcast.Contracts.Access.AccessConsistency.GroupDeletedVersion"/> for a deletion). Every
-/// question about the user carries them, so documents-api never answers it from a projection older than
-/// what the gateway already acted on. An entry goes when documents-api answers a question that named
-/// it, or after <see cref="RoomAccessOptions.MembershipDepartureRetention"/>. Departures are rare: one
-/// lock guards them all.
+/// <see cref="IMembershipDepartures"/> of an instance that runs alone (no Redis): in this process.
+/// Departures are rare: one lock guards them all.
 /// </summary>
-internal sealed class MembershipDepartures(TimeProvider clock)
+public sealed class InMemoryMembershipDepartures(TimeProvider clock, IOptions<RoomAccessOptions> options) : IMembershipDepartures
 {
     /// <summary>Above this many users with departures, expired ones are swept.</summary>
     private const int SweepAbove = 10_000;
 
     private readonly Dictionary<Guid, Dictionary<Guid, (long Version, long At)>> _byUser = [];
 
-    public void Left(Guid userId, Guid groupId, long membershipVersion, TimeSpan retention)
+    private TimeSpan Retention => options.Value.MembershipDepartureRetention;
+
+    public Task LeftAsync(Guid userId, Guid groupId, long membershipVersion, CancellationToken cancellationToken)
     {
+        var retention = Retention;
         var now = clock.GetTimestamp();
         lock (_byUser)
         {
@@ -37,26 +37,26 @@ internal sealed class MembershipDepartures(TimeProvider clock)
             var version = groups.TryGetValue(groupId, out var known) ? Math.Max(known.Version, membershipVersion) : membershipVersion;
             groups[groupId] = (version, now);
         }
+        return Task.CompletedTask;
     }
 
-    /// <summary>The user's unconfirmed departures, newest version per group; empty when none.</summary>
-    public IReadOnlyList<(Guid Group, long Version)> Of(Guid userId, TimeSpan retention)
+    public Task<IReadOnlyList<(Guid Group, long Version)>> OfAsync(Guid userId, CancellationToken cancellationToken)
     {
         lock (_byUser)
         {
-            DropExpired(userId, clock.GetTimestamp(), retention);
-            return _byUser.TryGetValue(userId, out var groups) ? [.. groups.Select(pair => (pair.Key, pair.Value.Version))] : [];
+            DropExpired(userId, clock.GetTimestamp(), Retention);
+            return Task.FromResult<IReadOnlyList<(Guid Group, long Version)>>(
+                _byUser.TryGetValue(userId, out var groups) ? [.. groups.Select(pair => (pair.Key, pair.Value.Version))] : []);
         }
     }
 
-    /// <summary>documents-api answered a question that named <paramref name="applied"/>: it has applied them.</summary>
-    public void Confirmed(Guid userId, IReadOnlyList<(Guid Group, long Version)> applied)
+    public Task ConfirmedAsync(Guid userId, IReadOnlyList<(Guid Group, long Version)> applied, CancellationToken cancellationToken)
     {
         lock (_byUser)
         {
             if (applied.Count == 0 || !_byUser.TryGetValue(userId, out var groups))
             {
-                return;
+                return Task.CompletedTask;
             }
 
             foreach (var (group, version) in applied)
@@ -72,6 +72,7 @@ internal sealed class MembershipDepartures(TimeProvider clock)
                 _byUser.Remove(userId);
             }
         }
+        return Task.CompletedTask;
     }
 
     private void DropExpired(Guid userId, long now, TimeSpan retention)
