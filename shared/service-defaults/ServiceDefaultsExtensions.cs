@@ -5,15 +5,17 @@ using Roomcast.ServiceDefaults.Auth;
 using Roomcast.ServiceDefaults.Health;
 using Roomcast.ServiceDefaults.Logging;
 using Roomcast.ServiceDefaults.Problems;
+using Roomcast.ServiceDefaults.Telemetry;
 
 namespace Roomcast.ServiceDefaults;
 
-/// <summary>What every Roomcast service does alike: logging, problem details, health endpoints.</summary>
+/// <summary>What every Roomcast service does alike: logging, metrics, problem details, health endpoints.</summary>
 public static class ServiceDefaultsExtensions
 {
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddRoomcastLogging();
+        builder.AddRoomcastMetrics();
         builder.Services.AddRoomcastProblemDetails();
         builder.Services.AddHealthChecks();
         return builder;
@@ -28,6 +30,7 @@ public static class ServiceDefaultsExtensions
 
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        app.UseRoomcastMetrics();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         return app;

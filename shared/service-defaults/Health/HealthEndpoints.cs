@@ -4,11 +4,18 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Roomcast.ServiceDefaults.Health;
 
-internal static class HealthEndpoints
+/// <summary>The probes every service answers; the deployment files name these paths.</summary>
+public static class HealthEndpoints
 {
-    public static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>Fails only when restarting the process is the cure (checks tagged <see cref="HealthTags.Live"/>).</summary>
+    public const string LivePath = "/health/live";
+
+    /// <summary>Answers once the instance may take traffic (checks tagged <see cref="HealthTags.Ready"/>).</summary>
+    public const string ReadyPath = "/health/ready";
+
+    internal static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) });
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
+        endpoints.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) });
+        endpoints.MapHealthChecks(ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Ready) });
     }
 }

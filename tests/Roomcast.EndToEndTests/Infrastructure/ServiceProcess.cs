@@ -38,7 +38,10 @@ public sealed class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString();
+        // A service given a metrics port listens there too, as the images do (ASPNETCORE_HTTP_PORTS).
+        start.Environment["ASPNETCORE_URLS"] = settings.TryGetValue("Metrics__Port", out var metricsPort)
+            ? $"{baseAddress};http://127.0.0.1:{metricsPort}"
+            : baseAddress.ToString();
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         foreach (var (key, value) in settings)
         {
