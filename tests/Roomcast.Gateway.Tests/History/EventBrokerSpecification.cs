@@ -52,6 +52,21 @@ public abstract class EventBrokerSpecification : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEmptyHistoryAnswersAPositionTheNextEventsCanBeReadAfter()
+    {
+        var broker = await CreateAsync(new EventHistoryOptions());
+
+        var empty = await broker.ReadAfterAsync(0, 10, Everyone, CancellationToken.None);
+        var first = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "first"), null, CancellationToken.None);
+        var after = await broker.ReadAfterAsync(empty.Head, 10, Everyone, CancellationToken.None);
+
+        empty.Epoch.ShouldNotBeNullOrEmpty("a client that connected to an empty history resumes from the position it was answered");
+        first.Epoch.ShouldBe(empty.Epoch, "the first event belongs to the numbering the empty history answered");
+        after.Floor.ShouldBeLessThanOrEqualTo(empty.Head, "nothing after the answered position was trimmed");
+        after.Entries.Select(entry => entry.Seq).ShouldBe([first.Seq]);
+    }
+
+    [Fact]
     public async Task AnEventIdSeenBeforeKeepsItsSeqAndIsPendingUntilMarkedDeliveredThenDropped()
     {
         var broker = await CreateAsync(new EventHistoryOptions());

@@ -148,8 +148,11 @@ internal static class HistoryScripts
         """;
 
     /// <summary>
-    /// KEYS: head, floor, log, epoch, bytes; ARGV: max events, max age ms, max bytes, after seq, count, then
-    /// the rooms of the reader. Trims first, then scans up to count entries after the seq and returns
+    /// KEYS: head, floor, log, epoch, bytes; ARGV: max events, max age ms, max bytes, after seq, count, the
+    /// highest seq the caller has seen given, an epoch to start, then the rooms of the reader. A history that
+    /// has no numbering yet starts it here, as the first append would: the position an empty history
+    /// answers is one the next events can be read after (it numbers nothing otherwise, and a client would
+    /// hold a position no resume takes). Trims first, then scans up to count entries after the seq and returns
     /// <c>{floor, head, last scanned seq, how many scanned, epoch, member, score, member, score, ...}</c> of those whose text names
     /// one of the rooms in quotes: a superset of the entries addressed to them (a payload may quote a
     /// room name too), which the caller narrows to the exact audience. Filtering here keeps entries with
@@ -159,6 +162,12 @@ internal static class HistoryScripts
     public const string ReadAfter = Trim + """
 
         local now = now_ms()
+        if not redis.call('GET', KEYS[1]) then
+          local start = string.format('%d', math.max(tonumber(ARGV[6]), now * 1000))
+          redis.call('SET', KEYS[1], start)
+          redis.call('SET', KEYS[2], start)
+          redis.call('SET', KEYS[4], ARGV[7])
+        end
         trim(KEYS[2], KEYS[3], KEYS[5], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now)
         local cutoff = now - tonumber(ARGV[2])
         local head = redis.call('GET', KEYS[1]) or '0'
@@ -171,7 +180,7 @@ internal static class HistoryScripts
           if tonumber(string.match(member, '^(%d+)|')) <= cutoff then
             floor = math.max(floor, tonumber(scanned[i + 1]))
           else
-            for r = 6, #ARGV do
+            for r = 8, #ARGV do
               if string.find(member, '"' .. ARGV[r] .. '"', 1, true) then
                 table.insert(result, member)
                 table.insert(result, scanned[i + 1])

@@ -80,7 +80,7 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
 
     public async Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken)
     {
-        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), _options.MaxBytes, afterSeq, count, .. rooms.Select(room => (RedisValue)room)];
+        RedisValue[] arguments = [_options.MaxEvents, Milliseconds(_options.MaxAge), _options.MaxBytes, afterSeq, count, _highWater.Highest, NewEpoch(), .. rooms.Select(room => (RedisValue)room)];
         var reply = (RedisResult[])(await _redis.EvalAsync(HistoryScripts.ReadAfter, [_keys.Head, _keys.Floor, _keys.Log, _keys.Epoch, _keys.Bytes], arguments).WaitAsync(cancellationToken))!;
         var epoch = (string)reply[4]!;
         var entries = new List<HistoryEntry>((reply.Length - 5) / 2);
