@@ -116,6 +116,7 @@ export class RoomcastClient {
   private refreshBeforeConnect = false;
   private everConnected = false;
   private catchingUp: Promise<void> | null = null;
+  private resumeAgain = false;
   private started: { resolve: () => void; reject: (error: unknown) => void; promise: Promise<void> } | null = null;
 
   constructor(private readonly options: RoomcastClientOptions) {
@@ -415,7 +416,17 @@ export class RoomcastClient {
 
   /** One catch-up at a time on a connection: `Resume` from the position, paged, or reload. */
   private resumeOn(transport: HubTransport): Promise<void> {
-    this.catchingUp ??= this.resume(transport).finally(() => {
+    if (this.catchingUp) {
+      // Asked while one is finishing: it goes round once more from the position it reached.
+      this.resumeAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      do {
+        this.resumeAgain = false;
+        await this.resume(transport);
+      } while (this.resumeAgain && transport === this.transport && !this.isOver());
+    })().finally(() => {
       this.catchingUp = null;
     });
     return this.catchingUp;

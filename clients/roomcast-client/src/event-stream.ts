@@ -87,7 +87,11 @@ export class EventStream {
     for (const missed of result.events) {
       this.offer(missed);
     }
-    this.advanceTo({ seq: result.headSeq, epoch: result.epoch });
+    // The head is where the next resume starts; a live event at or below it that the answer did
+    // not hold still goes out (it reached this connection through a room a resume does not count).
+    if (this.position === null || this.position.epoch !== result.epoch || result.headSeq > this.position.seq) {
+      this.position = { seq: result.headSeq, epoch: result.epoch };
+    }
     if (!result.more) {
       this.flush();
     }
@@ -144,10 +148,15 @@ export class EventStream {
   }
 
   private advanceTo(position: Position): void {
-    if (!this.position || this.position.epoch !== position.epoch || position.seq > this.position.seq) {
+    if (!this.position || this.position.epoch !== position.epoch) {
+      this.position = { ...position };
+      this.highestApplied = position.seq;
+      return;
+    }
+    if (position.seq > this.position.seq) {
       this.position = { ...position };
     }
-    this.highestApplied = Math.max(this.position.epoch === position.epoch ? this.highestApplied : -1, position.seq);
+    this.highestApplied = Math.max(this.highestApplied, position.seq);
   }
 
   private remember(eventId: string): void {
