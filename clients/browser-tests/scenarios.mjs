@@ -50,8 +50,12 @@ class Tab {
   async edit(text) {
     await this.page.getByTestId("document-text").fill(text);
     await this.page.getByTestId("save").click();
-    await this.page.getByTestId("editor-note").filter({ hasText: /^Saved version \d+\.$/ }).waitFor({ timeout: patience });
-    return Number(await this.page.getByTestId("document-version").textContent());
+    const saved = await this.page.waitForFunction(
+      () => /^Saved version (\d+)\.$/.exec(document.querySelector("[data-testid=editor-note]")?.textContent ?? "")?.[1],
+      undefined,
+      { timeout: patience },
+    );
+    return Number(await saved.jsonValue());
   }
 
   /** Waits until the documents list shows `text` for the document. */
@@ -153,7 +157,7 @@ async function signInForApi(username) {
       headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    check(answer.ok, `${method} ${path} as ${username}: ${answer.status} ${await answer.text()}`);
+    if (!answer.ok) throw new Error(`${method} ${path} as ${username}: ${answer.status} ${await answer.text()}`);
     return answer.json();
   };
 }

@@ -82,6 +82,12 @@ function signInView(demo: DemoConfig, problem?: string): void {
   username.focus();
 }
 
+/** A document's text, shortened for one line of the event log. */
+function snippet(data: unknown): string {
+  const text = String((data as { text?: unknown } | null)?.text ?? JSON.stringify(data));
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
 function setConnection(state: string, label: string): void {
   const badge = byId("connection");
   badge.dataset.state = state;
@@ -254,6 +260,7 @@ async function open(session: Session | undefined, gateway: number): Promise<void
           {
             "data-testid": "save",
             onclick: async () => {
+              showEditorNote("Saving…");
               try {
                 const saved = await api.updateDocument(document.id, { ...document.data, text: text.value }, current.baseVersion, client.connectionId);
                 documents.set(saved.id, saved);
@@ -291,7 +298,7 @@ async function open(session: Session | undefined, gateway: number): Promise<void
   function describeEvent(event: RecordEvent): HTMLElement {
     const [id, version, what] =
       event.name === "CHANGED_DOCUMENT"
-        ? [event.payload.id, event.payload.version, `${documents.get(event.payload.id)?.data.title ?? "document"} is now version ${event.payload.version}`]
+        ? [event.payload.id, event.payload.version, `${documentName(event.payload.id)} version ${event.payload.version}: ${snippet(event.payload.data)}`]
         : event.name === "DELETED_RECORD"
           ? [event.payload.id, undefined, `${event.payload.type} deleted`]
           : ["id" in event.payload.record ? event.payload.record.id : event.payload.record.groupId, event.payload.version, `${event.payload.type} version ${event.payload.version}`];
@@ -301,6 +308,11 @@ async function open(session: Session | undefined, gateway: number): Promise<void
       h("code", {}, `#${event.payload.seq}`),
       ` ${event.name}: ${what}`,
     );
+  }
+
+  function documentName(id: string): string {
+    const known = documents.get(id);
+    return known ? String(known.data.title ?? known.type) : "a document";
   }
 
   function renderAdmin(counts: ReadonlyMap<string, number>): void {
