@@ -1,4 +1,5 @@
 using Roomcast.Contracts.Client;
+using Roomcast.EndToEndTests.Gateway;
 using Roomcast.EndToEndTests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -6,31 +7,24 @@ using Xunit.Abstractions;
 namespace Roomcast.EndToEndTests.Clients;
 
 /// <summary>
-/// @roomcast/client in Node 20 against the real services: the script
-/// <c>clients/roomcast-client/e2e/resume-after-disconnect.mjs</c> signs in, connects, and is cut off
-/// from the gateway by this test (a forwarder in between is severed) while edits happen; it must get
-/// them on its own by Resume after the link is back, each once and in order, without a reload.
+/// @roomcast/client in Node 20 against the real services, one script per scenario under
+/// <c>clients/roomcast-client/e2e/</c>. identity issues 5-second access tokens here, so the client
+/// refreshes through identity on every connect and is closed for expired tokens along the way.
 /// </summary>
-public sealed class NodeClientTests(RoomcastStack stack, ITestOutputHelper log) : IClassFixture<RoomcastStack>
+public sealed class NodeClientTests(ShortTokenStack stack, ITestOutputHelper log) : IClassFixture<ShortTokenStack>
 {
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The reader is cut off by this test (a forwarder in front of the gateway is severed) while five edits happen.</summary>
     [Fact]
     public async Task AClientCutOffWhileEditsHappenResumesEachOnceInOrderWithoutAReload()
     {
-        NodeScript.RequireBuiltClients();
         await using var link = LoopbackForwarder.Start($"127.0.0.1:{stack.Gateway.BaseAddress.Port}", TimeSpan.FromMinutes(3));
-        await using var script = NodeScript.Start("clients/roomcast-client/e2e/resume-after-disconnect.mjs", new Dictionary<string, string>
+        await using var script = Start("resume-after-disconnect.mjs", new()
         {
-            ["ROOMCAST_IDENTITY_URL"] = stack.Identity.BaseAddress.ToString(),
-            ["ROOMCAST_DOCUMENTS_URL"] = stack.Documents.BaseAddress.ToString(),
             ["ROOMCAST_HUB_URL"] = $"http://{link.Endpoint}{ClientMethods.HubPath}",
             ["ROOMCAST_DIRECT_HUB_URL"] = stack.HubUrl.ToString(),
-            ["ROOMCAST_PASSWORD"] = DemoWorld.Password,
-            ["ROOMCAST_READER"] = stack.World.UsernameOf(stack.World.Carol),
-            ["ROOMCAST_WRITER"] = stack.World.UsernameOf(stack.World.Bob),
-            ["ROOMCAST_DOCUMENT"] = stack.World.PlanDocument.ToString(),
-        }, log);
+        });
 
         await script.WaitForLineAsync("step: cut-me", StepTimeout);
         link.Sever();
@@ -40,5 +34,28 @@ public sealed class NodeClientTests(RoomcastStack stack, ITestOutputHelper log) 
         await script.SendLineAsync("restored");
 
         await script.ShouldSucceedAsync(StepTimeout);
+    }
+
+    [Fact]
+    public async Task AClientClosedForItsExpiredTokenRefreshesItReconnectsAndResumes()
+    {
+        await using var script = Start("token-expiry.mjs", new() { ["ROOMCAST_HUB_URL"] = stack.HubUrl.ToString() });
+
+        await script.ShouldSucceedAsync(StepTimeout);
+    }
+
+    private NodeScript Start(string script, Dictionary<string, string> settings)
+    {
+        NodeScript.RequireBuiltClients();
+        var world = stack.World;
+        return NodeScript.Start($"clients/roomcast-client/e2e/{script}", new Dictionary<string, string>(settings)
+        {
+            ["ROOMCAST_IDENTITY_URL"] = stack.Identity.BaseAddress.ToString(),
+            ["ROOMCAST_DOCUMENTS_URL"] = stack.Documents.BaseAddress.ToString(),
+            ["ROOMCAST_PASSWORD"] = DemoWorld.Password,
+            ["ROOMCAST_READER"] = world.UsernameOf(world.Carol),
+            ["ROOMCAST_WRITER"] = world.UsernameOf(world.Bob),
+            ["ROOMCAST_DOCUMENT"] = world.PlanDocument.ToString(),
+        }, log);
     }
 }
