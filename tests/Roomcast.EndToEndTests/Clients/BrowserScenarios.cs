@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Roomcast.EndToEndTests.Infrastructure;
+using Shouldly;
 using Xunit;
 
 namespace Roomcast.EndToEndTests.Clients;
@@ -16,9 +17,9 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
 {
     private static readonly TimeSpan DemoStartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ScenariosTimeout = TimeSpan.FromMinutes(4);
+    private const string DemoListening = "demo listening on ";
     private readonly string _channelPrefix = $"e2e-{Guid.NewGuid():N}";
-    private Process? _demo;
-    private readonly List<string> _demoOutput = [];
+    private NodeScript? _demo;
 
     /// <summary>Where the scenarios' screenshots of failures and results.json go: TestResults/browser at the repository root.</summary>
     public static string OutputDirectory { get; } = Path.Combine(RepositoryLayout.Root, "TestResults", "browser");
@@ -26,7 +27,8 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
     /// <summary>Everything the scenario run printed (one line per scenario, its error and screenshots when it failed).</summary>
     public string Output { get; private set; } = "";
 
-    public int ExitCode { get; private set; } = -1;
+    /// <summary>Why the run did not end well (a scenario failed, or the run was killed at its time limit).</summary>
+    public string? Failure { get; private set; }
 
     public TimeSpan Elapsed { get; private set; }
 
@@ -56,13 +58,7 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
     {
         if (_demo is not null)
         {
-            if (!_demo.HasExited)
-            {
-                _demo.Kill(entireProcessTree: true);
-            }
-
-            await _demo.WaitForExitAsync();
-            _demo.Dispose();
+            await _demo.DisposeAsync();
         }
 
         await DisposeAsync();
@@ -72,71 +68,32 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
     public (bool Passed, string Report) ResultOf(string scenario)
     {
         var resultsFile = Path.Combine(OutputDirectory, "results.json");
-        var report = $"{Output}{Environment.NewLine}[demo server]{Environment.NewLine}{string.Join(Environment.NewLine, DemoOutput())}";
+        var report = $"{Output}{Environment.NewLine}[demo server]{Environment.NewLine}{_demo?.Output}";
         if (!File.Exists(resultsFile))
         {
-            return (false, $"the scenarios ended with exit code {ExitCode} and wrote no results:{Environment.NewLine}{report}");
+            return (false, $"the scenarios wrote no results: {Failure}{Environment.NewLine}{report}");
         }
 
         using var results = JsonDocument.Parse(File.ReadAllText(resultsFile));
         return results.RootElement.TryGetProperty(scenario, out var result) && result.GetProperty("passed").GetBoolean()
             ? (true, report)
-            : (false, $"scenario {scenario} did not pass (exit code {ExitCode}):{Environment.NewLine}{report}");
-    }
-
-    private string[] DemoOutput()
-    {
-        lock (_demoOutput)
-        {
-            return [.. _demoOutput];
-        }
+            : (false, $"scenario {scenario} did not pass:{Environment.NewLine}{report}");
     }
 
     private async Task<string> StartDemoAsync()
     {
-        var server = Path.Combine(RepositoryLayout.Root, "clients", "demo", "server.mjs");
-        if (!File.Exists(Path.Combine(RepositoryLayout.Root, "clients", "demo", "dist", "index.html")))
+        NodeScript.RequireBuiltClients();
+        File.Exists(Path.Combine(RepositoryLayout.Root, "clients", "demo", "dist", "index.html"))
+            .ShouldBeTrue($"The demo is not built; run `{NodeScript.BuildCommand}` at the repository root (scripts/test.sh does).");
+        _demo = NodeScript.Start("clients/demo/server.mjs", new Dictionary<string, string>
         {
-            throw new InvalidOperationException("The demo is not built: scripts/test.sh builds it (or run `npm ci && npm run build` in clients/).");
-        }
-
-        var start = new ProcessStartInfo("node", [server])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ROOMCAST_DEMO_PORT"] = "0";
-        start.Environment["ROOMCAST_IDENTITY_URL"] = Identity.BaseAddress.ToString();
-        start.Environment["ROOMCAST_DOCUMENTS_URL"] = Documents.BaseAddress.ToString();
-        start.Environment["ROOMCAST_GATEWAY_URLS"] = string.Join(",", Gateways.Select(gateway => gateway.BaseAddress.ToString()));
-        _demo = Process.Start(start) ?? throw new InvalidOperationException("Could not start the demo server.");
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Record(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_demoOutput)
-            {
-                _demoOutput.Add(line);
-            }
-
-            if (line.StartsWith("demo listening on ", StringComparison.Ordinal))
-            {
-                listening.TrySetResult(line["demo listening on ".Length..].Trim());
-            }
-        }
-
-        _demo.OutputDataReceived += (_, line) => Record(line.Data);
-        _demo.ErrorDataReceived += (_, line) => Record(line.Data);
-        _demo.BeginOutputReadLine();
-        _demo.BeginErrorReadLine();
-        _demo.EnableRaisingEvents = true;
-        _demo.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"The demo server exited:{Environment.NewLine}{string.Join(Environment.NewLine, DemoOutput())}"));
-        return await listening.Task.WaitAsync(DemoStartTimeout);
+            ["ROOMCAST_DEMO_PORT"] = "0",
+            ["ROOMCAST_IDENTITY_URL"] = Identity.BaseAddress.ToString(),
+            ["ROOMCAST_DOCUMENTS_URL"] = Documents.BaseAddress.ToString(),
+            ["ROOMCAST_GATEWAY_URLS"] = string.Join(",", Gateways.Select(gateway => gateway.BaseAddress.ToString())),
+        });
+        var listening = await _demo.WaitForLineAsync(DemoListening, DemoStartTimeout);
+        return listening[DemoListening.Length..].Trim();
     }
 
     private async Task RunScenariosAsync(string demoUrl)
@@ -156,62 +113,23 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
             noticeDocument = World.NoticeDocument,
         });
         var clock = Stopwatch.StartNew();
-        (ExitCode, Output) = await NodeRun.RunAsync(
-            Path.Combine(RepositoryLayout.Root, "clients", "browser-tests", "scenarios.mjs"),
-            new Dictionary<string, string>
-            {
-                ["ROOMCAST_DEMO_URL"] = demoUrl,
-                ["ROOMCAST_WORLD"] = world,
-                ["ROOMCAST_BROWSER_OUTPUT"] = OutputDirectory,
-            },
-            ScenariosTimeout);
-        Elapsed = clock.Elapsed;
-    }
-}
-
-/// <summary>Runs a Node script with settings in its environment, for a bounded time, and keeps what it printed.</summary>
-internal static class NodeRun
-{
-    public static async Task<(int ExitCode, string Output)> RunAsync(string script, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo("node", [script])
+        await using var run = NodeScript.Start("clients/browser-tests/scenarios.mjs", new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(script)!,
-        };
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        var output = new List<string>();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start node {script}.");
-        process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (output) output.Add(line.Data); };
-        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (output) output.Add(line.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var deadline = new CancellationTokenSource(timeout);
+            ["ROOMCAST_DEMO_URL"] = demoUrl,
+            ["ROOMCAST_WORLD"] = world,
+            ["ROOMCAST_BROWSER_OUTPUT"] = OutputDirectory,
+        });
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            await run.ShouldSucceedAsync(ScenariosTimeout);
         }
-        catch (OperationCanceledException)
+        catch (Exception failed) when (failed is ShouldAssertException or TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            lock (output)
-            {
-                output.Add($"[killed: node {Path.GetFileName(script)} did not finish within {timeout.TotalSeconds} s]");
-            }
+            // Which scenarios failed, and why, is in results.json and the output: each test reports its own.
+            Failure = failed.Message;
         }
 
-        // The last lines are read once the process is gone.
-        process.WaitForExit();
-        lock (output)
-        {
-            return (process.ExitCode, string.Join(Environment.NewLine, output));
-        }
+        Output = run.Output;
+        Elapsed = clock.Elapsed;
     }
 }
