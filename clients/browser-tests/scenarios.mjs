@@ -3,8 +3,8 @@
 //   node scenarios.mjs [scenario...]        (all of them when none is named)
 // env: ROOMCAST_DEMO_URL    the demo server (clients/demo/server.mjs) in front of a running Roomcast
 //      ROOMCAST_WORLD       JSON: { password, users: { alice, bob, carol, dave }, planRoot, planDocument,
-//                           noticeRoot, noticeDocument }: alice admin; bob and carol may write the plan,
-//                           dave may not read it; everyone reads the notice, which alice may write
+//                           noticeRoot, noticeDocument }: alice admin; bob may write the plan (and
+//                           share it), carol read it, dave not; everyone reads the notice, alice writes it
 //      ROOMCAST_BROWSER_OUTPUT  where screenshots of failures and results.json go (default: ./output)
 //      ROOMCAST_CHROMIUM    the browser (default /usr/bin/chromium)
 // Prints one line per scenario and exits 0 only when every scenario passed.
@@ -63,10 +63,26 @@ class Tab {
     await this.page.getByTestId(`document-${documentId}`).locator(".text").filter({ hasText: text }).waitFor({ timeout: patience });
   }
 
-  /** The live events this tab received, oldest first. */
+  /** The tab received the change of the document to `version` as an event, and never had to reload. */
+  async hasLiveChange(documentId, version) {
+    const events = await this.events();
+    check(
+      events.some((event) => event.name === "CHANGED_DOCUMENT" && event.id === documentId && event.version === version),
+      `${this.user.username} received no CHANGED_DOCUMENT of version ${version}: ${JSON.stringify(events)}`,
+    );
+    check(!events.some((event) => event.name === "RELOAD"), `${this.user.username} reloaded instead: ${JSON.stringify(events)}`);
+  }
+
+  /** The entries of this tab's event log (events received, reloads), oldest first. */
   async events() {
     return this.page.getByTestId("event-log").locator("li").evaluateAll((items) =>
-      items.reverse().map((item) => ({ name: item.dataset.event, id: item.dataset.id, seq: Number(item.dataset.seq), version: Number(item.dataset.version) })),
+      items.reverse().map((item) => ({
+        name: item.dataset.event,
+        id: item.dataset.id,
+        seq: Number(item.dataset.seq),
+        version: Number(item.dataset.version),
+        text: item.textContent,
+      })),
     );
   }
 }
@@ -168,16 +184,23 @@ const scenarios = {
   /** Two users on two gateway instances edit one document in turn; each sees the other's edit without reloading. */
   async "two-users-see-each-others-edits"(scenario) {
     const [{ tab: bobTab }, { tab: carolTab }] = await Promise.all([scenario.user("bob", 1), scenario.user("carol", 2)]);
+    // Bob lets carol write the plan (she may read it): with both online, on a history that may
+    // hold no event yet (this is the first scenario on fresh services).
+    const asBob = await signInForApi("bob");
+    await asBob("PUT", `/roots/${world.planRoot}/permissions/users/${world.users.carol}`, { access: "RW" });
     await Promise.all([bobTab.openDocument(world.planRoot, world.planDocument), carolTab.openDocument(world.planRoot, world.planDocument)]);
 
     const fromBob = `bob was here ${nonce()}`;
-    await bobTab.edit(fromBob);
+    const bobsVersion = await bobTab.edit(fromBob);
     await carolTab.untilDocumentShows(world.planDocument, fromBob);
     check((await carolTab.page.getByTestId("document-text").inputValue()) === fromBob, "carol's open editor did not take bob's edit");
 
     const fromCarol = `carol answers ${nonce()}`;
-    await carolTab.edit(fromCarol);
+    const carolsVersion = await carolTab.edit(fromCarol);
     await bobTab.untilDocumentShows(world.planDocument, fromCarol);
+    // Each saw the other's edit as it happened: its event, and no reload standing in for it.
+    await carolTab.hasLiveChange(world.planDocument, bobsVersion);
+    await bobTab.hasLiveChange(world.planDocument, carolsVersion);
   },
 
   /** A reader whose network goes away while five edits happen sees all five, once and in order, when it comes back, without a reload. */
@@ -207,6 +230,7 @@ const scenarios = {
       `carol saw versions ${JSON.stringify(seen.map((event) => event.version))} of the five edits ${JSON.stringify(versions)}`,
     );
     check(seen.every((event, index) => index === 0 || event.seq > seen[index - 1].seq), `carol saw the edits out of order: ${JSON.stringify(seen)}`);
+    await carolTab.hasLiveChange(world.planDocument, versions.at(-1));
   },
 
   /** A user who may not read the plan never sees it or its edits, while a change they may read reaches them. */

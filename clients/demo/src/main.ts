@@ -82,6 +82,9 @@ function signInView(demo: DemoConfig, problem?: string): void {
   username.focus();
 }
 
+/** What the event log shows: every record event received, and every reload the client asked for. */
+type LogEntry = RecordEvent | { name: "RELOAD"; reason: string };
+
 /** A document's text, shortened for one line of the event log. */
 function snippet(data: unknown): string {
   const text = String((data as { text?: unknown } | null)?.text ?? JSON.stringify(data));
@@ -106,7 +109,7 @@ async function open(session: Session | undefined, gateway: number): Promise<void
   let rootId: string | undefined;
   let documents = new Map<string, DocumentRecord>();
   let editing: { id: string; baseVersion: number; dirty: boolean } | undefined;
-  const events: RecordEvent[] = [];
+  const events: LogEntry[] = [];
 
   fill(byId("who"), `${me.username}${me.isAdmin ? " (admin)" : ""} on gateway ${gateway}`);
   const signOut = byId("sign-out");
@@ -144,9 +147,7 @@ async function open(session: Session | undefined, gateway: number): Promise<void
   });
   // Every record event arrives here once and in order; after a reconnect the missed ones come first.
   const received = (event: RecordEvent) => {
-    events.unshift(event);
-    events.length = Math.min(events.length, 100);
-    renderEvents();
+    logEntry(event);
     if (event.name === "CHANGED_DOCUMENT") documentChanged(event.payload.id, { ...event.payload, data: event.payload.data as DocumentRecord["data"] });
     else void reloadLists();
   };
@@ -155,7 +156,10 @@ async function open(session: Session | undefined, gateway: number): Promise<void
   client.on("CHANGED_RECORD", (payload) => received({ name: "CHANGED_RECORD", payload }));
   client.on("DELETED_RECORD", (payload) => received({ name: "DELETED_RECORD", payload }));
   // Too much was missed to hand over: load everything again; live events wait until this is done.
-  client.onReload(() => reloadLists());
+  client.onReload(({ reason }) => {
+    logEntry({ name: "RELOAD", reason });
+    return reloadLists();
+  });
   client.onConnectedClientsChange((counts) => renderAdmin(counts));
 
   await client.start();
@@ -291,11 +295,14 @@ async function open(session: Session | undefined, gateway: number): Promise<void
     if (note) note.textContent = text;
   }
 
-  function renderEvents(): void {
-    fill(eventLog, ...events.map(describeEvent));
+  function logEntry(entry: LogEntry): void {
+    events.unshift(entry);
+    events.length = Math.min(events.length, 100);
+    fill(eventLog, ...events.map(describeEntry));
   }
 
-  function describeEvent(event: RecordEvent): HTMLElement {
+  function describeEntry(event: LogEntry): HTMLElement {
+    if (event.name === "RELOAD") return h("li", { "data-event": event.name, class: "reload" }, `reloaded everything: ${event.reason}`);
     const [id, version, what] =
       event.name === "CHANGED_DOCUMENT"
         ? [event.payload.id, event.payload.version, `${documentName(event.payload.id)} version ${event.payload.version}: ${snippet(event.payload.data)}`]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Roomcast.EndToEndTests.Infrastructure;
 using Shouldly;
@@ -43,13 +42,6 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
     async Task IAsyncLifetime.InitializeAsync()
     {
         await InitializeAsync();
-        // Two users who may both write the plan: bob (its creator) lets carol write too.
-        using (var asBob = DocumentsClient(await LoginAsync(World.Bob)))
-        {
-            using var granted = await asBob.PutAsJsonAsync($"/api/v1/roots/{World.PlanRoot}/permissions/users/{World.Carol}", new { access = "RW" });
-            granted.EnsureSuccessStatusCode();
-        }
-
         var demoUrl = await StartDemoAsync();
         await RunScenariosAsync(demoUrl);
     }
