@@ -115,8 +115,7 @@ export class RoomcastClient {
   private connectToken: string | null = null;
   private refreshBeforeConnect = false;
   private everConnected = false;
-  private catchingUp: Promise<void> | null = null;
-  private resumeAgain = false;
+  private catchingUp: { transport: HubTransport; again: boolean; promise: Promise<void> } | null = null;
   private started: { resolve: () => void; reject: (error: unknown) => void; promise: Promise<void> } | null = null;
 
   constructor(private readonly options: RoomcastClientOptions) {
@@ -414,25 +413,37 @@ export class RoomcastClient {
     await this.resumeOn(transport);
   }
 
-  /** One catch-up at a time on a connection: `Resume` from the position, paged, or reload. */
+  /**
+   * One catch-up at a time: asked again on the same connection while one runs, it goes round once
+   * more from the position reached; asked on a new connection, it runs after the old one ends.
+   */
   private resumeOn(transport: HubTransport): Promise<void> {
-    if (this.catchingUp) {
-      // Asked while one is finishing: it goes round once more from the position it reached.
-      this.resumeAgain = true;
-      return this.catchingUp;
+    const running = this.catchingUp;
+    if (running?.transport === transport) {
+      running.again = true;
+      return running.promise;
     }
-    this.catchingUp = (async () => {
-      do {
-        this.resumeAgain = false;
-        await this.resume(transport);
-      } while (this.resumeAgain && transport === this.transport && !this.isOver());
-    })().finally(() => {
-      this.catchingUp = null;
-    });
-    return this.catchingUp;
+    const run = { transport, again: false, promise: Promise.resolve() };
+    run.promise = (running?.promise ?? Promise.resolve())
+      .then(async () => {
+        do {
+          run.again = false;
+          await this.resume(transport);
+        } while (run.again && transport === this.transport && !this.isOver());
+      })
+      .finally(() => {
+        if (this.catchingUp === run) {
+          this.catchingUp = null;
+        }
+      });
+    this.catchingUp = run;
+    return run.promise;
   }
 
   private async resume(transport: HubTransport): Promise<void> {
+    if (transport !== this.transport || this.isOver()) {
+      return;
+    }
     this.stream.beginResume();
     const first = !this.everConnected;
     let failure: unknown = null;

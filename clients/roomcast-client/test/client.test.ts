@@ -3,7 +3,7 @@ import { CloseReasons, type ChangedDocumentMessage, type ResumeResult } from '..
 import { RoomcastClient, type ConnectionState } from '../src/client.js';
 import { RoomcastHubError } from '../src/errors.js';
 import { Rooms } from '../src/rooms.js';
-import type { Fetch } from '../src/session.js';
+import type { Fetch, Session, SessionStore } from '../src/session.js';
 import { changedDocument, FakeHub, tokenExpiringAt, until } from './fake-hub.js';
 
 const identityUrl = 'http://identity.test';
@@ -348,5 +348,78 @@ describe('RoomcastClient', () => {
 
     expect(hub.resumesOf(hub.last)).toEqual([{ seq: 980, epoch: 'e1' }]);
     expect(texts).toEqual(['missed']);
+  });
+
+  it('drops a room the gateway refuses on re-join and says why', async () => {
+    const { hub, client, errors } = setup();
+    await client.start();
+    await client.joinRoom(Rooms.root(root));
+    hub.answer = (method, args) => {
+      if (method === 'JOIN_ROOM') {
+        throw new Error(`An unexpected error occurred invoking 'JOIN_ROOM' on the server. HubException: You cannot join ${String(args[0])}: there is no root you can read with that id.`);
+      }
+      return hub.defaultAnswer(method, args);
+    };
+
+    hub.last.drop(closeError(CloseReasons.MissedEvents));
+    await until(() => client.state === 'resumed', 'resumed');
+
+    expect(client.joinedRooms.size).toBe(0);
+    expect(errors.some((error) => error instanceof RoomcastHubError && error.reason.startsWith(`You cannot join root:${root}`))).toBe(true);
+  });
+
+  it('reloads after a reconnect when it never had a position', async () => {
+    const { hub, client } = setup();
+    hub.resumeAnswers.push(() => {
+      throw new Error("An unexpected error occurred invoking 'Resume' on the server. HubException: This connection is in no room yet");
+    });
+    hub.resumeAnswers.push(...Array(2).fill(() => {
+      throw new Error('HubException: still not');
+    }));
+    const reload = vi.fn();
+    client.onReload(reload);
+    await client.start();
+    expect(client.position).toBeNull();
+
+    hub.last.drop(closeError(CloseReasons.MissedEvents));
+    await until(() => reload.mock.calls.length === 2, 'a reload at the start and one after the reconnect');
+
+    expect(reload.mock.calls[1]![0].reason).toBe('the client had no position to resume from');
+    expect(client.position).toEqual(hub.head);
+  });
+
+  it('reports the events it dropped and why', async () => {
+    const { hub, client } = setup();
+    const reasons: string[] = [];
+    client.onDropped((_, reason) => reasons.push(reason));
+    await client.start();
+    const event = changedDocument(1001);
+
+    hub.last.emit(event);
+    hub.last.emit(event);
+    hub.last.emit(changedDocument(1002, { version: 1 }));
+
+    expect(reasons).toEqual(['duplicate', 'stale-version']);
+  });
+
+  it('adopts a refresh another tab made instead of spending the old refresh token again', async () => {
+    const fetch = vi.fn<Fetch>();
+    let stored: Session | null = null;
+    const storage: SessionStore = { load: () => stored, save: (session) => (stored = session) };
+    const hub = new FakeHub();
+    const client = new RoomcastClient({
+      hubUrl: 'http://gateway.test/hubs/notifications',
+      identityUrl,
+      session: { accessToken: tokenExpiringAt(Math.floor(Date.now() / 1000) + 5), refreshToken: 'refresh-1' },
+      storage,
+      transport: hub.transport,
+      fetch,
+    });
+    const otherTab = { accessToken: tokenExpiringAt(farFuture, 'other tab'), refreshToken: 'refresh-2' };
+    stored = otherTab;
+
+    expect(await client.accessToken()).toBe(otherTab.accessToken);
+    expect(fetch).not.toHaveBeenCalled();
+    expect(client.session?.refreshToken).toBe('refresh-2');
   });
 });

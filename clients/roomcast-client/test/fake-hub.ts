@@ -124,15 +124,15 @@ export function changedDocument(seq: number, options: { epoch?: string; version?
   };
 }
 
-/** Resolves once `condition` holds, checking after each turn of the event loop (bounded). */
-export async function until(condition: () => boolean, what: string, turns = 2000): Promise<void> {
-  for (let turn = 0; turn < turns; turn++) {
-    if (condition()) {
-      return;
+/** Resolves once `condition` holds, checking after each turn of the event loop, for at most `ms`. */
+export async function until(condition: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`Never happened: ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
-  throw new Error(`Never happened: ${what}`);
 }
 
 /** A JWT-shaped token expiring at `exp` seconds (unsigned: the client only reads `exp`). */
