@@ -112,6 +112,7 @@ export class RoomcastClient {
 
   private currentState: StateChange = { state: 'idle', reason: null };
   private transport: HubTransport | null = null;
+  private opened: HubTransport | null = null;
   private connectToken: string | null = null;
   private refreshBeforeConnect = false;
   private everConnected = false;
@@ -337,6 +338,7 @@ export class RoomcastClient {
         await transport.stop().catch(() => {});
         return;
       }
+      this.opened = transport;
       await this.catchUp(transport);
       return;
     }
@@ -380,7 +382,8 @@ export class RoomcastClient {
   }
 
   private async closed(transport: HubTransport, error?: Error): Promise<void> {
-    if (transport !== this.transport) {
+    // Only the connection in use, once it was open: a connect that fails is retried by its own loop.
+    if (transport !== this.transport || transport !== this.opened) {
       return;
     }
     this.transport = null;
