@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, starts the persistent dev stack
-# (PostgreSQL, Redis, RabbitMQ under .local/dev), builds Roomcast, starts identity,
-# documents-api and two realtime-gateway instances seeded with the demo data, and stays in
-# the foreground until Ctrl-C / SIGTERM; then it stops everything it started.
+# (PostgreSQL, Redis, RabbitMQ under .local/dev), builds Roomcast and its front ends, starts
+# identity, documents-api and two realtime-gateway instances seeded with the demo data and the
+# demo app in front of them, prints the demo's URL and users, and stays in the foreground until
+# Ctrl-C / SIGTERM; then it stops everything it started.
 #
 # Overridable: ROOMCAST_BIND (127.0.0.1), ROOMCAST_IDENTITY_PORT (5101),
 # ROOMCAST_DOCUMENTS_PORT (5102), ROOMCAST_GATEWAY_PORT (5103), ROOMCAST_GATEWAY2_PORT (5104),
-# ROOMCAST_SEED_FILE (scripts/demo-seed.json), ROOMCAST_KEY_ENCRYPTION_KEY (identity's key-encryption
+# ROOMCAST_DEMO_PORT (5180), ROOMCAST_SEED_FILE (scripts/demo-seed.json), ROOMCAST_KEY_ENCRYPTION_KEY (identity's key-encryption
 # key; by default a fixed development key that is public in this repository, so the dev database's
 # signing keys are sealed but not secret: never run with it where the database holds anything of value).
 set -euo pipefail
@@ -15,12 +16,14 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 source scripts/lib/require-dotnet.sh
 source scripts/lib/services.sh
+source scripts/lib/clients.sh
 
 BIND="${ROOMCAST_BIND:-127.0.0.1}"
 IDENTITY_PORT="${ROOMCAST_IDENTITY_PORT:-5101}"
 DOCUMENTS_PORT="${ROOMCAST_DOCUMENTS_PORT:-5102}"
 GATEWAY_PORT="${ROOMCAST_GATEWAY_PORT:-5103}"
 GATEWAY2_PORT="${ROOMCAST_GATEWAY2_PORT:-5104}"
+DEMO_PORT="${ROOMCAST_DEMO_PORT:-5180}"
 SEED_FILE="$(realpath "${ROOMCAST_SEED_FILE:-scripts/demo-seed.json}")"
 KEY_ENCRYPTION_KEY="${ROOMCAST_KEY_ENCRYPTION_KEY:-ZGV2LW9ubHkta2V5LWVuY3J5cHRpb24ta2V5LTMyYiE=}"
 READY_DEADLINE=60
@@ -58,6 +61,8 @@ done
 
 log "building (Release)"
 dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
+install_clients
+build_clients
 
 pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
 export RabbitMq__Host="$ROOMCAST_RABBITMQ_HOST" RabbitMq__Port="$ROOMCAST_RABBITMQ_PORT" RabbitMq__VirtualHost=/ \
@@ -74,6 +79,9 @@ start_service realtime-gateway-2 "$GATEWAY2_PORT" services/realtime-gateway/src 
     Redis__Endpoint="$ROOMCAST_REDIS" Redis__ChannelPrefix=roomcast-dev
 start_service documents-api "$DOCUMENTS_PORT" services/documents-api/src Roomcast.DocumentsApi \
     Postgres__ConnectionString="$(pg roomcast_documents)"
+# The demo app, with identity, documents-api and both gateways on its own origin (as an ingress would).
+start_demo "$DEMO_PORT" "http://$BIND:$IDENTITY_PORT" "http://$BIND:$DOCUMENTS_PORT" \
+    "http://$BIND:$GATEWAY_PORT,http://$BIND:$GATEWAY2_PORT" "$SEED_FILE"
 
 # The seed file is formatted one record per line; list users, groups, roots and documents with their ids.
 describe_seed() {
@@ -89,6 +97,11 @@ describe_seed() {
 cat >&2 <<BANNER
 
 Roomcast is running (Ctrl-C stops it).
+
+  Demo app: http://$BIND:$DEMO_PORT/
+    sign in as a demo user (listed below and on its sign-in page); open a second window as another
+    user, edit a document in one and watch it change in the other; the admin sees rooms and presence.
+
   identity          http://$BIND:$IDENTITY_PORT   POST /api/v1/auth/login, /.well-known/jwks.json
   documents-api     http://$BIND:$DOCUMENTS_PORT   PUT /api/v1/documents/{id}
   realtime-gateway  http://$BIND:$GATEWAY_PORT/hubs/notifications

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, starts an ephemeral test stack
-# (PostgreSQL, Redis, RabbitMQ on free loopback ports), builds, runs every test project,
-# and stops the stack whatever happens. Extra arguments go to `dotnet test`
-# (e.g. --filter DocumentChangeDeliveryTests).
+# (PostgreSQL, Redis, RabbitMQ on free loopback ports), builds (the services and the front ends
+# in clients/), runs every test project, and stops the stack whatever happens. Extra arguments go
+# to `dotnet test` (e.g. --filter DocumentChangeDeliveryTests). The browser tests drive Debian's
+# Chromium (installed when missing) and keep screenshots of failures under TestResults/browser.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 source scripts/lib/require-dotnet.sh
+source scripts/lib/clients.sh
+LOG_PREFIX=test
 
 # One test run at a time on this machine: two full runs on two cores starve each other's services
 # past their readiness timeouts. A second run waits here for the first to finish.
@@ -26,6 +29,10 @@ trap stop_stack EXIT
 
 echo "[test] building (Release)" >&2
 dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers 9>&-
+# The front ends: the browser and Node tests run the built client and demo.
+install_clients 9>&-
+require_chromium 9>&-
+build_clients 9>&-
 
 results="$ROOMCAST_STACK_DIR/test-output.txt"
 set +e
