@@ -35,18 +35,38 @@ require_chromium 9>&-
 build_clients 9>&-
 
 results="$ROOMCAST_STACK_DIR/test-output.txt"
+client_results="$ROOMCAST_STACK_DIR/client-test-output.txt"
+: > "$client_results"
 set +e
+status=0
+# The client's own tests (type-check, vitest) run with the whole suite, not with a filter given for dotnet test.
+if [ $# -eq 0 ]; then
+    echo "[test] the client's unit tests (clients/: tsc, vitest)" >&2
+    (cd clients && npm test --silent) 2>&1 9>&- | tee "$client_results"
+    status=${PIPESTATUS[0]}
+fi
 dotnet test Roomcast.slnx -c Release --no-build --nologo "$@" 2>&1 9>&- | tee "$results"
-status=${PIPESTATUS[0]}
+dotnet_status=${PIPESTATUS[0]}
+[ "$dotnet_status" -eq 0 ] || status=$dotnet_status
 set -e
 
-# One closing line over all test projects, from dotnet test's per-project summaries.
-awk '
+# One closing line over all test projects, from dotnet test's per-project summaries and vitest's.
+sed 's/\x1b\[[0-9;]*m//g' "$client_results" | awk '
+  /^ *Tests +[0-9]/ {
+    for (i = 2; i <= NF; i++) { if ($i ~ /^passed/) cp += $(i-1); if ($i ~ /^failed/) cf += $(i-1); if ($i ~ /^skipped/) cs += $(i-1) }
+  }
+  END { printf "%d %d %d\n", cp, cf, cs }
+' > "$ROOMCAST_STACK_DIR/client-counts.txt"
+read -r client_passed client_failed client_skipped < "$ROOMCAST_STACK_DIR/client-counts.txt"
+awk -v cp="$client_passed" -v cf="$client_failed" -v cs="$client_skipped" '
   /(Passed|Failed)! +- +Failed:/ {
     gsub(/,/, ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
     seen = 1
   }
-  END { if (!seen) { print "tests: no test summary found"; exit 1 } printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }
+  END {
+    if (!seen) { print "tests: no test summary found"; exit 1 }
+    printf "tests: %d passed, %d failed, %d skipped (dotnet %d/%d/%d, clients %d/%d/%d)\n", p + cp, f + cf, s + cs, p, f, s, cp, cf, cs
+  }
 ' "$results" || status=1
 echo "[test] finished in $((SECONDS - started)) s" >&2
 exit "$status"
