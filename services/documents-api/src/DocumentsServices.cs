@@ -12,6 +12,7 @@ using Roomcast.DocumentsApi.Projection;
 using Roomcast.DocumentsApi.Reconciliation;
 using Roomcast.DocumentsApi.Roots;
 using Roomcast.Outbox;
+using Roomcast.Outbox.EventLog;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
 
@@ -30,7 +31,7 @@ internal static class DocumentsServices
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRequestLimits();
         builder.AddRoomcastOutbox(events => events
-            .Add<DocumentChanged>()
+            .Add<DocumentChanged>(RecordTypes.Document)
             .Add<RecordCreated>()
             .Add<RecordChanged>()
             .Add<RecordDeleted>());
@@ -57,6 +58,7 @@ internal static class DocumentsServices
             .MapPermissions()
             .MapDocuments()
             .MapReconciliation();
+        app.MapEventLog("documents-api");
     }
 
     /// <summary>Schema and demo data, before the first request is served.</summary>

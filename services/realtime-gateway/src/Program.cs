@@ -1,5 +1,6 @@
 using Roomcast.Contracts.Client;
 using Roomcast.RealtimeGateway;
+using Roomcast.RealtimeGateway.EventTrace;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.ServiceDefaults;
 
@@ -18,5 +19,6 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapHub<NotificationsHub>(ClientMethods.HubPath);
+app.MapEventTrace();
 
 await app.RunAsync();
