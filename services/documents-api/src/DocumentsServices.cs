@@ -15,6 +15,7 @@ using Roomcast.Outbox;
 using Roomcast.Outbox.EventLog;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
 namespace Roomcast.DocumentsApi;
 
@@ -48,6 +49,7 @@ internal static class DocumentsServices
         builder.Services.AddSingleton<MembershipDriftMetrics>();
         builder.Services.AddSingleton<MembershipReconciliation>();
         builder.Services.AddSingleton<MembershipSnapshotRequests>();
+        builder.Services.AddDeadLetterQueue(ProjectionSetup.QueueName);
     }
 
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>
@@ -59,6 +61,7 @@ internal static class DocumentsServices
             .MapDocuments()
             .MapReconciliation();
         app.MapEventLog("documents-api");
+        app.MapDeadLetters("documents-api");
     }
 
     /// <summary>Schema and demo data, before the first request is served.</summary>

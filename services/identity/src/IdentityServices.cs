@@ -16,6 +16,7 @@ using Roomcast.Outbox;
 using Roomcast.Outbox.EventLog;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 using Roomcast.ServiceDefaults.Problems;
 
 namespace Roomcast.Identity;
@@ -68,6 +69,7 @@ internal static class IdentityServices
             .MapKeys()
             .MapSessions();
         app.MapEventLog("identity");
+        app.MapDeadLetters("identity");
     }
 
     /// <summary>Schema, signing keys and demo accounts, before the first request is served.</summary>

@@ -17,3 +17,10 @@ public sealed class EventLogStack : RoomcastStack
         ["Delivery__RetryMaxInterval"] = "00:00:00.200",
     };
 }
+
+/// <summary>The event-log, trace, dead-letter and tool tests share one <see cref="EventLogStack"/>.</summary>
+[Xunit.CollectionDefinition(Name)]
+public sealed class EventLogCollection : Xunit.ICollectionFixture<EventLogStack>
+{
+    public const string Name = "event log";
+}

@@ -12,7 +12,8 @@ namespace Roomcast.EndToEndTests.EventLog;
 /// The admin endpoints an operator reads an event's story from: identity's and documents-api's event
 /// logs (their outboxes) and the gateway's trace of what it did with the event.
 /// </summary>
-public sealed class EventLogTests(EventLogStack stack) : IClassFixture<EventLogStack>, IAsyncLifetime
+[Collection(EventLogCollection.Name)]
+public sealed class EventLogTests(EventLogStack stack) : IAsyncLifetime
 {
     private const string DocumentsLog = "/api/v1/admin/event-log/events";
     private const string GatewayTrace = "/api/v1/admin/events";

@@ -50,6 +50,34 @@ public sealed class BusManagement : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts a MassTransit envelope straight into <paramref name="queue"/> (the default exchange) with
+    /// <paramref name="headers"/>: how a test puts a message in an error queue as if it had failed there.
+    /// </summary>
+    public async Task PutInQueueAsync(string queue, string messageUrn, Guid messageId, object message, Dictionary<string, string> headers)
+    {
+        var envelope = JsonSerializer.Serialize(new
+        {
+            messageId,
+            messageType = new[] { $"urn:message:{messageUrn}" },
+            sentTime = DateTimeOffset.UtcNow,
+            message,
+        }, Json);
+        using var response = await _http.PostAsJsonAsync($"exchanges/{_vhost}/amq.default/publish", new
+        {
+            properties = new { content_type = "application/vnd.masstransit+json", message_id = messageId.ToString(), delivery_mode = 2, headers },
+            routing_key = queue,
+            payload = envelope,
+            payload_encoding = "string",
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        response.EnsureSuccessStatusCode();
+        if (!body.Contains("\"routed\":true", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Queue {queue} did not take the message: {body}");
+        }
+    }
+
     /// <summary>The bodies of up to <paramref name="count"/> messages waiting in <paramref name="queue"/>, left in it.</summary>
     public async Task<IReadOnlyList<string>> PeekAsync(string queue, int count)
     {
