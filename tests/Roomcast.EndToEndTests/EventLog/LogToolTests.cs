@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Roomcast.EndToEndTests.Infrastructure;
+using Shouldly;
+using Xunit;
+
+namespace Roomcast.EndToEndTests.EventLog;
+
+/// <summary>roomcast-log run as an operator runs it, against the real services: list, tail -f, show, and its refusals.</summary>
+[Collection(EventLogCollection.Name)]
+public sealed class LogToolTests(EventLogStack stack) : IAsyncLifetime
+{
+    private readonly ClientConnections _connections = new();
+
+    private DemoWorld World => stack.World;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _connections.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task AChangeShowsUpInTailAndListAndShowTellsItsSeqAndThatItWasDelivered()
+    {
+        var connection = await stack.ConnectAsync(await stack.LoginAsync(World.Carol));
+        _connections.Add(connection);
+        var carol = new ClientInbox(connection, "carol");
+        await using var tail = LogTool.Start(stack, "tail", "-f", "--json", "--record", World.PlanDocument.ToString(), "--interval", "1");
+        await tail.FollowingAsync();
+
+        using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
+        (await bob.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = "seen by the tool" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var received = await carol.NextAsync();
+
+        var tailed = JsonSerializer.Deserialize<JsonElement>(await tail.NextLineAsync());
+        tailed.GetProperty("eventId").GetGuid().ShouldBe(received.EventId);
+
+        var list = await LogTool.RunAsync(stack, "list", "--json", "--record", World.PlanDocument.ToString(), "--actor", World.Bob.ToString());
+        list.ExitCode.ShouldBe(0, list.Errors);
+        var listed = list.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonSerializer.Deserialize<JsonElement>(line)).ToList();
+        listed.ShouldContain(entry => entry.GetProperty("eventId").GetGuid() == received.EventId, list.Output);
+
+        var table = await LogTool.RunAsync(stack, "list", "--service", "documents-api", "--record", World.PlanDocument.ToString());
+        table.ExitCode.ShouldBe(0, table.Errors);
+        table.Output.ShouldContain($"event {received.EventId}");
+
+        // The gateway marks an event delivered once its delivery completed, a moment after the client has it.
+        LogTool.Result shown = null!;
+        await Poll.UntilAsync(async () => (shown = await LogTool.RunAsync(stack, "show", received.EventId.ToString())).Output.Contains("state        delivered", StringComparison.Ordinal),
+            "roomcast-log show says delivered", context: () => shown.Output + shown.Errors);
+        shown.ExitCode.ShouldBe(0, shown.Errors);
+        shown.Output.ShouldContain($"seq          {received.Seq} in epoch");
+        shown.Output.ShouldContain("\"text\": \"seen by the tool\"");
+        shown.Output.ShouldContain("dead letters  none");
+    }
+
+    [Fact]
+    public async Task ANonAdminIsRefusedWithTheProblemSaidInOneLine()
+    {
+        var result = await LogTool.RunAsync(stack, "list", "--token", await stack.LoginAsync(World.Bob));
+        result.ExitCode.ShouldBe(1, result.Output);
+        result.Errors.ShouldContain("refused GET /api/v1/admin/event-log/events");
+        result.Errors.ShouldContain("403 forbidden: Only admins may read the event log.");
+    }
+
+    [Fact]
+    public async Task AnUnknownEventAndAMisusedOptionAreSaidPlainly()
+    {
+        var unknown = await LogTool.RunAsync(stack, "show", Guid.NewGuid().ToString());
+        unknown.ExitCode.ShouldBe(1);
+        unknown.Errors.ShouldContain("No event");
+
+        var misused = await LogTool.RunAsync(stack, "list", "--after", "5");
+        misused.ExitCode.ShouldBe(2);
+        misused.Errors.ShouldContain("--after is a position in one service's log: give --service too.");
+    }
+}

@@ -1,0 +1,39 @@
+namespace Roomcast.LogTool;
+
+internal static class Usage
+{
+    public const string Text = """
+        roomcast-log: Roomcast's event logs, the gateways' traces and dead letters, through admin endpoints.
+
+        Commands
+          list                         events of identity's and documents-api's logs, merged in commit time
+          tail [-f]                    events from now on (-f: keep following; --max-events N stops after N)
+          show <eventId>               an event's payload, audience, commit and publish times, its seq and
+                                       delivery state in the gateways, and whether an error queue holds it
+          dead-letters list            the error queue of every consumer queue of the services given
+          dead-letters show <id>       one dead-lettered message: why it failed, its body
+          dead-letters redrive <id>... back to its consumer queue (--all: every message); says what it did
+          dead-letters purge <id>...   dropped for good (--all: every message); says what it did
+
+        Filters (list, tail)
+          --service identity|documents-api   one log only (needed for --after / --before)
+          --type <EventType>  --record-type <Type>  --record <id>  --actor <userId>  --room <room>
+          --from <time> --to <time>    commit time, from inclusive, to exclusive (ISO 8601, UTC if no offset)
+          --after <pos> --before <pos> positions in one service's log, both exclusive
+          --limit <n>                  at most n events (list: 100 by default)
+          --payload                    include each event's payload (with --json)
+
+        Output
+          --json                       one JSON object per line instead of a table
+          --quiet                      no progress or notes on stderr
+
+        Where and who (options, or environment variables)
+          --identity <url>   ROOMCAST_IDENTITY_URL      --documents <url>  ROOMCAST_DOCUMENTS_URL
+          --gateway <url>    ROOMCAST_GATEWAY_URL
+          --token <jwt>      ROOMCAST_ADMIN_TOKEN       an admin's access token, or log in through identity:
+          --user <name>      ROOMCAST_ADMIN_USER        --password <pw>    ROOMCAST_ADMIN_PASSWORD
+
+        Exit codes: 0 done, 1 failed (a service refused or is unreachable; the reason is printed), 2 usage.
+
+        """;
+}
