@@ -9,7 +9,7 @@ public sealed class CommandLine
 {
     private static readonly HashSet<string> Valued =
     [
-        "identity", "documents", "gateway", "token", "user", "password", "service", "type", "record-type", "record", "actor",
+        "identity", "documents", "gateway", "token", "admin", "admin-password", "user", "service", "type", "record-type", "record", "actor",
         "room", "from", "to", "after", "before", "limit", "interval", "max-events", "queue",
     ];
 

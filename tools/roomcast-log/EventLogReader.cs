@@ -68,8 +68,11 @@ public sealed class EventLogReader(Services services, CommandLine line, Printer 
             }
 
             cursor = next.GetInt64();
-            // Long reads say how far they are, on stderr; the first page is quick and says nothing.
-            printer.Progress($"{service}: {events.Count} events read, at position {cursor} of {page.GetProperty("lastPosition").GetInt64()}");
+            if (events.Count < limit)
+            {
+                // Long reads say how far they are, on stderr; a read of one page is quick and says nothing.
+                printer.Progress($"{service}: {events.Count} events read, at position {cursor} of {page.GetProperty("lastPosition").GetInt64()}");
+            }
         }
 
         if (pages > 1)

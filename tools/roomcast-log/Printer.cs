@@ -5,7 +5,8 @@ namespace Roomcast.LogTool;
 /// <summary>Writes results to stdout as a table for people or, with <c>--json</c>, one JSON object per line; progress goes to stderr.</summary>
 public sealed class Printer(TextWriter output, TextWriter progress, bool json, bool quiet)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Shown to a person, not embedded in HTML: '+' and non-ASCII text stay as they are.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public bool Json { get; } = json;
 

@@ -8,7 +8,7 @@ namespace Roomcast.LogTool;
 /// <summary>
 /// The services the tool talks to, each through its admin endpoints with one admin token: given with
 /// <c>--token</c> / <c>ROOMCAST_ADMIN_TOKEN</c>, or got by logging in through identity with
-/// <c>--user</c>/<c>--password</c> (<c>ROOMCAST_ADMIN_USER</c>/<c>ROOMCAST_ADMIN_PASSWORD</c>).
+/// <c>--admin</c>/<c>--admin-password</c> (<c>ROOMCAST_ADMIN_USER</c>/<c>ROOMCAST_ADMIN_PASSWORD</c>).
 /// </summary>
 public sealed class Services : IDisposable
 {
@@ -37,7 +37,7 @@ public sealed class Services : IDisposable
 
         var services = new Services(addresses);
         var token = line.OptionOrEnvironment("token", "ROOMCAST_ADMIN_TOKEN")
-            ?? await services.LoginAsync(line.OptionOrEnvironment("user", "ROOMCAST_ADMIN_USER"), line.OptionOrEnvironment("password", "ROOMCAST_ADMIN_PASSWORD"), cancellationToken);
+            ?? await services.LoginAsync(line.OptionOrEnvironment("admin", "ROOMCAST_ADMIN_USER"), line.OptionOrEnvironment("admin-password", "ROOMCAST_ADMIN_PASSWORD"), cancellationToken);
         services._http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return services;
     }
@@ -91,7 +91,7 @@ public sealed class Services : IDisposable
     {
         if (user is null || password is null)
         {
-            throw new ToolError("No admin credentials: give --token (ROOMCAST_ADMIN_TOKEN), or --user and --password (ROOMCAST_ADMIN_USER, ROOMCAST_ADMIN_PASSWORD) to log in through identity.", ToolError.Usage);
+            throw new ToolError("No admin credentials: give --token (ROOMCAST_ADMIN_TOKEN), or --admin and --admin-password (ROOMCAST_ADMIN_USER, ROOMCAST_ADMIN_PASSWORD) to log in through identity.", ToolError.Usage);
         }
 
         if (!_addresses.TryGetValue(Identity, out var identity))

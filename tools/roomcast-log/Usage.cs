@@ -10,6 +10,8 @@ internal static class Usage
           tail [-f]                    events from now on (-f: keep following; --max-events N stops after N)
           show <eventId>               an event's payload, audience, commit and publish times, its seq and
                                        delivery state in the gateways, and whether an error queue holds it
+          why <eventId> --user <id>    whether the event's audience included the user, by which room, and
+                                       whether a connection of theirs is in it now (the gateway given)
           dead-letters list            the error queue of every consumer queue of the services given
           dead-letters show <id>       one dead-lettered message: why it failed, its body
           dead-letters redrive <id>... back to its consumer queue (--all: every message); says what it did
@@ -31,7 +33,7 @@ internal static class Usage
           --identity <url>   ROOMCAST_IDENTITY_URL      --documents <url>  ROOMCAST_DOCUMENTS_URL
           --gateway <url>    ROOMCAST_GATEWAY_URL
           --token <jwt>      ROOMCAST_ADMIN_TOKEN       an admin's access token, or log in through identity:
-          --user <name>      ROOMCAST_ADMIN_USER        --password <pw>    ROOMCAST_ADMIN_PASSWORD
+          --admin <name>     ROOMCAST_ADMIN_USER        --admin-password <pw>  ROOMCAST_ADMIN_PASSWORD
 
         Exit codes: 0 done, 1 failed (a service refused or is unreachable; the reason is printed), 2 usage.
 

@@ -55,6 +55,28 @@ public sealed class LogToolTests(EventLogStack stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhyTellsWhetherTheAudienceIncludedAUserAndWhetherAConnectionOfTheirsIsInIt()
+    {
+        var connection = await stack.ConnectAsync(await stack.LoginAsync(World.Carol));
+        _connections.Add(connection);
+        var carol = new ClientInbox(connection, "carol");
+        using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
+        (await bob.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = "why" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var received = await carol.NextAsync();
+
+        var forCarol = await LogTool.RunAsync(stack, "why", received.EventId.ToString(), "--user", World.Carol.ToString());
+        forCarol.ExitCode.ShouldBe(0, forCarol.Errors);
+        forCarol.Output.ShouldContain($"=> included, by user:{World.Carol}");
+        forCarol.Output.ShouldContain("1 of theirs on");
+        forCarol.Output.ShouldContain($"{connection.ConnectionId}: in user:{World.Carol}");
+
+        var forDave = await LogTool.RunAsync(stack, "why", received.EventId.ToString(), "--user", World.Dave.ToString());
+        forDave.ExitCode.ShouldBe(0, forDave.Errors);
+        forDave.Output.ShouldContain("=> included only through a root room a connection of theirs joined");
+        forDave.Output.ShouldContain("0 of theirs on");
+    }
+
+    [Fact]
     public async Task ANonAdminIsRefusedWithTheProblemSaidInOneLine()
     {
         var result = await LogTool.RunAsync(stack, "list", "--token", await stack.LoginAsync(World.Bob));

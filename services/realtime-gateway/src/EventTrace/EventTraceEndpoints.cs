@@ -9,17 +9,24 @@ namespace Roomcast.RealtimeGateway.EventTrace;
 /// <summary>
 /// What the gateways did with an event, for admins: <c>GET /api/v1/admin/events/{eventId}</c> answers its
 /// client <c>seq</c>, whether its delivery completed and whether the history still keeps it (all
-/// instances share these), and how many of this instance's connections are in its audience's rooms now.
+/// instances share these), and how many of this instance's connections are in its audience's rooms now;
+/// <c>GET /api/v1/admin/users/{userId}/connections</c> the user's connections on this instance and their rooms.
 /// </summary>
 public static class EventTraceEndpoints
 {
     public const string Path = "/api/v1/admin/events";
+    public const string UsersPath = "/api/v1/admin/users";
 
     public static IEndpointRouteBuilder MapEventTrace(this IEndpointRouteBuilder app)
     {
         app.MapGroup(Path).RequireAdmin("trace events").MapGet("/{eventId}", TraceAsync);
+        app.MapGroup(UsersPath).RequireAdmin("look at connections").MapGet("/{userId}/connections", ConnectionsOf);
         return app;
     }
+
+    private static Ok<UserConnections> ConnectionsOf(Guid userId, IEventBroker broker, LocalRooms rooms) =>
+        TypedResults.Ok(new UserConnections(userId, broker.Instance, [.. rooms.ConnectionsOf(userId)
+            .Select(connection => new UserConnection(connection, [.. rooms.RoomsOf(connection).Select(room => room.ToString()).Order(StringComparer.Ordinal)]))]));
 
     private static async Task<Ok<GatewayEventTrace>> TraceAsync(Guid eventId, IEventBroker broker, LocalRooms rooms, CancellationToken cancellationToken)
     {
@@ -72,3 +79,8 @@ public sealed record GatewayEventTrace(
     IReadOnlyDictionary<string, int> ConnectionsHere,
     long HistoryFloor,
     long HistoryHead);
+
+/// <summary>A user's connections on one instance, each with the rooms it is in now.</summary>
+public sealed record UserConnections(Guid UserId, string Instance, IReadOnlyList<UserConnection> Connections);
+
+public sealed record UserConnection(string ConnectionId, IReadOnlyList<string> Rooms);
