@@ -73,6 +73,12 @@ public static class WhyCommand
             printer.Line($"  state        {gateway.GetProperty("state").GetString()}, seq {Printer.Text(gateway.GetProperty("seq"))} (history holds seq {gateway.GetProperty("historyFloor").GetInt64() + 1}..{gateway.GetProperty("historyHead").GetInt64()})");
         }
 
+        foreach (var letter in await DeadLettersCommand.FindAsync(services, eventId, cancellationToken))
+        {
+            printer.Line($"  dead letter  in {letter.GetProperty("queue").GetString()}_error ({letter.GetProperty("service").GetString()}): {Printer.Text(letter.GetProperty("exceptionType"))}: {Printer.Text(letter.GetProperty("reason"))}");
+            printer.Line($"  => it never reached a client: redrive it (roomcast-log dead-letters redrive {eventId})");
+        }
+
         if (connections is { } live)
         {
             var held = live.GetProperty("connections").EnumerateArray().ToList();
