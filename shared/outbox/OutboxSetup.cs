@@ -25,6 +25,7 @@ public static class OutboxSetup
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<OutboxRetention>();
         builder.Services.AddSingleton<EventLogStore>();
+        builder.Services.AddSingleton<EventCopies>();
         return builder;
     }
 }

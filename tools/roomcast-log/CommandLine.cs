@@ -10,7 +10,7 @@ public sealed class CommandLine
     private static readonly HashSet<string> Valued =
     [
         "identity", "documents", "gateway", "token", "admin", "admin-password", "user", "service", "type", "record-type", "record", "actor",
-        "room", "from", "to", "after", "before", "limit", "interval", "max-events", "queue",
+        "room", "from", "to", "after", "before", "limit", "interval", "max-events", "queue", "pace",
     ];
 
     private static readonly HashSet<string> Switches = ["json", "follow", "payload", "all", "help", "quiet"];

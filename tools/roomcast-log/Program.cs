@@ -25,6 +25,7 @@ try
         "list" => await ListCommand.ListAsync(services, line, printer, interrupted.Token),
         "tail" => await ListCommand.TailAsync(services, line, printer, interrupted.Token),
         "show" => await ShowCommand.RunAsync(services, line, printer, interrupted.Token),
+        "replay" => await ReplayCommand.RunAsync(services, line, printer, interrupted.Token),
         "why" => await WhyCommand.RunAsync(services, line, printer, interrupted.Token),
         "dead-letters" => await DeadLettersCommand.RunAsync(services, line, printer, interrupted.Token),
         _ => throw new ToolError($"Unknown command '{command}'; see roomcast-log --help.", ToolError.Usage),

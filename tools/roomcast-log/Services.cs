@@ -48,10 +48,10 @@ public sealed class Services : IDisposable
     public Task<JsonElement?> GetAsync(string service, string path, CancellationToken cancellationToken, bool notFoundIsNull = false) =>
         SendAsync(service, HttpMethod.Get, path, notFoundIsNull, cancellationToken);
 
-    public async Task<JsonElement> PostAsync(string service, string path, CancellationToken cancellationToken) =>
-        (await SendAsync(service, HttpMethod.Post, path, notFoundIsNull: false, cancellationToken))!.Value;
+    public async Task<JsonElement> PostAsync(string service, string path, CancellationToken cancellationToken, object? body = null) =>
+        (await SendAsync(service, HttpMethod.Post, path, notFoundIsNull: false, cancellationToken, body))!.Value;
 
-    private async Task<JsonElement?> SendAsync(string service, HttpMethod method, string path, bool notFoundIsNull, CancellationToken cancellationToken)
+    private async Task<JsonElement?> SendAsync(string service, HttpMethod method, string path, bool notFoundIsNull, CancellationToken cancellationToken, object? body = null)
     {
         var address = _addresses.TryGetValue(service, out var known)
             ? new Uri(known, path)
@@ -59,7 +59,7 @@ public sealed class Services : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(new HttpRequestMessage(method, address), cancellationToken);
+            response = await _http.SendAsync(new HttpRequestMessage(method, address) { Content = body is null ? null : JsonContent.Create(body) }, cancellationToken);
         }
         catch (HttpRequestException unreachable)
         {
@@ -77,13 +77,13 @@ public sealed class Services : IDisposable
                 return null;
             }
 
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var answer = await response.Content.ReadAsStringAsync(cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                throw new ToolError($"{service} refused {method} {path}: {Describe(response.StatusCode, body)}");
+                throw new ToolError($"{service} refused {method} {path}: {Describe(response.StatusCode, answer)}");
             }
 
-            return JsonSerializer.Deserialize<JsonElement>(body);
+            return JsonSerializer.Deserialize<JsonElement>(answer);
         }
     }
 

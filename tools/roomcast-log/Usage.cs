@@ -12,6 +12,9 @@ internal static class Usage
                                        delivery state in the gateways, and whether an error queue holds it
           why <eventId> --user <id>    whether the event's audience included the user, by which room, and
                                        whether a connection of theirs is in it now (the gateway given)
+          replay --queue <q> [filters] copies the events that match, in commit-time order, into RabbitMQ queue q
+                                       (yours, declared by the consumer being debugged); --pace original keeps
+                                       the gaps between their commits, else as fast as possible
           dead-letters list            the error queue of every consumer queue of the services given
           dead-letters show <id>       one dead-lettered message: why it failed, its body
           dead-letters redrive <id>... back to its consumer queue (--all: every message); says what it did

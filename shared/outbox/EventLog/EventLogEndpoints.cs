@@ -10,7 +10,8 @@ namespace Roomcast.Outbox.EventLog;
 
 /// <summary>
 /// The service's event log for admins, under <see cref="Path"/>: <c>GET events</c> lists it in position
-/// order with filters and paging, <c>GET events/{eventId}</c> shows one event with its payload.
+/// order with filters and paging, <c>GET events/{eventId}</c> shows one event with its payload, and
+/// <c>POST copies</c> copies events, in the order given, into a RabbitMQ queue for a consumer being debugged.
 /// </summary>
 public static class EventLogEndpoints
 {
@@ -24,7 +25,35 @@ public static class EventLogEndpoints
             ListAsync(service, query, store, cancellationToken));
         log.MapGet("/events/{eventId}", (Guid eventId, EventLogStore store, CancellationToken cancellationToken) =>
             ShowAsync(service, eventId, store, cancellationToken));
+        log.MapPost("/copies", CopyAsync);
         return app;
+    }
+
+    private const int MaxCopies = 1_000;
+
+    private static async Task<Results<Ok<CopyOutcome>, ProblemHttpResult>> CopyAsync(
+        HttpRequest request, EventCopies copies, CancellationToken cancellationToken)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<CopyRequest>(request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.Queue) || EventCopies.ServiceQueuePrefixes.Any(prefix => body.Queue.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            return Problems.Invalid("queue", $"A queue of your own, declared by the consumer being debugged; not one of Roomcast's ({string.Join(", ", EventCopies.ServiceQueuePrefixes.Select(prefix => prefix + "*"))}).");
+        }
+
+        if (body.EventIds is null || body.EventIds.Count is 0 or > MaxCopies)
+        {
+            return Problems.Invalid("eventIds", $"From 1 to {MaxCopies} event ids.");
+        }
+
+        var outcome = await copies.CopyAsync(body.Queue, body.EventIds, cancellationToken);
+        return outcome.QueueMissing
+            ? Problems.Invalid("queue", $"No queue {body.Queue} in this broker's virtual host: declare it first.")
+            : TypedResults.Ok(outcome);
     }
 
     private static async Task<Results<Ok<EventLogPage>, ProblemHttpResult>> ListAsync(

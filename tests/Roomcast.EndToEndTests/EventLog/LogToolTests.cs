@@ -77,6 +77,40 @@ public sealed class LogToolTests(EventLogStack stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReplayCopiesTheEventsInOrderIntoAQueueOfOursAndNeverIntoRoomcastsOwn()
+    {
+        using var alice = stack.DocumentsClient(await stack.LoginAsync(World.Alice));
+        for (var change = 0; change < 3; change++)
+        {
+            (await alice.PutAsJsonAsync($"/api/v1/documents/{World.NoticeDocument}", new { data = new { text = $"replayed {change}" } })).StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        var logged = await LogTool.RunAsync(stack, "list", "--json", "--record", World.NoticeDocument.ToString());
+        var expected = logged.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonSerializer.Deserialize<JsonElement>(line).GetProperty("eventId").GetGuid()).ToList();
+        expected.Count.ShouldBeGreaterThanOrEqualTo(3, logged.Output + logged.Errors);
+
+        using var bus = new Gateway.BusManagement(stack.VirtualHost);
+        var queue = $"debug.replay-{Guid.NewGuid():N}";
+        await bus.DeclareQueueAsync(queue);
+        var replay = await LogTool.RunAsync(stack, "replay", "--queue", queue, "--record", World.NoticeDocument.ToString());
+        replay.ExitCode.ShouldBe(0, replay.Errors);
+        replay.Errors.ShouldContain($"copied {expected.Count} event(s) to {queue}");
+
+        var copies = (await bus.PeekAsync(queue, 50)).Select(body => JsonSerializer.Deserialize<JsonElement>(body)).ToList();
+        copies.Select(copy => copy.GetProperty("message").GetProperty("eventId").GetGuid()).ShouldBe(expected, "the copies are the events, in order");
+        copies.ShouldAllBe(copy => copy.GetProperty("headers").GetProperty("Roomcast-Replay").GetBoolean());
+        copies.ShouldAllBe(copy => copy.GetProperty("messageType")[0].GetString() == "urn:message:roomcast:events:document-changed");
+
+        var refused = await LogTool.RunAsync(stack, "replay", "--queue", "realtime-gateway.events", "--record", World.NoticeDocument.ToString());
+        refused.ExitCode.ShouldBe(1);
+        refused.Errors.ShouldContain("422 invalid-values");
+        var missing = await LogTool.RunAsync(stack, "replay", "--queue", $"debug.none-{Guid.NewGuid():N}", "--record", World.NoticeDocument.ToString());
+        missing.ExitCode.ShouldBe(1);
+        missing.Errors.ShouldContain("declare it first");
+        await bus.DeleteQueueAsync(queue);
+    }
+
+    [Fact]
     public async Task ANonAdminIsRefusedWithTheProblemSaidInOneLine()
     {
         var result = await LogTool.RunAsync(stack, "list", "--token", await stack.LoginAsync(World.Bob));

@@ -139,6 +139,13 @@ public sealed class BusManagement : IDisposable
         bound.EnsureSuccessStatusCode();
     }
 
+    /// <summary>Declares a queue of the test's own, bound to nothing: what a consumer being debugged would declare.</summary>
+    public async Task DeclareQueueAsync(string queue)
+    {
+        using var declared = await _http.PutAsJsonAsync($"queues/{_vhost}/{Uri.EscapeDataString(queue)}", new { durable = false, auto_delete = false });
+        declared.EnsureSuccessStatusCode();
+    }
+
     public async Task DeleteQueueAsync(string queue)
     {
         using var response = await _http.DeleteAsync($"queues/{_vhost}/{Uri.EscapeDataString(queue)}");

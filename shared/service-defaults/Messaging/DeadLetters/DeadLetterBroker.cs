@@ -98,20 +98,8 @@ public sealed class DeadLetterBroker(IOptions<RabbitMqOptions> options, IEnumera
         return moved;
     }
 
-    private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
-    {
-        var settings = options.Value;
-        var factory = new ConnectionFactory
-        {
-            HostName = settings.Host,
-            Port = settings.Port,
-            VirtualHost = settings.VirtualHost,
-            UserName = settings.Username,
-            Password = settings.Password,
-            ClientProvidedName = "roomcast-dead-letters",
-        };
-        return await factory.CreateConnectionAsync(cancellationToken);
-    }
+    private Task<IConnection> ConnectAsync(CancellationToken cancellationToken) =>
+        RabbitMqConnections.ConnectAsync(options.Value, "dead-letters", cancellationToken);
 
     /// <summary>The error queue's message count, or null when it does not exist (nothing ever failed there).</summary>
     private static async Task<long?> CountAsync(IChannel channel, ConsumerQueue queue, CancellationToken cancellationToken)
