@@ -22,16 +22,17 @@ public static class ListCommand
     }
 
     /// <summary>
-    /// <c>tail</c>: the newest <c>--limit</c> events (10 by default) are not re-read; with <c>-f</c> it waits
-    /// for new ones, asking every <c>--interval</c> seconds, until interrupted or <c>--max-events</c> were printed.
-    /// Without <c>-f</c> it prints the events after the starting point once.
+    /// <c>tail</c>: the matching events among the last <c>--limit</c> positions of each log (10 by default;
+    /// positions are gapless), or those after <c>--after</c>; with <c>-f</c> it then waits for new ones, asking
+    /// every <c>--interval</c> seconds, until interrupted or <c>--max-events</c> were printed.
     /// </summary>
     public static async Task<int> TailAsync(Services services, CommandLine line, Printer printer, CancellationToken cancellationToken)
     {
         var reader = new EventLogReader(services, line, printer);
+        var last = line.NumberOption("limit", 0, 1_000_000) ?? 10;
         var cursors = reader.After is { } after
             ? reader.Logs.ToDictionary(service => service, _ => after)
-            : await reader.HeadsAsync(cancellationToken);
+            : (await reader.HeadsAsync(cancellationToken)).ToDictionary(head => head.Key, head => Math.Max(0, head.Value - last));
         var interval = TimeSpan.FromSeconds(line.NumberOption("interval", 1, 3600) ?? 1);
         var maxEvents = line.NumberOption("max-events", 1, long.MaxValue);
         var follow = line.Has("follow");

@@ -7,7 +7,8 @@ internal static class Usage
 
         Commands
           list                         events of identity's and documents-api's logs, merged in commit time
-          tail [-f]                    events from now on (-f: keep following; --max-events N stops after N)
+          tail [-f]                    the events of the last --limit positions (10); -f: then follow new ones
+                                       (--max-events N stops after N, --interval S polls every S seconds)
           show <eventId>               an event's payload, audience, commit and publish times, its seq and
                                        delivery state in the gateways, and whether an error queue holds it
           why <eventId> --user <id>    whether the event's audience included the user, by which room, and
@@ -25,7 +26,7 @@ internal static class Usage
           --type <EventType>  --record-type <Type>  --record <id>  --actor <userId>  --room <room>
           --from <time> --to <time>    commit time, from inclusive, to exclusive (ISO 8601, UTC if no offset)
           --after <pos> --before <pos> positions in one service's log, both exclusive
-          --limit <n>                  at most n events (list: 100 by default)
+          --limit <n>                  list: at most n events (100); tail: the last n positions of each log (10)
           --payload                    include each event's payload (with --json)
 
         Output

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
@@ -15,7 +16,7 @@ public static class DeadLetterSetup
     public static IServiceCollection AddDeadLetterQueue(this IServiceCollection services, Func<IServiceProvider, string> queue)
     {
         services.AddSingleton(provider => new ConsumerQueue(queue(provider)));
-        services.AddSingleton<DeadLetterBroker>();
+        services.TryAddSingleton<DeadLetterBroker>();
         return services;
     }
 
