@@ -35,7 +35,7 @@ public sealed partial class OutboxRelay(
     /// Every integration event's <c>OutboxPosition</c> as <see cref="OutboxEventTypes.Json"/> names it in
     /// a stored payload: the relay writes the row's position there as it publishes.
     /// </summary>
-    private const string OutboxPositionField = "outboxPosition";
+    internal const string OutboxPositionField = "outboxPosition";
 
     private const string PendingColumns =
         "id AS Id, seq AS Position, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload";

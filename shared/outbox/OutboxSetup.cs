@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Roomcast.Outbox.EventLog;
 using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.Outbox;
@@ -23,6 +24,8 @@ public static class OutboxSetup
         builder.Services.AddHostedService<OutboxRelay>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<OutboxRetention>();
+        builder.Services.AddSingleton<EventLogStore>();
+        builder.Services.AddSingleton<EventCopies>();
         return builder;
     }
 }

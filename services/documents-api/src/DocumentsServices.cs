@@ -11,8 +11,10 @@ using Roomcast.DocumentsApi.Projection;
 using Roomcast.DocumentsApi.Reconciliation;
 using Roomcast.DocumentsApi.Roots;
 using Roomcast.Outbox;
+using Roomcast.Outbox.EventLog;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
 namespace Roomcast.DocumentsApi;
 
@@ -29,7 +31,7 @@ internal static class DocumentsServices
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRequestLimits();
         builder.AddRoomcastOutbox(events => events
-            .Add<DocumentChanged>()
+            .Add<DocumentChanged>(RecordTypes.Document)
             .Add<RecordCreated>()
             .Add<RecordChanged>()
             .Add<RecordDeleted>());
@@ -45,6 +47,7 @@ internal static class DocumentsServices
         builder.Services.AddSingleton<MembershipDriftMetrics>();
         builder.Services.AddSingleton<MembershipReconciliation>();
         builder.Services.AddSingleton<MembershipSnapshotRequests>();
+        builder.Services.AddDeadLetterQueue(ProjectionSetup.QueueName);
     }
 
     /// <summary>The REST API under <c>/api/v1</c>; every route needs a signed-in user.</summary>
@@ -55,6 +58,8 @@ internal static class DocumentsServices
             .MapPermissions()
             .MapDocuments()
             .MapReconciliation();
+        app.MapEventLog("documents-api");
+        app.MapDeadLetters("documents-api");
     }
 
     /// <summary>Schema and demo data, before the first request is served.</summary>

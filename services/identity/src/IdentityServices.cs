@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Roomcast.Contracts.Events;
 using Roomcast.Contracts.Events.Identity;
 using Roomcast.Identity.Accounts;
 using Roomcast.Identity.ClientAddresses;
@@ -12,8 +13,10 @@ using Roomcast.Identity.Sessions;
 using Roomcast.Identity.MembershipSnapshots;
 using Roomcast.Identity.Tokens;
 using Roomcast.Outbox;
+using Roomcast.Outbox.EventLog;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Configuration;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 using Roomcast.ServiceDefaults.Problems;
 
 namespace Roomcast.Identity;
@@ -45,14 +48,14 @@ internal static class IdentityServices
         builder.Services.AddTrustedProxies();
         builder.Services.AddSigningKeySeal();
         builder.AddRoomcastOutbox(events => events
-            .Add<UserRegistered>()
-            .Add<UserChanged>()
-            .Add<UserRoleChanged>()
-            .Add<StudentGroupCreated>()
-            .Add<StudentGroupChanged>()
-            .Add<StudentGroupDeleted>()
-            .Add<GroupMembershipChanged>()
-            .Add<UserSessionsEnded>());
+            .Add<UserRegistered>(RecordTypes.User)
+            .Add<UserChanged>(RecordTypes.User)
+            .Add<UserRoleChanged>(RecordTypes.User)
+            .Add<StudentGroupCreated>(RecordTypes.StudentGroup)
+            .Add<StudentGroupChanged>(RecordTypes.StudentGroup)
+            .Add<StudentGroupDeleted>(RecordTypes.StudentGroup)
+            .Add<GroupMembershipChanged>(RecordTypes.StudentGroup)
+            .Add<UserSessionsEnded>(RecordTypes.User));
         builder.Services.AddMembershipSnapshots();
     }
 
@@ -65,6 +68,8 @@ internal static class IdentityServices
             .MapGroups()
             .MapKeys()
             .MapSessions();
+        app.MapEventLog("identity");
+        app.MapDeadLetters("identity");
     }
 
     /// <summary>Schema, signing keys and demo accounts, before the first request is served.</summary>

@@ -1,7 +1,9 @@
 using Roomcast.Contracts.Client;
 using Roomcast.RealtimeGateway;
+using Roomcast.RealtimeGateway.EventTrace;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.ServiceDefaults;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
 // appsettings.json is read beside the assembly, whatever the working directory the service is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -18,5 +20,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapHub<NotificationsHub>(ClientMethods.HubPath);
+app.MapEventTrace();
+app.MapDeadLetters("realtime-gateway");
 
 await app.RunAsync();

@@ -50,6 +50,34 @@ public sealed class BusManagement : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts a MassTransit envelope straight into <paramref name="queue"/> (the default exchange) with
+    /// <paramref name="headers"/>: how a test puts a message in an error queue as if it had failed there.
+    /// </summary>
+    public async Task PutInQueueAsync(string queue, string messageUrn, Guid messageId, object message, Dictionary<string, string> headers)
+    {
+        var envelope = JsonSerializer.Serialize(new
+        {
+            messageId,
+            messageType = new[] { $"urn:message:{messageUrn}" },
+            sentTime = DateTimeOffset.UtcNow,
+            message,
+        }, Json);
+        using var response = await _http.PostAsJsonAsync($"exchanges/{_vhost}/amq.default/publish", new
+        {
+            properties = new { content_type = "application/vnd.masstransit+json", message_id = messageId.ToString(), delivery_mode = 2, headers },
+            routing_key = queue,
+            payload = envelope,
+            payload_encoding = "string",
+        });
+        var body = await response.Content.ReadAsStringAsync();
+        response.EnsureSuccessStatusCode();
+        if (!body.Contains("\"routed\":true", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Queue {queue} did not take the message: {body}");
+        }
+    }
+
     /// <summary>The bodies of up to <paramref name="count"/> messages waiting in <paramref name="queue"/>, left in it.</summary>
     public async Task<IReadOnlyList<string>> PeekAsync(string queue, int count)
     {
@@ -109,6 +137,13 @@ public sealed class BusManagement : IDisposable
 
         using var bound = await _http.PostAsJsonAsync($"bindings/{_vhost}/e/{Uri.EscapeDataString(exchange)}/q/{Uri.EscapeDataString(queue)}", new { routing_key = "" });
         bound.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Declares a queue of the test's own, bound to nothing: what a consumer being debugged would declare.</summary>
+    public async Task DeclareQueueAsync(string queue)
+    {
+        using var declared = await _http.PutAsJsonAsync($"queues/{_vhost}/{Uri.EscapeDataString(queue)}", new { durable = false, auto_delete = false });
+        declared.EnsureSuccessStatusCode();
     }
 
     public async Task DeleteQueueAsync(string queue)

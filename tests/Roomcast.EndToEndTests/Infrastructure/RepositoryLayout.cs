@@ -9,6 +9,7 @@ internal static class RepositoryLayout
         ["Roomcast.DocumentsApi"] = "services/documents-api/src",
         ["Roomcast.RealtimeGateway"] = "services/realtime-gateway/src",
         ["Roomcast.LoadGen"] = "tools/loadgen",
+        ["Roomcast.LogTool"] = "tools/roomcast-log",
     };
 
     public static string Root { get; } = FindRoot();

@@ -300,6 +300,36 @@ public abstract class EventBrokerSpecification : IAsyncLifetime
     internal static IReadOnlyDictionary<string, long> FromTheStart(IEnumerable<string> rooms) =>
         rooms.ToDictionary(room => room, _ => 0L, StringComparer.Ordinal);
 
+    [Fact]
+    public async Task ATraceGivesAnEventsSeqDeliveryStateAndEntryWhileKeptAndNothingForAnUnknownId()
+    {
+        var broker = await CreateAsync(new EventHistoryOptions { MaxEvents = 2 });
+        var traced = Guid.NewGuid();
+        var appended = await broker.AppendAsync(Entry(traced, ["all"], "traced"), null, CancellationToken.None);
+
+        var pending = await broker.TraceAsync(traced, CancellationToken.None);
+        await broker.MarkDeliveredAsync(traced, appended.Seq, CancellationToken.None);
+        var delivered = await broker.TraceAsync(traced, CancellationToken.None);
+        var unknown = await broker.TraceAsync(Guid.NewGuid(), CancellationToken.None);
+        await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "second"), null, CancellationToken.None);
+        await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "third"), null, CancellationToken.None);
+        var trimmed = await broker.TraceAsync(traced, CancellationToken.None);
+
+        pending.Seq.ShouldBe(appended.Seq);
+        pending.Delivered.ShouldBe(false);
+        pending.Entry.ShouldNotBeNull().EventId.ShouldBe(traced);
+        pending.Entry.Audience.ShouldBe(["all"]);
+        pending.AppendedAt.ShouldNotBeNull();
+        pending.Epoch.ShouldBe(appended.Epoch);
+        delivered.Delivered.ShouldBe(true);
+        delivered.Entry.ShouldNotBeNull().ClientPayload().GetProperty("seq").GetInt64().ShouldBe(appended.Seq);
+        unknown.ShouldBe(unknown with { Seq = null, Delivered = null, Entry = null, AppendedAt = null });
+        trimmed.Seq.ShouldBe(appended.Seq, "the dedupe record outlives the entry");
+        trimmed.Delivered.ShouldBe(true);
+        trimmed.Entry.ShouldBeNull();
+        trimmed.Floor.ShouldBeGreaterThanOrEqualTo(appended.Seq);
+    }
+
     internal static HistoryEntry Entry(Guid eventId, string[] audience, string text) =>
         new(0, eventId, "CHANGED_DOCUMENT", audience, new JsonObject { ["text"] = text, ["eventId"] = eventId.ToString() });
 

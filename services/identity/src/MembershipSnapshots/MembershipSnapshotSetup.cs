@@ -1,4 +1,5 @@
 using MassTransit;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
 namespace Roomcast.Identity.MembershipSnapshots;
 
@@ -12,6 +13,7 @@ internal static class MembershipSnapshotSetup
         services.AddSingleton<MembershipSnapshotStore>();
         services.AddSingleton<MembershipSnapshots>();
         services.AddHostedService(provider => provider.GetRequiredService<MembershipSnapshots>());
+        services.AddDeadLetterQueue(QueueName);
     }
 
     public static void AddMembershipSnapshotConsumers(this IBusRegistrationConfigurator bus) =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Roomcast.ServiceDefaults.Configuration;
 using Roomcast.ServiceDefaults.Health;
 using Roomcast.ServiceDefaults.Messaging;
+using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
 namespace Roomcast.RealtimeGateway.Delivery;
 
@@ -33,6 +34,7 @@ internal static class EventEndpoint
             builder.Services.AddHealthChecks().AddCheck<ConsumerTurnLivenessCheck>("consumer-turn", tags: [HealthTags.Live]);
         }
 
+        builder.Services.AddDeadLetterQueue(services => QueueOf(services.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId, backplane));
         builder.AddRoomcastMessageBus(
             bus =>
             {
@@ -42,12 +44,15 @@ internal static class EventEndpoint
             (context, rabbit) => Configure(rabbit, context, backplane));
     }
 
+    /// <summary>The queue this instance consumes: shared with the backplane, its own without.</summary>
+    private static string QueueOf(string instance, bool backplane) => backplane ? SharedQueue : $"realtime-gateway.{instance}";
+
     private static void Configure(IRabbitMqBusFactoryConfigurator rabbit, IBusRegistrationContext context, bool backplane)
     {
         var instance = context.GetRequiredService<IOptions<GatewayOptions>>().Value.InstanceId;
         var retry = context.GetRequiredService<IOptions<DeliveryRetryOptions>>().Value;
         var inFlight = context.GetRequiredService<IOptions<DeliveryOrderOptions>>().Value.EventsInFlight;
-        var queue = backplane ? SharedQueue : $"realtime-gateway.{instance}";
+        var queue = QueueOf(instance, backplane);
         rabbit.ReceiveEndpoint(queue, endpoint =>
         {
             endpoint.Durable = backplane;

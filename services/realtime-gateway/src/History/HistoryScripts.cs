@@ -224,4 +224,30 @@ internal static class HistoryScripts
     public const string Gains = """
         return redis.call('HGETALL', KEYS[1])
         """;
+
+    /// <summary>
+    /// KEYS: seen, log, head, floor, epoch; ARGV: the event id as stored in entries. Returns
+    /// <c>{seq, state, member, head, floor, epoch}</c> ('' where unknown): the seq and state from the
+    /// dedupe record, the member of that seq; without a dedupe record, the first kept member that names the
+    /// event id, and its seq. Read only, so it never trims; the scan is for admins' rare questions.
+    /// </summary>
+    public const string Trace = """
+        local head = redis.call('GET', KEYS[3]) or '0'
+        local floor = redis.call('GET', KEYS[4]) or '0'
+        local epoch = redis.call('GET', KEYS[5]) or ''
+        local seen = redis.call('GET', KEYS[1])
+        if seen then
+          local sep = string.find(seen, ':', 1, true)
+          local seq = string.sub(seen, 1, sep - 1)
+          local found = redis.call('ZRANGEBYSCORE', KEYS[2], seq, seq)
+          return {seq, string.sub(seen, sep + 1), found[1] or '', head, floor, epoch}
+        end
+        local kept = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+        for i = 1, #kept, 2 do
+          if string.find(kept[i], '"eventId":"' .. ARGV[1] .. '"', 1, true) then
+            return {kept[i + 1], '', kept[i], head, floor, epoch}
+          end
+        end
+        return {'', '', '', head, floor, epoch}
+        """;
 }

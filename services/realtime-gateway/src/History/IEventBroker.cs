@@ -46,6 +46,13 @@ public interface IEventBroker
     Task<HistoryPage> ReadAfterAsync(long afterSeq, int count, IReadOnlySet<string> rooms, CancellationToken cancellationToken);
 
     /// <summary>
+    /// What the history knows of <paramref name="eventId"/>: its seq and delivery state while the dedupe
+    /// window remembers it, its entry while the history keeps it. For admins: it may look through the
+    /// whole kept history when the dedupe record is gone.
+    /// </summary>
+    Task<HistoryTrace> TraceAsync(Guid eventId, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Records that <paramref name="userId"/> holds <paramref name="room"/> from now on and returns the boundary:
     /// the newest seq given so far, so every event appended after this call lies above it. The record replaces
     /// an earlier one for the same room, unless that one has the same <paramref name="cause"/> (the id of the

@@ -87,6 +87,17 @@ public sealed class InMemoryEventBroker : IEventBroker
         }
     }
 
+    public Task<HistoryTrace> TraceAsync(Guid eventId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var kept = _log.Where(item => item.Entry.EventId == eventId).Select(item => ((long Seq, DateTimeOffset At, HistoryEntry Entry)?)(item.Seq, item.At, item.Entry)).FirstOrDefault();
+            long? seq = _seen.TryGetValue(eventId, out var seen) ? seen.Seq : kept?.Seq;
+            bool? delivered = _seen.TryGetValue(eventId, out seen) ? seen.Delivered : null;
+            return Task.FromResult(new HistoryTrace(seq, delivered, kept?.Entry, kept?.At, _floor, _head, _epoch));
+        }
+    }
+
     public Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -93,6 +93,25 @@ public sealed class RedisEventBroker : IEventBroker, IAsyncDisposable
         return new HistoryPage(Number(reply[0]), Number(reply[1]), Number(reply[2]), (int)Number(reply[3]), epoch, entries);
     }
 
+    public async Task<HistoryTrace> TraceAsync(Guid eventId, CancellationToken cancellationToken)
+    {
+        var reply = (RedisResult[])(await _redis.EvalAsync(
+            HistoryScripts.Trace, [_keys.Seen(eventId), _keys.Log, _keys.Head, _keys.Floor, _keys.Epoch], [eventId.ToString()]).WaitAsync(cancellationToken))!;
+        var seq = (string)reply[0]! is { Length: > 0 } text ? long.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture) : (long?)null;
+        var state = (string)reply[1]!;
+        var member = (string)reply[2]!;
+        var epoch = (string)reply[5]!;
+        HistoryEntry? entry = null;
+        DateTimeOffset? appendedAt = null;
+        if (seq is { } kept && member.Length > 0)
+        {
+            var split = member.IndexOf('|', StringComparison.Ordinal);
+            appendedAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(member.AsSpan(0, split), NumberStyles.None, CultureInfo.InvariantCulture));
+            entry = HistoryEntry.FromBody(kept, member[(split + 1)..]) with { Epoch = epoch };
+        }
+        return new HistoryTrace(seq, state.Length == 0 ? null : state == "delivered", entry, appendedAt, Number(reply[4]), Number(reply[3]), epoch);
+    }
+
     public async Task<long> RecordGainAsync(Guid userId, string room, Guid cause, CancellationToken cancellationToken) =>
         Number(await _redis.EvalAsync(HistoryScripts.RecordGain, [_keys.Head, _keys.Gains(userId)], [room, Milliseconds(_options.GainRetention), cause.ToString("N")]).WaitAsync(cancellationToken));
 

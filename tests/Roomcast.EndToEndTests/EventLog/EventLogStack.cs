@@ -1,0 +1,26 @@
+using Roomcast.EndToEndTests.Infrastructure;
+
+namespace Roomcast.EndToEndTests.EventLog;
+
+/// <summary>
+/// The services with one gateway on Redis (its history is where a trace reads the seq) and quick retries,
+/// so a message that cannot be handled reaches its error queue within a test.
+/// </summary>
+public sealed class EventLogStack : RoomcastStack
+{
+    protected override Dictionary<string, string> GatewaySettings => new()
+    {
+        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__ChannelPrefix"] = $"e2e-{Guid.NewGuid():N}",
+        ["Delivery__RetryLimit"] = "1",
+        ["Delivery__RetryMinInterval"] = "00:00:00.050",
+        ["Delivery__RetryMaxInterval"] = "00:00:00.200",
+    };
+}
+
+/// <summary>The event-log, trace, dead-letter and tool tests share one <see cref="EventLogStack"/>.</summary>
+[Xunit.CollectionDefinition(Name)]
+public sealed class EventLogCollection : Xunit.ICollectionFixture<EventLogStack>
+{
+    public const string Name = "event log";
+}
