@@ -42,7 +42,7 @@ public sealed class AccountAccessTests(TwoGatewayStack stack) : IClassFixture<Tw
         var userId = await alice.RegisterAsync(username, isAdmin: true);
         var token = (await IdentityApi.StartSessionAsync(stack, username)).AccessToken;
         var live = new[] { await ConnectAsync(token, gateway: 0, "demoted admin on instance A"), await ConnectAsync(token, gateway: 1, "demoted admin on instance B") };
-        var before = await PublishToAdminRoomOnlyAsync("for admins, before");
+        var before = await BusManagement.PublishNoteToAdminRoomOnlyAsync(stack.VirtualHost, World.Alice, "for admins, before");
         foreach (var connection in live)
         {
             // identity's own record event of the registration may arrive first (its outbox relays it meanwhile).
@@ -61,7 +61,7 @@ public sealed class AccountAccessTests(TwoGatewayStack stack) : IClassFixture<Tw
         var again = await ConnectAsync(token, gateway: 1, "demoted admin reconnected");
         var refused = await Should.ThrowAsync<HubException>(() => again.Hub.InvokeAsync<RoomAck>(ClientMethods.JoinRoom, RoomName.User(World.Bob).ToString()));
         refused.Message.ShouldContain("Only admins may join");
-        var after = await PublishToAdminRoomOnlyAsync("for admins, after");
+        var after = await BusManagement.PublishNoteToAdminRoomOnlyAsync(stack.VirtualHost, World.Alice, "for admins, after");
         await FenceAsync();
         await UntilFenceAsync(again.Inbox, heard => heard.ShouldNotBe(after, "the demoted admin still heard the admin room"));
     }
@@ -91,7 +91,7 @@ public sealed class AccountAccessTests(TwoGatewayStack stack) : IClassFixture<Tw
             }
         }
 
-        var forAdmins = await PublishToAdminRoomOnlyAsync("for admins, after the promotion");
+        var forAdmins = await BusManagement.PublishNoteToAdminRoomOnlyAsync(stack.VirtualHost, World.Alice, "for admins, after the promotion");
         foreach (var connection in live)
         {
             (await NextBesidesUserRecordsAsync(connection.Inbox)).Id.ShouldBe(forAdmins, $"{connection.Inbox.Name} is not in the admin room after the promotion");
@@ -233,27 +233,6 @@ public sealed class AccountAccessTests(TwoGatewayStack stack) : IClassFixture<Tw
         });
     }
 
-    /// <summary>Publishes a <c>NEW_RECORD</c> of a made-up document addressed to <c>admin</c> alone, as documents-api would; returns its id.</summary>
-    private async Task<Guid> PublishToAdminRoomOnlyAsync(string text)
-    {
-        using var bus = new BusManagement(stack.VirtualHost);
-        var eventId = Guid.NewGuid();
-        var recordId = Guid.NewGuid();
-        await bus.PublishAsync("roomcast.record-created", "roomcast:events:record-created", eventId, new
-        {
-            eventId,
-            occurredAt = DateTimeOffset.UtcNow,
-            recordType = RecordTypes.Document,
-            recordId,
-            record = new { id = recordId, type = "note", data = new { text } },
-            version = 1,
-            actorId = World.Alice,
-            originConnectionId = (string?)null,
-            toSelf = true,
-            audience = new[] { RoomName.Admin.ToString() },
-        });
-        return recordId;
-    }
 
     /// <summary>A change every signed-in user reads, made after everything before it: events reach a connection in order.</summary>
     private async Task FenceAsync()

@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Roomcast.Contracts.Events;
+using Roomcast.Contracts.Rooms;
 using Roomcast.EndToEndTests.Infrastructure;
 
 namespace Roomcast.EndToEndTests.Gateway;
@@ -23,6 +25,28 @@ public sealed class BusManagement : IDisposable
         _http = new HttpClient { BaseAddress = new Uri($"http://{stack.RabbitMqHost}:{stack.RabbitMqManagementPort}/api/") };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{stack.RabbitMqUser}:{stack.RabbitMqPassword}")));
+    }
+
+    /// <summary>Publishes a <c>NEW_RECORD</c> of a made-up document addressed to <c>admin</c> alone, as documents-api would; returns the record's id.</summary>
+    public static async Task<Guid> PublishNoteToAdminRoomOnlyAsync(string virtualHost, Guid actor, string text)
+    {
+        using var bus = new BusManagement(virtualHost);
+        var eventId = Guid.NewGuid();
+        var recordId = Guid.NewGuid();
+        await bus.PublishAsync("roomcast.record-created", "roomcast:events:record-created", eventId, new
+        {
+            eventId,
+            occurredAt = DateTimeOffset.UtcNow,
+            recordType = RecordTypes.Document,
+            recordId,
+            record = new { id = recordId, type = "note", data = new { text } },
+            version = 1,
+            actorId = actor,
+            originConnectionId = (string?)null,
+            toSelf = true,
+            audience = new[] { RoomName.Admin.ToString() },
+        });
+        return recordId;
     }
 
     /// <summary>Publishes <paramref name="message"/> as MassTransit would, with message id <paramref name="messageId"/>; fails unless a queue took it.</summary>

@@ -127,14 +127,14 @@ public sealed class ResumeAccessTests(HistoryStack stack) : IAsyncLifetime
         var watcher = await ConnectAsync(World.UsernameOf(World.Alice), gateway: 1);
         var (lastSeq, epoch) = await PositionFromTheNoticeAsync(watcher, promotedInbox);
 
-        var before = await PublishToAdminRoomOnlyAsync("for admins, before the promotion");
+        var before = await BusManagement.PublishNoteToAdminRoomOnlyAsync(stack.VirtualHost, World.Alice, "for admins, before the promotion");
         await UntilAsync(watcher, received => IsDocument(received, ClientEvents.NewRecord, before));
 
         // identity's account change carrying the role: a newer version than anything identity published of this account.
         await PublishUserChangedAsync(promoted, promotedName, isAdmin: true, version: 1_000);
         // The gateway moves the user's connections into admin before it delivers the change.
         await UntilAsync(promotedInbox, received => received.Name == ClientEvents.ChangedRecord && received.Type == RecordTypes.User && received.Id == promoted);
-        var after = await PublishToAdminRoomOnlyAsync("for admins, after the promotion");
+        var after = await BusManagement.PublishNoteToAdminRoomOnlyAsync(stack.VirtualHost, World.Alice, "for admins, after the promotion");
         await UntilAsync(promotedInbox, received => IsDocument(received, ClientEvents.NewRecord, after));
 
         var back = await stack.ConnectAsync(await StartAsync(promotedName), gateway: 1);
@@ -166,27 +166,6 @@ public sealed class ResumeAccessTests(HistoryStack stack) : IAsyncLifetime
         });
     }
 
-    /// <summary>Publishes a <c>NEW_RECORD</c> of a made-up document addressed to <c>admin</c> alone, as documents-api would; returns its id.</summary>
-    private async Task<Guid> PublishToAdminRoomOnlyAsync(string text)
-    {
-        using var bus = new BusManagement(stack.VirtualHost);
-        var eventId = Guid.NewGuid();
-        var recordId = Guid.NewGuid();
-        await bus.PublishAsync("roomcast.record-created", "roomcast:events:record-created", eventId, new
-        {
-            eventId,
-            occurredAt = DateTimeOffset.UtcNow,
-            recordType = RecordTypes.Document,
-            recordId,
-            record = new { id = recordId, type = "note", data = new { text } },
-            version = 1,
-            actorId = World.Alice,
-            originConnectionId = (string?)null,
-            toSelf = true,
-            audience = new[] { RoomName.Admin.ToString() },
-        });
-        return recordId;
-    }
 
     /// <summary>Both inboxes receive a change of the notice (shared with everyone); its seq and epoch are the position to resume from.</summary>
     private async Task<(long Seq, string Epoch)> PositionFromTheNoticeAsync(EventInbox first, EventInbox second)

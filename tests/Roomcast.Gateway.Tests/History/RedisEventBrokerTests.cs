@@ -193,12 +193,8 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
     {
         await using var server = await RedisServerProcess.StartAsync();
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true");
-        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = server.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
-        _connections.Add(backplane);
-        var broker = new RedisEventBroker(
-            backplane.Redis, new EventHistoryOptions(), new SeqHighWater(), new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
-        _brokers.Add(broker);
-        var used = long.Parse((await admin.GetServer(server.Endpoint).InfoAsync("memory")).SelectMany(group => group).Single(pair => pair.Key == "used_memory").Value);
+        var broker = await InstanceAsync(new EventHistoryOptions(), server.Endpoint);
+        var used = await UsedMemoryAsync(admin.GetServer(server.Endpoint));
         await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory-policy", "noeviction");
         await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory", used + 2 * 1024 * 1024);
 
@@ -224,15 +220,11 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
     {
         await using var server = await RedisServerProcess.StartAsync();
         await using var admin = await ConnectionMultiplexer.ConnectAsync($"{server.Endpoint},allowAdmin=true");
-        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = server.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
-        _connections.Add(backplane);
-        var broker = new RedisEventBroker(
-            backplane.Redis, new EventHistoryOptions(), new SeqHighWater(), new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
-        _brokers.Add(broker);
+        var broker = await InstanceAsync(new EventHistoryOptions(), server.Endpoint);
         var first = await broker.AppendAsync(Entry(Guid.NewGuid(), ["all"], "before the ceiling"), null, CancellationToken.None);
         // A ceiling below what Redis holds: every write that could grow it is refused from now on (a ceiling
         // just above would flap, each refused command freeing its own buffer).
-        var used = long.Parse((await admin.GetServer(server.Endpoint).InfoAsync("memory")).SelectMany(group => group).Single(pair => pair.Key == "used_memory").Value);
+        var used = await UsedMemoryAsync(admin.GetServer(server.Endpoint));
         await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory-policy", "noeviction");
         await admin.GetServer(server.Endpoint).ConfigSetAsync("maxmemory", used / 2);
         await Should.ThrowAsync<RedisServerException>(() => admin.GetDatabase().StringSetAsync($"{_prefix}:probe", "x"), "the test needs a Redis that refuses writes");
@@ -242,9 +234,12 @@ public sealed class RedisEventBrokerTests : EventBrokerSpecification
         page.Entries.Select(entry => entry.Seq).ShouldBe([first.Seq], "a resume only reads: a Redis that refuses writes must still answer it");
     }
 
-    private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options)
+    private static async Task<long> UsedMemoryAsync(IServer server) =>
+        long.Parse((await server.InfoAsync("memory")).SelectMany(group => group).Single(pair => pair.Key == "used_memory").Value);
+
+    private async Task<RedisEventBroker> InstanceAsync(EventHistoryOptions options, string? endpoint = null)
     {
-        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
+        var backplane = await TestBackplane.StartAsync(new BackplaneOptions { Endpoint = endpoint ?? TestRedis.Endpoint, ChannelPrefix = _prefix }, $"test-{Guid.NewGuid():N}");
         _connections.Add(backplane);
         var broker = new RedisEventBroker(
             backplane.Redis, options, new SeqHighWater(), new BackplaneMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<RedisEventBroker>.Instance);
