@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Roomcast.ServiceDefaults.Logging;
 
@@ -7,7 +9,9 @@ internal static class LoggingSetup
 {
     /// <summary>
     /// One line per entry with a timestamp, so interleaved logs of several services stay readable;
-    /// <c>Logging__Console__FormatterName=json</c> switches to structured JSON for production.
+    /// <c>Logging__Console__FormatterName=json</c> switches to structured JSON for production, whose
+    /// entries carry the current trace's <c>TraceId</c> and <c>SpanId</c> in their scopes, so a log line
+    /// leads to its trace.
     /// </summary>
     public static void AddRoomcastLogging(this IHostApplicationBuilder builder)
     {
@@ -18,5 +22,7 @@ internal static class LoggingSetup
             options.TimestampFormat = "HH:mm:ss.fff ";
             options.UseUtcTimestamp = true;
         });
+        builder.Logging.Configure(options => options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Services.Configure<JsonConsoleFormatterOptions>(options => options.IncludeScopes = true);
     }
 }
