@@ -16,7 +16,10 @@ internal static class LoggingSetup
     public static void AddRoomcastLogging(this IHostApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(options =>
+        // AddConsole, not AddSimpleConsole: that one fixes the formatter in code, after the configuration
+        // is read, so the setting above had no effect. With none set, the console uses the simple one.
+        builder.Logging.AddConsole();
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(options =>
         {
             options.SingleLine = true;
             options.TimestampFormat = "HH:mm:ss.fff ";
