@@ -69,7 +69,7 @@ public sealed class TracingTests(TracingTests.Stack stack) : IClassFixture<Traci
         text = await http.GetStringAsync(gatewayScrape);
         Value(text, "roomcast_gateway_delivery_sent").ShouldNotBeNull(text);
         Value(text, "roomcast_gateway_delivery_sent")!.Value.ShouldBeGreaterThanOrEqualTo(1);
-        Value(text, "roomcast_gateway_connections")!.Value.ShouldBeGreaterThanOrEqualTo(1, "carol is connected");
+        Value(text, "roomcast_gateway_rooms")!.Value.ShouldBeGreaterThanOrEqualTo(1, "carol's connection is in her rooms");
     }
 
     /// <summary><paramref name="span"/> and its parents within <paramref name="trace"/>, up to the first whose parent is not there.</summary>

@@ -230,9 +230,6 @@ public sealed class LocalRooms
     /// <summary>The local connections in <paramref name="room"/>.</summary>
     public IReadOnlyList<string> MembersOf(RoomName room) => _connectionsByRoom.Of(room);
 
-    /// <summary>How many connections this instance holds.</summary>
-    public int ConnectionCount => _byConnection.Count;
-
     /// <summary>How many rooms have a local connection.</summary>
     public int RoomCount => _connectionsByRoom.KeyCount;
 
