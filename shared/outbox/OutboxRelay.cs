@@ -1,4 +1,5 @@
 using System.Data;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Roomcast.Outbox.Telemetry;
 using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.Outbox;
@@ -17,16 +19,22 @@ namespace Roomcast.Outbox;
 /// order, so the bus never carries a lower position after a higher one), publishes them with broker
 /// confirms, each event carrying its position as <c>OutboxPosition</c>, and marks them published.
 /// Published rows stay as the event log. Wakes on commit (LISTEN/NOTIFY and an in-process signal);
-/// the poll interval is only the fallback.
+/// the poll interval is only the fallback. Each publish is a span of the trace the event was written in.
 /// </summary>
 public sealed partial class OutboxRelay(
     NpgsqlDataSource dataSource,
     IBus bus,
     OutboxSignal signal,
     OutboxEventTypes eventTypes,
+    OutboxMetrics metrics,
     IOptions<OutboxOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
+    /// <summary>The relay's spans: one per publish, until the broker's confirm.</summary>
+    public const string ActivitySourceName = "Roomcast.Outbox";
+
+    private static readonly ActivitySource Activities = new(ActivitySourceName);
+
     private const string LockKey = "roomcast.outbox-relay";
 
     private const string LastPositionQuery = "SELECT last_seq FROM outbox_state; ";
@@ -38,7 +46,7 @@ public sealed partial class OutboxRelay(
     internal const string OutboxPositionField = "outboxPosition";
 
     private const string PendingColumns =
-        "id AS Id, seq AS Position, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload";
+        "id AS Id, seq AS Position, event_id AS EventId, record_id AS RecordId, event_type AS EventType, payload::text AS Payload, trace_parent AS TraceParent";
 
     /// <summary>
     /// The rows waiting to be published, oldest first. Both queries read the partial index of
@@ -335,9 +343,25 @@ public sealed partial class OutboxRelay(
         var message = payload.Deserialize(type, OutboxEventTypes.Json)
             ?? throw new InvalidOperationException($"Outbox row {row.Id} holds an empty payload.");
 
+        // The request that wrote the event ended long ago, maybe in another instance: the publish continues its
+        // trace from the stored context, and MassTransit carries it on to the consumers.
+        using var activity = Activities.StartActivity(
+            $"{row.EventType} publish", ActivityKind.Producer, ActivityContext.TryParse(row.TraceParent, null, isRemote: true, out var written) ? written : default);
+        activity?.SetTag("messaging.message.id", row.EventId);
+        activity?.SetTag("roomcast.outbox.position", position);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.Value.PublishTimeout);
-        await bus.Publish(message, message.GetType(), context => context.MessageId = row.EventId, timeout.Token);
+        try
+        {
+            await bus.Publish(message, message.GetType(), context => context.MessageId = row.EventId, timeout.Token);
+        }
+        catch (Exception exception)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            throw;
+        }
+
+        metrics.Published(row.EventType);
     }
 
     private async Task ListenForCommitsAsync(CancellationToken stoppingToken)
@@ -404,7 +428,7 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    private sealed record PendingRow(long Id, long? Position, Guid EventId, Guid? RecordId, string EventType, string Payload);
+    private sealed record PendingRow(long Id, long? Position, Guid EventId, Guid? RecordId, string EventType, string Payload, string? TraceParent);
 
     /// <summary>
     /// A round's outcome for its rows: each one's position, published or not (an unbroken run from the

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Roomcast.Outbox.EventLog;
+using Roomcast.Outbox.Telemetry;
 using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.Outbox;
@@ -26,6 +27,8 @@ public static class OutboxSetup
         builder.Services.AddHostedService<OutboxRetention>();
         builder.Services.AddSingleton<EventLogStore>();
         builder.Services.AddSingleton<EventCopies>();
+        builder.Services.AddSingleton<OutboxMetrics>();
+        builder.Services.AddHostedService<OutboxBacklogProbe>();
         return builder;
     }
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Roomcast.Outbox;
 
@@ -7,12 +9,13 @@ namespace Roomcast.Outbox;
 /// Writes an integration event into the outbox inside the caller's transaction, so the event exists
 /// if and only if the change commits, and asks PostgreSQL to wake every relay on commit (the NOTIFY
 /// carries <see cref="OutboxSignal.Sender"/>, so this instance's relay can tell its own commits).
+/// The event keeps the current trace's context, which the relay's publish continues.
 /// </summary>
 public sealed class OutboxWriter(OutboxEventTypes eventTypes, OutboxSignal signal)
 {
     private readonly string _insert = $"""
-        INSERT INTO outbox (event_id, record_id, event_type, payload, created_at)
-        SELECT $1, $2, $3, $4::jsonb, clock_timestamp() FROM (SELECT pg_notify('{OutboxChannel.Name}', '{signal.Sender}')) AS wake_relays
+        INSERT INTO outbox (event_id, record_id, event_type, payload, trace_parent, created_at)
+        SELECT $1, $2, $3, $4::jsonb, $5, clock_timestamp() FROM (SELECT pg_notify('{OutboxChannel.Name}', '{signal.Sender}')) AS wake_relays
         """;
 
     public async Task AddAsync<TEvent>(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid eventId, Guid recordId, TEvent integrationEvent, CancellationToken cancellationToken)
@@ -33,6 +36,11 @@ public sealed class OutboxWriter(OutboxEventTypes eventTypes, OutboxSignal signa
                 new NpgsqlParameter<Guid> { TypedValue = recordId },
                 new NpgsqlParameter<string> { TypedValue = eventTypes.NameOf(typeof(TEvent)) },
                 new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(integrationEvent, OutboxEventTypes.Json) },
+                new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = TraceParent() ?? (object)DBNull.Value },
             },
         };
+
+    /// <summary>The current activity's W3C <c>traceparent</c>, if a trace is being recorded.</summary>
+    private static string? TraceParent() =>
+        Activity.Current is { IdFormat: ActivityIdFormat.W3C, Recorded: true } activity ? activity.Id : null;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using MassTransit;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,7 +25,7 @@ internal static class GatewayServices
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddNotificationsHub();
-        builder.Services.AddSingleton<LocalRooms>();
+        builder.Services.AddSingleton(services => RoomMetrics.Observe(new LocalRooms(), services.GetRequiredService<IMeterFactory>()));
         builder.AddDelivery();
 
         var backplane = builder.HasBackplane();

@@ -23,4 +23,5 @@ public static class SharedLogEvents
     public const int OutboxUnlistenFailed = 9205;
     public const int OutboxPruned = 9211;
     public const int OutboxPruneFailed = 9212;
+    public const int OutboxBacklogProbeFailed = 9221;
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Roomcast.ServiceDefaults.Configuration;
 
 namespace Roomcast.ServiceDefaults.Telemetry;
@@ -18,10 +19,21 @@ internal static class MetricsSetup
     /// <summary>The standard OpenTelemetry variable; the OTLP exporter reads it (and its siblings) itself.</summary>
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>Every activity source of a Roomcast service (and the shared outbox) is named <c>Roomcast.&lt;Feature&gt;</c>.</summary>
+    public const string RoomcastActivitySources = "Roomcast.*";
+
+    /// <summary>MassTransit's activity source: its send and consume spans carry a trace across RabbitMQ.</summary>
+    public const string MassTransitActivitySource = "MassTransit";
+
+    /// <summary>Npgsql's own activity source (what <c>Npgsql.OpenTelemetry</c>'s <c>AddNpgsql</c> adds): a span per command.</summary>
+    public const string NpgsqlActivitySource = "Npgsql";
+
     /// <summary>
     /// The service's own meters and the ASP.NET Core, HTTP client and runtime instruments, exported to
     /// Prometheus when <see cref="MetricsOptions.Port"/> is set and over OTLP when
-    /// <see cref="OtlpEndpointSetting"/> is; with neither, nothing is collected.
+    /// <see cref="OtlpEndpointSetting"/> is; with neither, nothing is collected. With OTLP, traces too:
+    /// requests, HTTP calls, PostgreSQL commands, MassTransit's publishes and consumes and the service's
+    /// own spans, so one trace runs from a change's request through the outbox relay to the gateway's send.
     /// </summary>
     public static void AddRoomcastMetrics(this IHostApplicationBuilder builder)
     {
@@ -33,9 +45,9 @@ internal static class MetricsSetup
             return;
         }
 
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName))
-            .WithMetrics(metrics =>
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName));
+        telemetry.WithMetrics(metrics =>
             {
                 metrics.AddMeter(RoomcastMeters)
                     .AddAspNetCoreInstrumentation()
@@ -51,7 +63,19 @@ internal static class MetricsSetup
                     metrics.AddOtlpExporter();
                 }
             });
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(RoomcastActivitySources, MassTransitActivitySource, NpgsqlActivitySource)
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddOtlpExporter());
+        }
     }
+
+    /// <summary>Health probes and scrapes, a request every few seconds that no trace needs.</summary>
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/health", StringComparison.Ordinal) || path.StartsWithSegments(MetricsOptions.ScrapePath, StringComparison.Ordinal);
 
     /// <summary>Answers <c>GET /metrics</c> on the management port alone, ahead of authentication.</summary>
     public static void UseRoomcastMetrics(this WebApplication app)

@@ -19,6 +19,7 @@ namespace Roomcast.RealtimeGateway.Delivery;
 /// through their <see cref="ConnectionOutbox"/>: a slow one never holds up the others or the next event. Several events are in flight at
 /// once; each of these three steps waits until the events delivered before it have taken it
 /// (<see cref="DeliveryTurn"/>), so seqs rise in delivery order and every connection receives in that order.
+/// A delivery is a span (<see cref="ActivitySourceName"/>) in the trace the event carries from the change that made it.
 /// </summary>
 public sealed partial class AudienceDelivery(
     LocalRooms rooms,
@@ -26,8 +27,13 @@ public sealed partial class AudienceDelivery(
     RecentEvents recent,
     IEventBroker broker,
     DeliveryTimings timings,
+    DeliveryMetrics metrics,
     ILogger<AudienceDelivery> logger)
 {
+    public const string ActivitySourceName = "Roomcast.RealtimeGateway.Delivery";
+
+    private static readonly ActivitySource Activities = new(ActivitySourceName);
+
     /// <param name="turn">The event's place in the delivery order: each step waits for the events before it.</param>
     /// <param name="outboxPosition">The event's <c>OutboxPosition</c>, where its producer's outbox published it: logged only; clients see the history's seq.</param>
     /// <param name="exceptConnectionId">The origin connection to skip, named by the event; skipped only when it is <paramref name="actorId"/>'s.</param>
@@ -36,6 +42,8 @@ public sealed partial class AudienceDelivery(
     /// <returns>How many local connections received the event now.</returns>
     public async Task<int> SendAsync(DeliveryTurn turn, Guid eventId, long outboxPosition, IReadOnlyList<string> audience, string? exceptConnectionId, Guid actorId, string clientEvent, Func<long, string, object> payload, CancellationToken cancellationToken)
     {
+        using var activity = Activities.StartActivity($"{clientEvent} deliver");
+        activity?.SetTag("messaging.message.id", eventId);
         var started = Stopwatch.GetTimestamp();
         var waited = await WaitAsync(turn, DeliveryStep.Appended, cancellationToken);
         var appended = await broker.AppendAsync(
@@ -64,6 +72,7 @@ public sealed partial class AudienceDelivery(
             {
                 delivered = connections.Write(audienceHere, new SerializedHubMessage(new InvocationMessage(clientEvent, [message])));
             }
+            metrics.Sent(clientEvent, delivered);
             LogDelivered(eventId, clientEvent, appended.Seq, delivered);
         }
         else
@@ -77,6 +86,7 @@ public sealed partial class AudienceDelivery(
         await broker.MarkDeliveredAsync(eventId, appended.Seq, cancellationToken);
         turn.Pass(DeliveryStep.Delivered);
         Timed(DeliveryStage.Complete, started, waited);
+        activity?.SetTag("roomcast.delivery.connections", delivered);
         return delivered;
     }
 

@@ -30,6 +30,7 @@ internal static class EventBrokerServices
                 services.GetRequiredService<ILogger<InMemoryEventBroker>>()));
         }
         builder.Services.AddSingleton<EventResume>();
+        builder.Services.AddSingleton<ResumeMetrics>();
         builder.Services.AddSingleton<RoomGains>();
     }
 }

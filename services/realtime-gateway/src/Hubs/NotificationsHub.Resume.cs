@@ -17,7 +17,7 @@ public sealed partial class NotificationsHub
     /// client drops what it has by <c>eventId</c>.
     /// </summary>
     [HubMethodName(ClientMethods.Resume)]
-    public async Task<ResumeResult> Resume(long lastSeq, string epoch, EventResume resume, LocalRooms localRooms)
+    public async Task<ResumeResult> Resume(long lastSeq, string epoch, EventResume resume, LocalRooms localRooms, ResumeMetrics metrics)
     {
         if (lastSeq < 0 || string.IsNullOrEmpty(epoch))
         {
@@ -30,10 +30,13 @@ public sealed partial class NotificationsHub
         }
         try
         {
-            return await resume.ResumeAsync(lastSeq, epoch, userId, joined, Context.ConnectionAborted);
+            var answer = await resume.ResumeAsync(lastSeq, epoch, userId, joined, Context.ConnectionAborted);
+            metrics.Answered(answer);
+            return answer;
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
+            metrics.Unavailable();
             LogResumeUnavailable(Context.ConnectionId, lastSeq, exception.Message);
             throw new HubException("The recent-event history cannot be reached right now: call Resume again shortly, or reload.");
         }

@@ -106,6 +106,9 @@ internal sealed class KeyedSets<TKey, TValue>(IEqualityComparer<TKey>? keys = nu
         }
     }
 
+    /// <summary>How many keys hold a set (one may be emptying at this moment).</summary>
+    public int KeyCount => _sets.Count;
+
     /// <summary>How many values each key has right now.</summary>
     public IEnumerable<KeyValuePair<TKey, int>> Counts()
     {

@@ -230,6 +230,9 @@ public sealed class LocalRooms
     /// <summary>The local connections in <paramref name="room"/>.</summary>
     public IReadOnlyList<string> MembersOf(RoomName room) => _connectionsByRoom.Of(room);
 
+    /// <summary>How many rooms have a local connection.</summary>
+    public int RoomCount => _connectionsByRoom.KeyCount;
+
     /// <summary>How many local connections each non-empty room has right now.</summary>
     public IReadOnlyDictionary<string, int> Counts() =>
         _connectionsByRoom.Counts().ToDictionary(count => count.Key.ToString(), count => count.Value, StringComparer.Ordinal);
