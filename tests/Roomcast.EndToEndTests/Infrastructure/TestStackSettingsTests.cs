@@ -24,20 +24,20 @@ public sealed class TestStackSettingsTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("processes")]
-    public void Local_processes_are_the_default(string? backing) =>
+    public void LocalProcessesAreTheDefault(string? backing) =>
         TestStackSettings.IsContainersChosen(Variables(backing)).ShouldBeFalse();
 
     [Fact]
-    public void Containers_are_chosen_by_name() =>
+    public void ContainersAreChosenByName() =>
         TestStackSettings.IsContainersChosen(Variables(TestStackSettings.ContainersBacking)).ShouldBeTrue();
 
     [Fact]
-    public void An_unknown_backing_is_refused_rather_than_defaulted() =>
+    public void AnUnknownBackingIsRefusedRatherThanDefaulted() =>
         Should.Throw<InvalidOperationException>(() => TestStackSettings.IsContainersChosen(Variables("docker")))
             .Message.ShouldContain("ROOMCAST_TEST_BACKING=docker is not a test backing");
 
     [Fact]
-    public void The_local_settings_are_read_whole()
+    public void TheLocalSettingsAreReadWhole()
     {
         var settings = TestStackSettings.FromVariables(name => LocalProcesses.GetValueOrDefault(name));
 
@@ -46,7 +46,7 @@ public sealed class TestStackSettingsTests
     }
 
     [Fact]
-    public void Missing_settings_name_both_ways_to_provide_the_servers()
+    public void MissingSettingsNameBothWaysToProvideTheServers()
     {
         var error = Should.Throw<InvalidOperationException>(() => TestStackSettings.FromVariables(_ => null));
 
