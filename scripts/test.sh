@@ -4,6 +4,10 @@
 # in clients/), runs every test project, and stops the stack whatever happens. Extra arguments go
 # to `dotnet test` (e.g. --filter DocumentChangeDeliveryTests). The browser tests drive Debian's
 # Chromium (installed when missing) and keep screenshots of failures under TestResults/browser.
+#
+# ROOMCAST_TEST_BACKING=containers takes PostgreSQL, RabbitMQ and Redis from containers instead: the
+# stack is not started here, each test process starts its own with Testcontainers (a Docker engine
+# must answer). redis-server is still needed locally: tests that kill and restart a Redis run their own.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +15,19 @@ cd "$REPO_ROOT"
 source scripts/lib/require-dotnet.sh
 source scripts/lib/clients.sh
 LOG_PREFIX=test
+
+backing=${ROOMCAST_TEST_BACKING:-processes}
+case $backing in
+    processes) ;;
+    containers)
+        if command -v docker >/dev/null && ! docker info >/dev/null 2>&1; then
+            echo "[test] error: ROOMCAST_TEST_BACKING=containers, but no Docker engine answers (docker info failed)." \
+                 "Run without ROOMCAST_TEST_BACKING to test against local processes (scripts/stack.sh)." >&2
+            exit 1
+        fi ;;
+    *) echo "[test] error: ROOMCAST_TEST_BACKING=$backing is not a test backing: leave it unset (local processes) or set it to 'containers'" >&2
+       exit 1 ;;
+esac
 
 # One test run at a time on this machine: two full runs on two cores starve each other's services
 # past their readiness timeouts. A second run waits here for the first to finish.
@@ -22,10 +39,23 @@ fi
 
 started=$SECONDS
 # (9>&- : the servers and test processes do not inherit the lock, so none can outlive it holding it.)
-stack_env="$(scripts/stack.sh start test 9>&-)"
-eval "$stack_env"
-stop_stack() { scripts/stack.sh stop "$ROOMCAST_STACK_DIR" 9>&- || echo "[test] warning: the test stack did not stop cleanly" >&2; }
-trap stop_stack EXIT
+if [[ $backing == processes ]]; then
+    stack_env="$(scripts/stack.sh start test 9>&-)"
+    eval "$stack_env"
+    stop_stack() { scripts/stack.sh stop "$ROOMCAST_STACK_DIR" 9>&- || echo "[test] warning: the test stack did not stop cleanly" >&2; }
+    trap stop_stack EXIT
+else
+    echo "[test] the test processes start PostgreSQL, RabbitMQ and Redis as containers (Testcontainers)" >&2
+    if ! command -v redis-server >/dev/null; then
+        echo "[test] installing redis-server (apt-get): tests that restart a Redis run their own" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q redis-server >&2
+    fi
+    # Where the run's outputs go; scripts/stack.sh's directory plays this part on the other path.
+    ROOMCAST_STACK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/roomcast-test.XXXXXX")"
+    export ROOMCAST_STACK_DIR
+    trap 'rm -rf "$ROOMCAST_STACK_DIR"' EXIT
+fi
 
 echo "[test] building (Release)" >&2
 dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers 9>&-

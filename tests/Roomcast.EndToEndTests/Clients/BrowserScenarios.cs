@@ -35,7 +35,7 @@ public sealed class BrowserScenarios : RoomcastStack, IAsyncLifetime
 
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
     };
 

@@ -10,7 +10,7 @@ public sealed class EventLogStack : RoomcastStack
 {
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = $"e2e-{Guid.NewGuid():N}",
         ["Delivery__RetryLimit"] = "1",
         ["Delivery__RetryMinInterval"] = "00:00:00.050",

@@ -20,7 +20,7 @@ public sealed class BusManagement : IDisposable
 
     public BusManagement(string virtualHost)
     {
-        var stack = TestStackSettings.FromEnvironment();
+        var stack = TestStackSettings.Current;
         _vhost = Uri.EscapeDataString(virtualHost);
         _http = new HttpClient { BaseAddress = new Uri($"http://{stack.RabbitMqHost}:{stack.RabbitMqManagementPort}/api/") };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(

@@ -26,7 +26,7 @@ public class CensusStack : RoomcastStack
 
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
         ["Presence__UpdateInterval"] = UpdateInterval.ToString("c"),
         ["Presence__HeartbeatInterval"] = HeartbeatInterval.ToString("c"),

@@ -21,7 +21,7 @@ public sealed class HistoryStack : RoomcastStack
 
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
         ["History__MaxEvents"] = HistorySize.ToString(),
         ["Hub__MaxConnectionsPerUser"] = ConnectionsPerUser.ToString(),

@@ -186,7 +186,7 @@ public sealed class MembershipRoomsTests(TwoGatewayStack stack) : IClassFixture<
     /// </summary>
     private async Task<Guid> PublishToGroupRoomOnlyAsync(Guid group, string text)
     {
-        var settings = TestStackSettings.FromEnvironment();
+        var settings = TestStackSettings.Current;
         var eventId = Guid.NewGuid();
         var recordId = Guid.NewGuid();
         var envelope = new

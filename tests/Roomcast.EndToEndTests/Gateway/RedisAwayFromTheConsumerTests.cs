@@ -23,7 +23,7 @@ public sealed class SplitRedisStack : RoomcastStack, IAsyncLifetime
 
     protected override Dictionary<string, string> GatewaySettingsOf(int instance) => new()
     {
-        ["Redis__Endpoint"] = instance == 0 ? ConsumerLink.Endpoint : TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = instance == 0 ? ConsumerLink.Endpoint : TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
         // Short timeouts and reconnect pauses, so the cut and the mend are noticed within the test's bounded waits.
         ["Redis__CommandTimeout"] = "00:00:01",
@@ -32,7 +32,7 @@ public sealed class SplitRedisStack : RoomcastStack, IAsyncLifetime
 
     async Task IAsyncLifetime.InitializeAsync()
     {
-        _consumerLink = LoopbackForwarder.Start(TestStackSettings.FromEnvironment().Redis, TimeSpan.FromMinutes(5));
+        _consumerLink = LoopbackForwarder.Start(TestStackSettings.Current.Redis, TimeSpan.FromMinutes(5));
         await InitializeAsync();
     }
 

@@ -23,7 +23,7 @@ public sealed class RoomJoinStack : RoomcastStack
 
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
         ["Hub__CallBurst"] = CallBurst.ToString(),
         // Slow enough that a burst is not refilled while a test makes its calls.

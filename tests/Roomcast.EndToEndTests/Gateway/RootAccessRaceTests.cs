@@ -18,7 +18,7 @@ namespace Roomcast.EndToEndTests.Gateway;
 /// </summary>
 public sealed class RootAccessRaceStack : RoomcastStack, IAsyncLifetime
 {
-    private static readonly TestStackSettings Servers = TestStackSettings.FromEnvironment();
+    private static readonly TestStackSettings Servers = TestStackSettings.Current;
     private readonly string _channelPrefix = $"e2e-{Guid.NewGuid():N}";
 
     private HoldingHttpProxy? _proxy;

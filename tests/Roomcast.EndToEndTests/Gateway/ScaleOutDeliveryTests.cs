@@ -24,7 +24,7 @@ public sealed class TwoGatewayStack : RoomcastStack
 
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
     };
 }

@@ -178,7 +178,7 @@ public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus)
     /// <summary>The RabbitMQ virtual host and demo seed the identity processes of this class share.</summary>
     public sealed class Bus : IAsyncLifetime
     {
-        public TestStackSettings Stack { get; } = TestStackSettings.FromEnvironment();
+        public TestStackSettings Stack { get; } = TestStackSettings.Current;
 
         public IsolatedVirtualHost VirtualHost { get; private set; } = null!;
 

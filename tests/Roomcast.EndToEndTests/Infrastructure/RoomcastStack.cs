@@ -48,7 +48,7 @@ public class RoomcastStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var stack = TestStackSettings.FromEnvironment();
+        var stack = TestStackSettings.Current;
         _seedFile = World.WriteSeedFile();
         var identityDb = Own(await IsolatedDatabase.CreateAsync(stack, "identity"));
         var documentsDb = Own(await IsolatedDatabase.CreateAsync(stack, "documents"));

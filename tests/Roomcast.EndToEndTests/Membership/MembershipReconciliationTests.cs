@@ -30,14 +30,14 @@ public sealed class ReconciliationStack : RoomcastStack
 
     protected override Dictionary<string, string> GatewaySettings => new()
     {
-        ["Redis__Endpoint"] = TestStackSettings.FromEnvironment().Redis,
+        ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
         ["Redis__ChannelPrefix"] = _channelPrefix,
     };
 
     /// <summary>Starts one more gateway instance on this stack's bus and backplane (a standby on the shared queue); the caller disposes it.</summary>
     public Task<ServiceProcess> StartAnotherGatewayAsync()
     {
-        var stack = TestStackSettings.FromEnvironment();
+        var stack = TestStackSettings.Current;
         return ServiceProcess.StartAsync("realtime-gateway-late", "Roomcast.RealtimeGateway", FreePort.Next(), new Dictionary<string, string>(GatewaySettings)
         {
             ["RabbitMq__Host"] = stack.RabbitMqHost,

@@ -21,7 +21,7 @@ public sealed class EventLogRetentionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await IsolatedDatabase.CreateAsync(TestStackSettings.FromEnvironment(), "outbox");
+        _database = await IsolatedDatabase.CreateAsync(TestStackSettings.Current, "outbox");
         _dataSource = NpgsqlDataSource.Create(_database.ConnectionString);
         await new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync([typeof(OutboxRelay).Assembly]);
     }

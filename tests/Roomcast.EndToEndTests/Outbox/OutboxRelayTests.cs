@@ -29,7 +29,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _stack = TestStackSettings.FromEnvironment();
+        _stack = TestStackSettings.Current;
         _database = await IsolatedDatabase.CreateAsync(_stack, "relay");
         _virtualHost = await IsolatedVirtualHost.CreateAsync(_stack);
         _dataSource = PostgresSetup.CreateDataSource(_database.ConnectionString); // as the services have it: pooled connections are not reset

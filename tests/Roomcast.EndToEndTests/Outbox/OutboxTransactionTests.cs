@@ -21,7 +21,7 @@ public sealed class OutboxTransactionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _database = await IsolatedDatabase.CreateAsync(TestStackSettings.FromEnvironment(), "outbox_tx");
+        _database = await IsolatedDatabase.CreateAsync(TestStackSettings.Current, "outbox_tx");
         _dataSource = PostgresSetup.CreateDataSource(_database.ConnectionString);
         await new MigrationRunner(_dataSource, NullLogger<MigrationRunner>.Instance).ApplyAsync([typeof(OutboxRelay).Assembly]);
         await using var table = _dataSource.CreateCommand("CREATE TABLE notes (id int PRIMARY KEY, text text NOT NULL); INSERT INTO notes VALUES (1, 'first')");

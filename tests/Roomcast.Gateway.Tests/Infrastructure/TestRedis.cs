@@ -1,10 +1,11 @@
+using Roomcast.EndToEndTests.Infrastructure;
 using Roomcast.RealtimeGateway.Backplane;
 using StackExchange.Redis;
 
 namespace Roomcast.Gateway.Tests.Infrastructure;
 
 /// <summary>
-/// The test stack's Redis, from <c>ROOMCAST_REDIS</c> (exported by <c>scripts/test.sh</c>). Missing, the
+/// The test stack's Redis (<see cref="TestStackSettings"/>: local processes or containers). Missing, the
 /// tests fail loudly: they never pass without the server they claim to test.
 /// </summary>
 internal static class TestRedis
@@ -12,12 +13,7 @@ internal static class TestRedis
     /// <summary>The bound on every wait for something asynchronous to happen.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    public static string Endpoint =>
-        Environment.GetEnvironmentVariable("ROOMCAST_REDIS") is { Length: > 0 } endpoint
-            ? endpoint
-            : throw new InvalidOperationException(
-                "ROOMCAST_REDIS is not set. The gateway backplane tests run against a real redis-server: run them with the README's " +
-                "test command (scripts/test.sh), or export the settings printed by `scripts/stack.sh start test`.");
+    public static string Endpoint => TestStackSettings.Current.Redis;
 
     /// <summary>A multiplexer of its own, as a gateway process has, configured as the gateway configures it.</summary>
     public static async Task<ConnectionMultiplexer> ConnectAsync(BackplaneOptions options, string serverName) =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Roomcast.DocumentsApi.Projection;
+using Roomcast.EndToEndTests.Infrastructure;
 using Roomcast.Outbox;
 using Roomcast.Postgres;
 
@@ -8,7 +9,7 @@ namespace Roomcast.UnitTests.Projection;
 
 /// <summary>
 /// documents-api's real schema in a database of its own on the test stack's PostgreSQL
-/// (<c>ROOMCAST_PG_*</c>, as <c>scripts/test.sh</c> exports them), dropped afterwards.
+/// (<see cref="TestStackSettings"/>: local processes or containers), dropped afterwards.
 /// </summary>
 internal sealed class ProjectionDatabase : IAsyncDisposable
 {
@@ -49,12 +50,5 @@ internal sealed class ProjectionDatabase : IAsyncDisposable
         await drop.ExecuteNonQueryAsync();
     }
 
-    private static string ConnectionString(string database) =>
-        $"Host={Require("ROOMCAST_PG_HOST")};Port={Require("ROOMCAST_PG_PORT")};Username={Require("ROOMCAST_PG_USER")};" +
-        $"Password={Require("ROOMCAST_PG_PASSWORD")};Database={database}";
-
-    private static string Require(string name) =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{name} is not set: this test runs against the test stack's PostgreSQL (scripts/test.sh exports it).");
+    private static string ConnectionString(string database) => TestStackSettings.Current.PostgresConnectionString(database);
 }
