@@ -7,6 +7,7 @@ using Roomcast.RealtimeGateway.BackplaneGap;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.RealtimeGateway.Drain;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Membership;
@@ -24,6 +25,7 @@ internal static class GatewayServices
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddNotificationsHub();
+        builder.AddDrain();
         builder.Services.AddSingleton<LocalRooms>();
         builder.AddDelivery();
 
