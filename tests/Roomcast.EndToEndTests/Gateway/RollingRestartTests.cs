@@ -13,7 +13,7 @@ namespace Roomcast.EndToEndTests.Gateway;
 public sealed class RollingRestartStack : RoomcastStack
 {
     /// <summary>The window the closes of a draining instance are spread over: long enough to see it refuse and report not ready.</summary>
-    public static readonly TimeSpan ReconnectWindow = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan ReconnectWindow = TimeSpan.FromSeconds(3);
 
     private readonly string _channelPrefix = $"e2e-rolling-{Guid.NewGuid():N}";
 
