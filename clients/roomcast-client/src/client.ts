@@ -70,7 +70,7 @@ type Handler<T> = (value: T) => void;
 type EventHandlers = { [E in keyof ServerEvents]: Set<Handler<ServerEvents[E]>> };
 
 /** Reasons after which the gateway wants the client back at once (it spreads them itself). */
-const reconnectAtOnce = new Set<CloseReasonCode | null>(['slow-connection', 'missed-events', 'access-changed', 'token-expired']);
+const reconnectAtOnce = new Set<CloseReasonCode | null>(['slow-connection', 'missed-events', 'access-changed', 'token-expired', 'server-shutting-down']);
 const resumeAttempts = 3;
 /** An epoch no history has: a `Resume` from it answers reload with the history's head, the first position. */
 const noEpoch = 'none';

@@ -46,12 +46,13 @@ export const CloseReasons = {
   SessionEnded: 'session-ended: every session of this user ended; sign in again',
   AccessChanged: 'access-changed: your role changed; reconnect and Resume from the last seq received',
   TokenExpired: 'token-expired: the access token expired; refresh it, reconnect and Resume from the last seq received',
+  ServerShuttingDown: 'server-shutting-down: this gateway instance is shutting down; reconnect (to another instance) and Resume from the last seq received',
 } as const;
 
 export type ClientEventName = (typeof ClientEvents)[keyof typeof ClientEvents];
 export type RecordType = (typeof RecordTypes)[keyof typeof RecordTypes];
 export type CloseReasonText = (typeof CloseReasons)[keyof typeof CloseReasons];
-/** `slow-connection`, `missed-events`, `gateway-unavailable`, `session-ended`, `access-changed`, `token-expired`. */
+/** `slow-connection`, `missed-events`, `gateway-unavailable`, `session-ended`, `access-changed`, `token-expired`, `server-shutting-down`. */
 export type CloseReasonCode = CloseReasonText extends `${infer Code}: ${string}` ? Code : never;
 
 /** A UUID in its canonical lower-case form. */

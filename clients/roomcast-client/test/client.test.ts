@@ -71,6 +71,19 @@ describe('RoomcastClient', () => {
     expect(client.position).toEqual({ seq: 1005, epoch: 'e1' });
   });
 
+  it('reconnects at once and resumes when its gateway instance shuts down', async () => {
+    const { hub, client, texts } = setup();
+    await client.start();
+    hub.last.emit(changedDocument(1001, { text: 'a' }));
+    hub.resumeAnswers.push(() => ({ reload: false, reason: null, headSeq: 1002, epoch: 'e1', events: [changedDocument(1002, { text: 'b' })], more: false }));
+
+    hub.last.drop(closeError(CloseReasons.ServerShuttingDown));
+    await until(() => client.state === 'resumed', 'resumed');
+
+    expect(hub.resumesOf(hub.last)).toEqual([{ seq: 1001, epoch: 'e1' }]);
+    expect(texts()).toEqual(['a', 'b']);
+  });
+
   it('follows a paged resume answer until it has everything', async () => {
     const { hub, client, texts } = setup();
     await client.start();

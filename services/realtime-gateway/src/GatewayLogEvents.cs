@@ -24,6 +24,7 @@ internal static class GatewayLogEvents
     public const int ConsumerTurnStandingBy = 206;
     public const int ConsumerTurnStopUnconfirmed = 208;
     public const int ConsumerTurnWaitingForStop = 209;
+    public const int ConsumerTurnHandedOff = 214;
     public const int DocumentChangedConsumed = 207;
     public const int AudienceDelivered = 210;
     public const int AudienceDuplicate = 211;
@@ -103,6 +104,14 @@ internal static class GatewayLogEvents
     public const int ReadAccessConfirmFailed = 334;
     public const int RootAccessRecheckThrottled = 335;
     public const int RootAccessRecheckThrottledGaveUp = 336;
+
+    // Drain (rolling restarts): 1100–1199.
+    public const int DrainStarted = 1101;
+    public const int DrainConnectionsTold = 1102;
+    public const int DrainDone = 1103;
+    public const int DrainTimedOut = 1104;
+    public const int DrainRefused = 1105;
+    public const int DrainFailed = 1106;
 
     // Accounts (roles, sessions, token expiry): 1000–1099.
     public const int AccountRoleApplied = 1001;

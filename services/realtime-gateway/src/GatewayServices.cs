@@ -8,6 +8,7 @@ using Roomcast.RealtimeGateway.BackplaneGap;
 using Roomcast.RealtimeGateway.Access;
 using Roomcast.RealtimeGateway.Connections;
 using Roomcast.RealtimeGateway.Delivery;
+using Roomcast.RealtimeGateway.Drain;
 using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Membership;
@@ -25,6 +26,7 @@ internal static class GatewayServices
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddNotificationsHub();
+        builder.AddDrain();
         builder.Services.AddSingleton(services => RoomMetrics.Observe(new LocalRooms(), services.GetRequiredService<IMeterFactory>()));
         builder.AddDelivery();
 

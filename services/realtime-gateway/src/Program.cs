@@ -1,5 +1,6 @@
 using Roomcast.Contracts.Client;
 using Roomcast.RealtimeGateway;
+using Roomcast.RealtimeGateway.Drain;
 using Roomcast.RealtimeGateway.EventTrace;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.ServiceDefaults;
@@ -15,6 +16,7 @@ builder.AddGatewayServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.UseDrainRefusal();
 app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();

@@ -37,4 +37,12 @@ public static class CloseReasons
 
     /// <summary>The access token this connection proved itself with has expired: refresh it, reconnect, then <c>Resume</c>.</summary>
     public const string TokenExpired = "token-expired: the access token expired; refresh it, reconnect and Resume from the last seq received";
+
+    /// <summary>
+    /// This gateway instance is shutting down (a rolling restart, a scale-in): reconnect — the load
+    /// balancer sends the new connection to another instance — then <c>Resume</c> from the last seq
+    /// received. Sent to every connection of that instance, spread over a few seconds; a connect to an
+    /// instance that is shutting down is refused with it (HTTP 503).
+    /// </summary>
+    public const string ServerShuttingDown = "server-shutting-down: this gateway instance is shutting down; reconnect (to another instance) and Resume from the last seq received";
 }

@@ -19,6 +19,7 @@ public static class ProblemTypes
     public const string InvalidCredentials = Base + "invalid-credentials";
     public const string TooManyRequests = Base + "too-many-requests";
     public const string Overloaded = Base + "overloaded";
+    public const string ShuttingDown = Base + "shutting-down";
     public const string MembershipNotYetApplied = Base + "membership-not-yet-applied";
     public const string Internal = Base + "internal";
 

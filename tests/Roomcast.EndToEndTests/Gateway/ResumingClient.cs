@@ -16,7 +16,7 @@ internal sealed class ResumingClient : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly string _name;
-    private readonly Uri _hubUrl;
+    private readonly Func<Uri> _hubUrl;
     private string _token;
     private readonly Lock _gate = new();
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
@@ -29,7 +29,7 @@ internal sealed class ResumingClient : IAsyncDisposable
     private Task _reconnecting = Task.CompletedTask;
     private int _reloads;
 
-    private ResumingClient(string name, Uri hubUrl, string token)
+    private ResumingClient(string name, Func<Uri> hubUrl, string token)
     {
         _name = name;
         _hubUrl = hubUrl;
@@ -97,7 +97,10 @@ internal sealed class ResumingClient : IAsyncDisposable
     public Task<RoomAck> JoinRoomAsync(string room) =>
         (_connection ?? throw new InvalidOperationException($"{_name} is not connected")).InvokeAsync<RoomAck>(ClientMethods.JoinRoom, room, _disposed.Token);
 
-    public static async Task<ResumingClient> ConnectAsync(string name, Uri hubUrl, string token)
+    public static Task<ResumingClient> ConnectAsync(string name, Uri hubUrl, string token) => ConnectAsync(name, () => hubUrl, token);
+
+    /// <summary>Connects, each time (the first and every reconnect) to the hub <paramref name="hubUrl"/> names then, as through a load balancer.</summary>
+    public static async Task<ResumingClient> ConnectAsync(string name, Func<Uri> hubUrl, string token)
     {
         var client = new ResumingClient(name, hubUrl, token);
         await client.StartConnectionAsync(resume: false);
@@ -136,7 +139,7 @@ internal sealed class ResumingClient : IAsyncDisposable
 
     private async Task StartConnectionAsync(bool resume)
     {
-        var connection = TestHubConnections.Build(_hubUrl, _token);
+        var connection = TestHubConnections.Build(_hubUrl(), _token);
         connection.On<JsonElement>(ClientEvents.ChangedDocument, OnLive);
         connection.Closed += error => OnClosed(connection, error);
         lock (_gate)

@@ -16,6 +16,7 @@ public sealed partial class LocalConnections
     private readonly IHubProtocol _sizing;
     private readonly ConnectionMetrics _metrics;
     private readonly ILogger<LocalConnections> _logger;
+    private TaskCompletionSource? _emptied;
 
     public LocalConnections(IOptions<OutboundBufferOptions> limits, IHubProtocolResolver protocols, ConnectionMetrics metrics, TimeProvider time, ILogger<LocalConnections> logger)
     {
@@ -28,6 +29,9 @@ public sealed partial class LocalConnections
     }
 
     internal OutboundBufferOptions Limits { get; }
+
+    /// <summary>How many connections this instance holds.</summary>
+    public int Count => _outboxes.Count;
 
     internal TimeProvider Time { get; }
 
@@ -117,7 +121,27 @@ public sealed partial class LocalConnections
     internal void Add(HubConnectionContext connection) =>
         _outboxes[connection.ConnectionId] = new ConnectionOutbox(connection, this, TokenExpiry.Of(connection.GetHttpContext()));
 
-    internal void Remove(HubConnectionContext connection) => _outboxes.TryRemove(connection.ConnectionId, out _);
+    internal void Remove(HubConnectionContext connection)
+    {
+        _outboxes.TryRemove(connection.ConnectionId, out _);
+        if (_outboxes.IsEmpty)
+        {
+            Volatile.Read(ref _emptied)?.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes once this instance holds no connection (a draining instance waits for it; one waiter at a time).</summary>
+    public Task WhenEmptyAsync(CancellationToken cancellationToken)
+    {
+        var emptied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _emptied, emptied);
+        // Checked after the waiter is in place: a removal before it sees no waiter, one after it completes it.
+        if (_outboxes.IsEmpty)
+        {
+            emptied.TrySetResult();
+        }
+        return emptied.Task.WaitAsync(cancellationToken);
+    }
 
     internal void SlowConnectionClosing(string connectionId, int dropped, long droppedBytes)
     {

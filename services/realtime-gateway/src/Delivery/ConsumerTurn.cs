@@ -40,6 +40,8 @@ public sealed partial class ConsumerTurn(
     /// <summary>How long the stop may take before the instance says so (log 208) and stands by anyway.</summary>
     private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(5);
     private IReceiveEndpoint? _endpoint;
+    private (RabbitMQ.Client.IChannel Channel, string Line)? _lastChannel;
+    private int _handedOff;
     private int _givenUp;
     private long _stopStartedTicks;
     private int _rejoinFailed;
@@ -79,7 +81,44 @@ public sealed partial class ConsumerTurn(
         _ = Task.Run(() => StandByUntilRedisAnswersAsync(closing));
     }
 
-    private async Task CloseAsync(RabbitMQ.Client.IChannel channel)
+    /// <summary>Remembers the channel <paramref name="context"/> came on: the one <see cref="HandOffAsync"/> closes.</summary>
+    public void Saw(ReceiveContext context)
+    {
+        if (context.TryGetPayload<ChannelContext>(out var channel) && DeliveryOrder.LineOf(context) is { } place)
+        {
+            _lastChannel = (channel.Channel, place.Name);
+        }
+    }
+
+    /// <summary>
+    /// Hands this instance's turn to the next instance for good (the host is stopping): the same steps as
+    /// <see cref="GiveUp"/> — the line abandoned, the channel closed first (its unacknowledged deliveries go
+    /// back in order and the next consumer becomes active), then the endpoint stopped — with no rejoin.
+    /// An instance on standby holds no deliveries: its endpoint is only stopped.
+    /// </summary>
+    public async Task HandOffAsync()
+    {
+        Volatile.Write(ref _handedOff, 1);
+        // A delivery that fails now (its line abandoned) must not start a standby loop that would rejoin.
+        Interlocked.Exchange(ref _givenUp, 1);
+        if (_lastChannel is { } last && last.Channel.IsOpen)
+        {
+            order.Abandon(last.Line);
+            await CloseAsync(last.Channel, "This gateway instance is shutting down");
+        }
+        if (_endpoint is not { } endpoint)
+        {
+            return;
+        }
+        var stopped = endpoint.Stop(CancellationToken.None);
+        if (await Task.WhenAny(stopped, Task.Delay(StopWait)) != stopped)
+        {
+            LogStopUnconfirmed(endpoint.InputAddress, StopWait);
+        }
+        LogHandedOff(endpoint.InputAddress);
+    }
+
+    private async Task CloseAsync(RabbitMQ.Client.IChannel channel, string reason = "Redis is away from this instance")
     {
         try
         {
@@ -87,7 +126,7 @@ public sealed partial class ConsumerTurn(
             // sees its answer: a client that waits for it can wait forever while the channel's
             // deliveries fail around it, so the wait is bounded.
             using var bounded = new CancellationTokenSource(CloseWait);
-            await channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, "Redis is away from this instance", abort: true, bounded.Token);
+            await channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, reason, abort: true, bounded.Token);
         }
         catch (Exception exception)
         {
@@ -138,6 +177,10 @@ public sealed partial class ConsumerTurn(
                 await stopped.WaitAsync(stopping);
             }
             Interlocked.Exchange(ref _stopStartedTicks, 0);
+            if (Volatile.Read(ref _handedOff) == 1)
+            {
+                return;
+            }
             await endpoint.Start(stopping).Ready.WaitAsync(stopping);
             Interlocked.Exchange(ref _givenUp, 0);
             LogRejoined(endpoint.InputAddress);
@@ -184,6 +227,10 @@ public sealed partial class ConsumerTurn(
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnWaitingForStop, Level = LogLevel.Warning,
         Message = "Redis answers this instance again, but stopping {Queue} has not completed: it consumes again once it has; after {Deadline} without it the instance reports itself not live")]
     private partial void LogWaitingForStop(Uri queue, TimeSpan deadline);
+
+    [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnHandedOff, Level = LogLevel.Information,
+        Message = "This instance is shutting down: it stopped consuming {Queue}; its unacknowledged events went back to the queue, in order, for the next instance")]
+    private partial void LogHandedOff(Uri queue);
 
     [LoggerMessage(EventId = GatewayLogEvents.ConsumerTurnStandingBy, Level = LogLevel.Information, Message = "Stopped consuming {Queue}; asking Redis until it answers")]
     private partial void LogStandingBy(Uri queue);

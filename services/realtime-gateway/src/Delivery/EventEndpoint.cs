@@ -64,8 +64,15 @@ internal static class EventEndpoint
             // connection still receives events in publish (seq) order.
             endpoint.ConcurrentMessageLimit = inFlight;
             endpoint.PrefetchCount = Math.Max(64, 4 * inFlight);
-            endpoint.ConfigureReceive(receive => receive.UseFilter(new DeliveryOrderFilter(context.GetRequiredService<DeliveryOrder>())));
             var turn = backplane ? context.GetRequiredService<ConsumerTurn>() : null;
+            endpoint.ConfigureReceive(receive =>
+            {
+                if (turn is not null)
+                {
+                    receive.UseExecute(turn.Saw);
+                }
+                receive.UseFilter(new DeliveryOrderFilter(context.GetRequiredService<DeliveryOrder>()));
+            });
             if (turn is not null)
             {
                 endpoint.ConnectReceiveEndpointObserver(turn);
