@@ -112,4 +112,8 @@ internal static class GatewayLogEvents
     public const int HubRefusedEndedSession = 1010;
     public const int HubRefusedExpiredToken = 1011;
     public const int TokenExpiredClosing = 1020;
+
+    // Admins' replays to one connection or user: 1100–1199.
+    public const int ReplaySent = 1100;
+    public const int ReplayAnswersMissing = 1101;
 }

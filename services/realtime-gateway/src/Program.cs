@@ -2,6 +2,7 @@ using Roomcast.Contracts.Client;
 using Roomcast.RealtimeGateway;
 using Roomcast.RealtimeGateway.EventTrace;
 using Roomcast.RealtimeGateway.Hubs;
+using Roomcast.RealtimeGateway.Replay;
 using Roomcast.ServiceDefaults;
 using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
@@ -21,6 +22,7 @@ app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapHub<NotificationsHub>(ClientMethods.HubPath);
 app.MapEventTrace();
+app.MapReplays();
 app.MapDeadLetters("realtime-gateway");
 
 await app.RunAsync();
