@@ -89,11 +89,11 @@ public static class ReplayEndpoints
     private static string Unanswered(int unanswered) =>
         unanswered == 0 ? "" : $" ({unanswered} instance(s) did not answer in time)";
 
-    /// <summary>The payload the client got live, with <see cref="ClientEvents.ReplayField"/> added.</summary>
-    private static JsonElement Replayed(HistoryEntry entry)
+    /// <summary>The payload the client got live, with <see cref="ClientReplay.Field"/> added.</summary>
+    public static JsonElement Replayed(HistoryEntry entry)
     {
         var payload = JsonNode.Parse(entry.ClientPayload().GetRawText())!.AsObject();
-        payload[ClientEvents.ReplayField] = true;
+        payload[ClientReplay.Field] = true;
         return JsonSerializer.SerializeToElement(payload, HistoryEntry.Json);
     }
 }
