@@ -31,7 +31,7 @@ public sealed class ReplayTests(EventLogStack stack) : IAsyncLifetime
     public async Task FiftyEventsReplayedToAConnectionArriveFlaggedAndInOrderThereAndNowhereElse()
     {
         var carolToken = await stack.LoginAsync(World.Carol);
-        var target = await ConnectAsync(carolToken, "carol's target connection");
+        var target = await ConnectAsync(carolToken, "carol's target connection", gateway: 1); // the replay is asked of gateway 0
         var carolsOther = await ConnectAsync(carolToken, "carol's other connection");
         var bob = await ConnectAsync(await stack.LoginAsync(World.Bob), "bob");
         using var bobApi = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
@@ -140,9 +140,9 @@ public sealed class ReplayTests(EventLogStack stack) : IAsyncLifetime
         dave.Received.ShouldBe(0, "dave may not read the plan");
     }
 
-    private async Task<RawInbox> ConnectAsync(string token, string name)
+    private async Task<RawInbox> ConnectAsync(string token, string name, int gateway = 0)
     {
-        var connection = await stack.ConnectAsync(token);
+        var connection = await stack.ConnectAsync(token, gateway);
         _connections.Add(connection);
         return new RawInbox(connection, name);
     }
