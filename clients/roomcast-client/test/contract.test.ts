@@ -41,7 +41,7 @@ import {
 const contract = join(import.meta.dirname, '..', 'contract');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(contract, file), 'utf8'));
 
-const sequenced: Sequenced = { eventId: '', seq: 0, epoch: '' };
+const sequenced: Required<Omit<Sequenced, 'replay'>> = { eventId: '', seq: 0, epoch: '' };
 const exemplars = {
   recordMessage: { type: 'User', record: { id: '', username: '', isAdmin: false, version: 0 }, version: 0, ...sequenced } satisfies Required<Omit<import('../src/contract.js').RecordMessage, 'replay'>>,
   user: { id: '', username: '', isAdmin: false, version: 0 } satisfies Required<UserRecord>,
