@@ -42,7 +42,7 @@ public sealed class ReplayTests(EventLogStack stack) : IAsyncLifetime
         var live = await target.NextAsync(50);
         await carolsOther.NextAsync(50);
         await bob.NextAsync(50);
-        live.ShouldAllBe(message => !message.TryGetProperty(ClientReplay.Field, out _), "a live event carries no replay field");
+        live.Count(message => message.TryGetProperty(ClientReplay.Field, out _)).ShouldBe(0, "a live event carries no replay field");
         var eventIds = live.Select(message => message.GetProperty("eventId").GetGuid()).ToList();
 
         using var admin = AdminApi.Client(stack.Gateway.BaseAddress, await stack.LoginAsync(World.Alice));
