@@ -11,6 +11,7 @@ public sealed class CommandLine
     [
         "identity", "documents", "gateway", "token", "admin", "admin-password", "user", "service", "type", "record-type", "record", "actor",
         "room", "from", "to", "after", "before", "limit", "interval", "max-events", "queue", "pace",
+        "to-connection", "to-user",
     ];
 
     private static readonly HashSet<string> Switches = ["json", "follow", "payload", "all", "help", "quiet"];

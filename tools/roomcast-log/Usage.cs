@@ -16,12 +16,16 @@ internal static class Usage
           replay --queue <q> [filters] copies the events that match, in commit-time order, into RabbitMQ queue q
                                        (yours, declared by the consumer being debugged); --pace original keeps
                                        the gaps between their commits, else as fast as possible
+          replay --to-connection <id> | --to-user <id> [filters]
+                                       the gateway sends the events that match to that connection (or every
+                                       connection of that user) marked replay: true, only those in an event's
+                                       audience now; the rest are refused with the reason; --pace as above
           dead-letters list            the error queue of every consumer queue of the services given
           dead-letters show <id>       one dead-lettered message: why it failed, its body
           dead-letters redrive <id>... back to its consumer queue (--all: every message); says what it did
           dead-letters purge <id>...   dropped for good (--all: every message); says what it did
 
-        Filters (list, tail)
+        Filters (list, tail, replay)
           --service identity|documents-api   one log only (needed for --after / --before)
           --type <EventType>  --record-type <Type>  --record <id>  --actor <userId>  --room <room>
           --from <time> --to <time>    commit time, from inclusive, to exclusive (ISO 8601, UTC if no offset)

@@ -7,6 +7,7 @@ import {
   type Position,
   type PresenceMessage,
   type RecordEvent,
+  type ReplayedEvent,
   type ResumeResult,
   type RoomAck,
   type RoomName,
@@ -104,6 +105,7 @@ export class RoomcastClient {
   private readonly reloadHandlers = new Set<(request: ReloadRequest) => void | Promise<void>>();
   private readonly errorHandlers = new Set<Handler<unknown>>();
   private readonly droppedHandlers = new Set<(event: RecordEvent, reason: DropReason) => void>();
+  private readonly replayHandlers = new Set<(event: ReplayedEvent) => void>();
   private readonly countHandlers = new Set<Handler<ReadonlyMap<string, number>>>();
   private readonly presenceHandlers = new Set<Handler<ReadonlySet<Uuid>>>();
   private readonly joined = new Set<RoomName>();
@@ -200,6 +202,16 @@ export class RoomcastClient {
   /** Errors the client met and went past: a handler that threw, a malformed message, a failed connect, a refused re-join. */
   onError(handler: Handler<unknown>): () => void {
     return this.subscribe(this.errorHandlers, handler);
+  }
+
+  /**
+   * An admin's replays to this connection (`roomcast-log replay --to-connection|--to-user`): copies of
+   * past events, for debugging, each with `payload.replay === true`, in the order sent. They never
+   * reach `on` handlers and never count for dedupe, ordering or the resume position, so real events
+   * are neither skipped nor dropped because of them; without a handler they are ignored.
+   */
+  onReplay(handler: (event: ReplayedEvent) => void): () => void {
+    return this.subscribe(this.replayHandlers, handler);
   }
 
   /** Events not handed to the application, and why (duplicates, already applied, stale versions). */
@@ -358,7 +370,12 @@ export class RoomcastClient {
     for (const name of recordEventNames) {
       transport.on(name, (payload) => {
         if (transport === this.transport && this.accept(name, payload)) {
-          this.live({ name, payload } as RecordEvent);
+          if ((payload as { replay?: unknown }).replay === true) {
+            // Outside the numbering: never offered to the stream, so it moves no position and no dedupe state.
+            this.emitReplay({ name, payload } as ReplayedEvent);
+          } else {
+            this.live({ name, payload } as RecordEvent);
+          }
         }
       });
     }
@@ -558,6 +575,10 @@ export class RoomcastClient {
     if (problems.length > 0) {
       throw new TypeError(`${method}: the gateway's answer is not of the contract (${problems.join('; ')})`);
     }
+  }
+
+  private emitReplay(event: ReplayedEvent): void {
+    this.replayHandlers.forEach((handler) => this.safely(() => handler(event)));
   }
 
   private emitRecord(event: RecordEvent): void {

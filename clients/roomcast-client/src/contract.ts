@@ -70,7 +70,16 @@ export interface Position {
 /** What every record event carries: its id (for dropping duplicates) and its position. */
 export interface Sequenced extends Position {
   eventId: Uuid;
+  /**
+   * `true` on an admin's replay only (`ClientReplay.Field`): a copy sent again for debugging, outside
+   * the numbering; absent on live and resumed events. The client hands replays to `onReplay`, never
+   * to `on`, and never takes their position.
+   */
+  replay?: true;
 }
+
+/** The field a replayed event carries, `true` (`ClientReplay.Field`). */
+export const ReplayField = 'replay' as const;
 
 /** `RecordRef`: names one record. */
 export interface RecordRef {
@@ -172,6 +181,9 @@ export type RecordEventName = 'NEW_RECORD' | 'CHANGED_RECORD' | 'DELETED_RECORD'
 
 /** A record event together with its name. */
 export type RecordEvent = { [N in RecordEventName]: { name: N; payload: ServerEvents[N] } }[RecordEventName];
+
+/** An admin's replay of a record event: its payload as sent live, with `replay: true`. */
+export type ReplayedEvent = { [N in RecordEventName]: { name: N; payload: ServerEvents[N] & { replay: true } } }[RecordEventName];
 
 /** `MissedEvent`: one event of a resume answer. */
 export type MissedEvent = RecordEvent;

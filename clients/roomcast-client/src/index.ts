@@ -18,6 +18,8 @@
  * once each, in seq order; stale versions are dropped; after every reconnect the client re-joins
  * its rooms and calls Resume from its position, or calls the onReload handlers — never a silent gap.
  * State: idle → connecting → live ⇄ reconnecting → resumed | reload-needed; session-ended; stopped.
+ * Admin replays (roomcast-log replay --to-connection|--to-user) reach onReplay only, each with
+ * payload.replay === true, and never move the position or the dedupe state.
  * Admin room counts: connectedClients() / onConnectedClientsChange; presence: onlineUsers() / onPresenceChange.
  * Tokens refresh through identity before expiry and after the gateway's token-expired close.
  */

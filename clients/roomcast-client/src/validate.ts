@@ -73,7 +73,12 @@ const mapOf =
       ? Object.entries(value).flatMap(([key, item]) => [...keys(key, `${path} key ${JSON.stringify(key)}`), ...values(item, `${path}.${key}`)])
       : [`${path}: expected an object`];
 
-const sequenced = { eventId: uuid, seq, epoch: nonEmptyString };
+const optional =
+  (check: Field): Field =>
+  (value, path) =>
+    value === undefined ? [] : check(value, path);
+/** `replay` is present on an admin's replay only, and then `true`. */
+const sequenced = { eventId: uuid, seq, epoch: nonEmptyString, replay: optional(is('true', (v) => v === true)) };
 
 export const validateUserRecord = object({ id: uuid, username: string, isAdmin: boolean, version: integer });
 export const validateStudentGroupRecord = object({ id: uuid, name: string, version: integer });

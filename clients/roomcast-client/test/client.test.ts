@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CloseReasons, type ChangedDocumentMessage, type ResumeResult } from '../src/contract.js';
+import { CloseReasons, type ChangedDocumentMessage, type ReplayedEvent, type ResumeResult } from '../src/contract.js';
 import { RoomcastClient, type ConnectionState } from '../src/client.js';
 import { RoomcastHubError } from '../src/errors.js';
 import { Rooms } from '../src/rooms.js';
@@ -413,6 +413,31 @@ describe('RoomcastClient', () => {
     hub.last.emit(changedDocument(1002, { version: 1 }));
 
     expect(reasons).toEqual(['duplicate', 'stale-version']);
+  });
+
+  it('hands replays to onReplay only, flagged, and lets the real events after them through', async () => {
+    const { hub, client, texts } = setup();
+    const replays: ReplayedEvent[] = [];
+    const dropped: string[] = [];
+    client.onReplay((event) => replays.push(event));
+    client.onDropped((_, reason) => dropped.push(reason));
+    await client.start();
+    hub.last.emit(changedDocument(1001, { text: 'a' }));
+    const position = client.position;
+    // Replays of a later event and of an earlier one: neither moves the position nor marks an id or version seen.
+    const later = changedDocument(1002, { text: 'b' });
+    const earlier = changedDocument(1000, { text: 'old', version: 1000 });
+
+    hub.last.emit({ name: later.name, payload: { ...later.payload, replay: true } });
+    hub.last.emit({ name: earlier.name, payload: { ...earlier.payload, replay: true } });
+
+    expect(replays.map((event) => [event.payload.seq, event.payload.replay])).toEqual([[1002, true], [1000, true]]);
+    expect(texts()).toEqual(['a']);
+    expect(client.position).toEqual(position);
+    hub.last.emit(later);
+    expect(texts()).toEqual(['a', 'b']);
+    expect(client.position).toEqual({ seq: 1002, epoch: 'e1' });
+    expect(dropped).toEqual([]);
   });
 
   it('adopts a refresh another tab made instead of spending the old refresh token again', async () => {

@@ -6,6 +6,7 @@ import {
   ClientMethods,
   CloseReasons,
   RecordTypes,
+  ReplayField,
   type ChangedDocumentMessage,
   type ConnectedClientsMessage,
   type DeletedRecordMessage,
@@ -27,6 +28,7 @@ import {
   validateRecordMessage,
   validateResumeResult,
   validateRoomAck,
+  serverEventValidators,
   type Validator,
 } from '../src/validate.js';
 
@@ -39,15 +41,15 @@ import {
 const contract = join(import.meta.dirname, '..', 'contract');
 const read = (file: string): unknown => JSON.parse(readFileSync(join(contract, file), 'utf8'));
 
-const sequenced: Sequenced = { eventId: '', seq: 0, epoch: '' };
+const sequenced: Required<Omit<Sequenced, 'replay'>> = { eventId: '', seq: 0, epoch: '' };
 const exemplars = {
-  recordMessage: { type: 'User', record: { id: '', username: '', isAdmin: false, version: 0 }, version: 0, ...sequenced } satisfies Required<import('../src/contract.js').RecordMessage>,
+  recordMessage: { type: 'User', record: { id: '', username: '', isAdmin: false, version: 0 }, version: 0, ...sequenced } satisfies Required<Omit<import('../src/contract.js').RecordMessage, 'replay'>>,
   user: { id: '', username: '', isAdmin: false, version: 0 } satisfies Required<UserRecord>,
   studentGroup: { id: '', name: '', version: 0 } satisfies Required<StudentGroupRecord>,
   groupMembership: { groupId: '', userId: '', isMember: false, membershipVersion: 0 } satisfies Required<GroupMembershipRecord>,
-  deleted: { type: 'User', id: '', cascade: [], ...sequenced } satisfies Required<DeletedRecordMessage>,
+  deleted: { type: 'User', id: '', cascade: [], ...sequenced } satisfies Required<Omit<DeletedRecordMessage, 'replay'>>,
   recordRef: { type: 'User', id: '' } satisfies Required<RecordRef>,
-  changedDocument: { id: '', data: null, updatedAt: '', version: 0, ...sequenced } satisfies Required<ChangedDocumentMessage>,
+  changedDocument: { id: '', data: null, updatedAt: '', version: 0, ...sequenced } satisfies Required<Omit<ChangedDocumentMessage, 'replay'>>,
   connectedClients: { type: 'full', rooms: {} } satisfies Required<ConnectedClientsMessage>,
   presence: { userId: '', status: 'online' } satisfies Required<PresenceMessage>,
   resume: { reload: false, reason: null, headSeq: 0, epoch: '', events: [], more: false } satisfies Required<ResumeResult>,
@@ -101,6 +103,15 @@ function checkEvent(name: string, payload: unknown, what: string): void {
 
 /** Each sample file: its validator and the check of its fields. */
 const kinds: [RegExp, Validator, (sample: unknown, file: string) => void][] = [
+  [
+    /\.replay\.json$/,
+    (value, path) => serverEventValidators[eventOfReplaySample(value)](value, path),
+    (sample, file) => {
+      const { replay, ...live } = sample as { replay?: unknown };
+      expect(replay, `${file}: a replay carries ${ReplayField}: true`).toBe(true);
+      checkEvent(file.slice(0, file.indexOf('.')), live, file);
+    },
+  ],
   [/^(NEW|CHANGED)_RECORD\./, validateRecordMessage, (sample, file) => checkEvent(file.startsWith('NEW') ? 'NEW_RECORD' : 'CHANGED_RECORD', sample, file)],
   [/^DELETED_RECORD/, validateDeletedRecordMessage, (sample, file) => checkEvent('DELETED_RECORD', sample, file)],
   [/^CHANGED_DOCUMENT/, validateChangedDocumentMessage, (sample, file) => checkEvent('CHANGED_DOCUMENT', sample, file)],
@@ -119,6 +130,9 @@ const kinds: [RegExp, Validator, (sample: unknown, file: string) => void][] = [
   ],
   [/^RoomAck/, validateRoomAck, (sample, file) => expectFieldsOf(sample, exemplars.roomAck, file)],
 ];
+
+/** The replay sample is of CHANGED_DOCUMENT (the only one written; every record event takes the field alike). */
+const eventOfReplaySample = (_value: unknown) => 'CHANGED_DOCUMENT' as const;
 
 const sampleFiles = readdirSync(join(contract, 'samples')).filter((file) => file.endsWith('.json'));
 
@@ -148,6 +162,7 @@ describe('the wire contract written by the C# types', () => {
     const presenceStatuses: PresenceMessage['status'][] = ['online', 'offline'];
     expect(names.connectedClientsTypes).toEqual(connectedClientsTypes);
     expect(names.presenceStatuses).toEqual(presenceStatuses);
+    expect(names.replayField).toBe(ReplayField);
   });
 
   it('reads every close reason as its code, also inside a refusal', () => {
@@ -156,6 +171,13 @@ describe('the wire contract written by the C# types', () => {
       expect(closeReasonOf(new Error(`Server returned an error on close: Connection closed with an error. ${text}`))).toBe(code);
       expect(closeReasonOf(new Error(`Connection closed with an error. HubException: ${text}`))).toBe(code);
     }
+  });
+
+  it('takes replay only as true', () => {
+    const sample = read('samples/CHANGED_DOCUMENT.json') as object;
+
+    expect(validateChangedDocumentMessage({ ...sample, replay: true })).toEqual([]);
+    expect(validateChangedDocumentMessage({ ...sample, replay: false })).toEqual(['$.replay: expected true, got false']);
   });
 
   it('refuses a sample with a field the TypeScript side does not know', () => {

@@ -121,4 +121,8 @@ internal static class GatewayLogEvents
     public const int HubRefusedEndedSession = 1010;
     public const int HubRefusedExpiredToken = 1011;
     public const int TokenExpiredClosing = 1020;
+
+    // Admins' replays to one connection or user: 1200–1299.
+    public const int ReplaySent = 1200;
+    public const int ReplayAnswersMissing = 1201;
 }

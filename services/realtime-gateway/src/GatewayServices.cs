@@ -13,6 +13,7 @@ using Roomcast.RealtimeGateway.History;
 using Roomcast.RealtimeGateway.Hubs;
 using Roomcast.RealtimeGateway.Membership;
 using Roomcast.RealtimeGateway.Presence;
+using Roomcast.RealtimeGateway.Replay;
 using Roomcast.RealtimeGateway.Rooms;
 using StackExchange.Redis;
 using Roomcast.ServiceDefaults.Configuration;
@@ -48,6 +49,7 @@ internal static class GatewayServices
         builder.AddRoomAccess(backplane);
         builder.AddEventBroker(backplane);
         builder.AddPresence(backplane);
+        builder.AddReplays(backplane);
         if (backplane)
         {
             // Alone, an instance hears only its own announcements, which its consumer delivered already.

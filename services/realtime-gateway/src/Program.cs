@@ -3,6 +3,7 @@ using Roomcast.RealtimeGateway;
 using Roomcast.RealtimeGateway.Drain;
 using Roomcast.RealtimeGateway.EventTrace;
 using Roomcast.RealtimeGateway.Hubs;
+using Roomcast.RealtimeGateway.Replay;
 using Roomcast.ServiceDefaults;
 using Roomcast.ServiceDefaults.Messaging.DeadLetters;
 
@@ -23,6 +24,7 @@ app.UseAuthorization();
 app.MapServiceDefaults();
 app.MapHub<NotificationsHub>(ClientMethods.HubPath);
 app.MapEventTrace();
+app.MapReplays();
 app.MapDeadLetters("realtime-gateway");
 
 await app.RunAsync();

@@ -11,4 +11,5 @@ public static class ClientEvents
     public const string ChangedDocument = "CHANGED_DOCUMENT";
     public const string ConnectedClients = "CONNECTED_CLIENTS";
     public const string Presence = "PRESENCE";
+
 }

@@ -95,6 +95,16 @@ public sealed class ClientWireContractTests
         JsonNode.DeepEquals(live, fromHistory).ShouldBeTrue($"{sample}: live {live.ToJsonString()} but from the history {fromHistory.ToJsonString()}");
     }
 
+    /// <summary>A replay reads like the live event with <c>replay: true</c> added, as the gateway's replay endpoint writes it from the history.</summary>
+    [Fact]
+    public void AReplayedEventIsWrittenAsItsGoldenSample()
+    {
+        var (name, message) = Samples["CHANGED_DOCUMENT"];
+        var entry = new HistoryEntry(Seq, EventId, name, ["all"], HistoryEntry.PayloadOf(message)) { Epoch = Epoch };
+
+        Compare("samples/CHANGED_DOCUMENT.replay.json", AsInvocationArgument(name, Roomcast.RealtimeGateway.Replay.ReplayEndpoints.Replayed(entry)));
+    }
+
     [Fact]
     public void TheNamesAreTheGoldenOnes()
     {
@@ -106,6 +116,7 @@ public sealed class ClientWireContractTests
             ["recordTypes"] = new JsonArray([.. RecordTypes.All.Order(StringComparer.Ordinal).Select(type => JsonValue.Create(type))]),
             ["connectedClientsTypes"] = new JsonArray(ConnectedClientsMessage.Full, ConnectedClientsMessage.Update),
             ["presenceStatuses"] = new JsonArray(PresenceMessage.Online, PresenceMessage.Offline),
+            ["replayField"] = ClientReplay.Field,
         };
 
         Compare("names.json", names);

@@ -21,6 +21,12 @@ public sealed class BackplaneChannels(string prefix)
     /// <summary>Role changes and ended sessions of users (<c>AccountChanges</c>); applied before the announcements that follow them.</summary>
     public string Accounts { get; } = $"{prefix}:internal:accounts";
 
+    /// <summary>Admins' replays to one connection or user (<c>ConnectionReplays</c>): each instance sends to the target's connections it holds.</summary>
+    public string Replays { get; } = $"{prefix}:internal:replays";
+
+    /// <summary>The answers to the replays one instance published, from every instance that heard them.</summary>
+    public string ReplayAnswers(string instance) => $"{Prefix}:internal:replay-answers:{instance}";
+
     public string Prefix { get; } = prefix;
 
     /// <summary>Key: a user's group departures documents-api has not confirmed yet (<c>RedisMembershipDepartures</c>), a hash group → version.</summary>
