@@ -45,9 +45,10 @@ public sealed class TracingTests(TracingTests.Stack stack) : IClassFixture<Traci
                 put = spans.FirstOrDefault(span => span.Service == DocumentsApi && span.Kind == SpanKind.Server && span.Name.StartsWith("PUT ", StringComparison.Ordinal));
                 send = put is null ? null : spans.FirstOrDefault(span =>
                     span.Service == Gateway && span.TraceId == put.TraceId && span.Name == $"{ClientEvents.ChangedDocument} deliver");
-                return Task.FromResult(send is not null);
+                // Each service exports its spans in its own batches: the send may arrive before its parents.
+                return Task.FromResult(send is not null && ChainToRoot(spans.Where(span => span.TraceId == put!.TraceId).ToList(), send).Last() == put);
             },
-            "the gateway's send in the trace of the PUT",
+            "the gateway's send in the trace of the PUT, with every span between them",
             context: () => string.Join(Environment.NewLine, stack.Otlp.Spans));
 
         var trace = stack.Otlp.Spans.Where(span => span.TraceId == put!.TraceId).ToList();
