@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Roomcast.DocumentsApi.Documents;
 using Roomcast.DocumentsApi.Events;
 using Roomcast.DocumentsApi.Http;
+using Roomcast.DocumentsApi.Messaging;
 using Roomcast.DocumentsApi.Permissions;
 using Roomcast.DocumentsApi.Projection;
 using Roomcast.DocumentsApi.Reconciliation;

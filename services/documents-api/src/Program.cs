@@ -1,5 +1,5 @@
 using Roomcast.DocumentsApi;
-using Roomcast.DocumentsApi.Access;
+using Roomcast.DocumentsApi.Messaging;
 using Roomcast.DocumentsApi.Projection;
 using Roomcast.Postgres;
 using Roomcast.ServiceDefaults;

@@ -12,6 +12,7 @@ using Roomcast.Identity.Groups;
 using Roomcast.Identity.Sessions;
 using Roomcast.Identity.MembershipSnapshots;
 using Roomcast.Identity.Tokens;
+using Roomcast.Identity.Users;
 using Roomcast.Outbox;
 using Roomcast.Outbox.EventLog;
 using Roomcast.Postgres;

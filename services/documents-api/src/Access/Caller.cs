@@ -7,7 +7,7 @@ namespace Roomcast.DocumentsApi.Access;
 /// Who is asking. Admins read everything; they write where they hold no grant only when they say
 /// they act on behalf of others (<c>?onBehalfOf=true</c>), so an admin's everyday edits follow the
 /// same rules as everyone's. Whether the caller is an admin is identity's latest word as the projection
-/// holds it, not the token's (<see cref="ProjectedSessionCheck"/> sets the principal's role).
+/// holds it, not the token's (<c>ProjectedSessionCheck</c> in Projection sets the principal's role).
 /// </summary>
 public sealed record Caller(Guid UserId, bool IsAdmin, bool OnBehalfOf = false)
 {

@@ -93,7 +93,7 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
         // go in the same round trip. The event carries the data as sent; the stored jsonb is the same JSON value.
         var changed = current! with { Data = data, Version = current.Version + 1, UpdatedAt = now };
         // A data change alters no grant, so the readers before and after are the same.
-        return await scope.CommitDocumentChangeAsync(changed, new RecordReaders(access!, current.AuthorId),
+        return await CommitDataChangeAsync(scope, changed, new RecordReaders(access!, current.AuthorId),
             DocumentStore.UpdateDataCommand(id, data), DocumentStore.ReadChangedAsync);
     }
 
@@ -112,6 +112,17 @@ public sealed class DocumentCommands(NpgsqlDataSource dataSource, ChangeScopes s
         await scope.CommitAsync();
         return current;
     }
+
+    /// <summary>
+    /// A document's data changes by <paramref name="change"/>, sent with its event and the commit in one
+    /// round trip; <paramref name="changed"/> is the document as the change leaves it. Not echoed to the
+    /// connection it came from, as in the system Roomcast replaces.
+    /// </summary>
+    private static Task<TResult> CommitDataChangeAsync<TResult>(ChangeScope scope, DocumentRecord changed, RecordReaders readers, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read) =>
+        scope.CommitWithAsync(changed.Id, (eventId, now) => new DocumentChanged(
+            eventId, now, changed.Id, changed.RootId, changed.Data, changed.Version, changed.UpdatedAt,
+            scope.Caller.UserId, scope.OriginConnectionId, ToSelf: false,
+            AudienceCalculator.ForRecordChange(readers, readers, scope.Caller.UserId)), change, read);
 
     private static async Task<(DocumentRecord? Document, RootAccess? Access, DateTimeOffset Now, Outcome<DocumentRecord>? Failure)> LockForWriteAsync(ChangeScope scope, Guid id, CancellationToken cancellationToken)
     {

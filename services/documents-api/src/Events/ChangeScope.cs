@@ -3,7 +3,6 @@ using Npgsql;
 using Roomcast.Contracts.Events;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Audience;
-using Roomcast.DocumentsApi.Documents;
 using Roomcast.Outbox;
 using Roomcast.ServiceDefaults.Http;
 
@@ -41,15 +40,12 @@ public sealed class ChangeScope(OutboxTransaction transaction, Caller caller, st
             AudienceCalculator.ForRecordChange(before, after, Caller.UserId)));
 
     /// <summary>
-    /// A document's data changes by <paramref name="change"/>, sent with its event and the commit in one
-    /// round trip; <paramref name="changed"/> is the document as the change leaves it. Not echoed to the
-    /// connection it came from, as in the system Roomcast replaces.
+    /// Commits with <paramref name="change"/>, its event built by <paramref name="build"/> from the event's id and
+    /// time, all in one round trip.
     /// </summary>
-    public Task<TResult> CommitDocumentChangeAsync<TResult>(DocumentRecord changed, RecordReaders readers, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read) =>
-        transaction.CommitWithAsync(changed.Id, eventId => new DocumentChanged(
-            eventId, clock.GetUtcNow(), changed.Id, changed.RootId, changed.Data, changed.Version, changed.UpdatedAt,
-            Caller.UserId, OriginConnectionId, ToSelf: false,
-            AudienceCalculator.ForRecordChange(readers, readers, Caller.UserId)), change, read);
+    public Task<TResult> CommitWithAsync<TEvent, TResult>(Guid recordId, Func<Guid, DateTimeOffset, TEvent> build, NpgsqlBatchCommand change, Func<NpgsqlDataReader, CancellationToken, Task<TResult>> read)
+        where TEvent : class =>
+        transaction.CommitWithAsync(recordId, eventId => build(eventId, clock.GetUtcNow()), change, read);
 
     public Task CommitAsync() => transaction.CommitAsync();
 

@@ -3,6 +3,7 @@ using Roomcast.Contracts.Events.Identity;
 using Roomcast.Identity.Events;
 using Roomcast.Identity.Sessions;
 using Roomcast.Identity.Tokens;
+using Roomcast.Identity.Users;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.Identity.Accounts;

@@ -2,8 +2,6 @@ namespace Roomcast.Identity.Accounts;
 
 public sealed record LoginRequest(string? Username, string? Password);
 
-public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, string TokenType = "Bearer");
-
 public sealed record RefreshRequest(string? RefreshToken);
 
 public sealed record RegisterRequest(string? Username, string? Password, bool? IsAdmin);

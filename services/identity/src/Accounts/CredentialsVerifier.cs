@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using Roomcast.Identity.Users;
 
 namespace Roomcast.Identity.Accounts;
 

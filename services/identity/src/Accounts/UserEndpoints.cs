@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Roomcast.Identity.ClientAddresses;
 using Roomcast.Identity.Groups;
+using Roomcast.Identity.Tokens;
+using Roomcast.Identity.Users;
 using Roomcast.ServiceDefaults.Auth;
 using Roomcast.ServiceDefaults.Http;
 using Roomcast.ServiceDefaults.Problems;

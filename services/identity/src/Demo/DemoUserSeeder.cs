@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Groups;
+using Roomcast.Identity.Users;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.Identity.Demo;

@@ -1,7 +1,7 @@
 using Npgsql;
 using Roomcast.Contracts.Events.Identity;
-using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Events;
+using Roomcast.Identity.Users;
 using Roomcast.ServiceDefaults.Http;
 
 namespace Roomcast.Identity.Groups;

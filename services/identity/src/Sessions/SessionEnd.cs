@@ -1,7 +1,7 @@
 using Roomcast.Contracts.Events.Identity;
-using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Events;
 using Roomcast.Identity.Tokens;
+using Roomcast.Identity.Users;
 
 namespace Roomcast.Identity.Sessions;
 

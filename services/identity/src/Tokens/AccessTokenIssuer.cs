@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Roomcast.Identity.Accounts;
+using Roomcast.Identity.Users;
 using Roomcast.ServiceDefaults.Auth;
 
 namespace Roomcast.Identity.Tokens;

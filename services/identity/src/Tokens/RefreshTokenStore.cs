@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Dapper;
 using Microsoft.AspNetCore.WebUtilities;
 using Npgsql;
-using Roomcast.Identity.Accounts;
+using Roomcast.Identity.Users;
 
 namespace Roomcast.Identity.Tokens;
 

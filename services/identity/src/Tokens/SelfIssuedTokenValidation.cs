@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
-using Roomcast.Identity.Sessions;
 using Roomcast.ServiceDefaults.Auth;
 
 namespace Roomcast.Identity.Tokens;

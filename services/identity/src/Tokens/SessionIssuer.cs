@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using Roomcast.Identity.Accounts;
 using Roomcast.Identity.Events;
+using Roomcast.Identity.Users;
 
 namespace Roomcast.Identity.Tokens;
 

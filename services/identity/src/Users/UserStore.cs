@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace Roomcast.Identity.Accounts;
+namespace Roomcast.Identity.Users;
 
 /// <summary>The users table: every SQL statement about accounts lives here.</summary>
 public sealed class UserStore(NpgsqlDataSource dataSource)

@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Roomcast.Identity.Accounts;
+using Roomcast.Identity.Users;
 using Roomcast.ServiceDefaults.Auth;
 
-namespace Roomcast.Identity.Sessions;
+namespace Roomcast.Identity.Tokens;
 
 /// <summary>
 /// identity honours one of its access tokens only while the session it belongs to lives: the account

@@ -1,4 +1,4 @@
-namespace Roomcast.Identity.Accounts;
+namespace Roomcast.Identity.Users;
 
 /// <param name="SessionEpoch">Raised each time every session of the user ends; access tokens below it are no longer honoured.</param>
 /// <param name="Disabled">A disabled account cannot log in or refresh, and its sessions have ended.</param>

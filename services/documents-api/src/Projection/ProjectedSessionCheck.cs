@@ -1,8 +1,7 @@
 using System.Security.Claims;
-using Roomcast.DocumentsApi.Projection;
 using Roomcast.ServiceDefaults.Auth;
 
-namespace Roomcast.DocumentsApi.Access;
+namespace Roomcast.DocumentsApi.Projection;
 
 /// <summary>
 /// documents-api honours an access token only while its session lives and judges the admin role by

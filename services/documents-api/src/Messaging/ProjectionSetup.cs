@@ -1,7 +1,8 @@
 using MassTransit;
+using Roomcast.DocumentsApi.Projection;
 using Roomcast.DocumentsApi.Reconciliation;
 
-namespace Roomcast.DocumentsApi.Projection;
+namespace Roomcast.DocumentsApi.Messaging;
 
 internal static class ProjectionSetup
 {

@@ -1,0 +1,3 @@
+namespace Roomcast.Identity.Tokens;
+
+public sealed record TokenResponse(string AccessToken, string RefreshToken, int ExpiresIn, string TokenType = "Bearer");
