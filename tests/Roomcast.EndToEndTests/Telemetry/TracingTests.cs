@@ -57,6 +57,11 @@ public sealed class TracingTests(TracingTests.Stack stack) : IClassFixture<Traci
         trace.ShouldContain(span => span.Service == Gateway && span.Kind == SpanKind.Consumer, "MassTransit's consume is in the trace");
         ChainToRoot(trace, send!).Last().ShouldBe(put!, "the send's parents lead back to the PUT");
         stack.Gateway.Output.ShouldContain(put!.TraceId, customMessage: "the gateway's delivery log does not name the trace");
+        // StackExchange.Redis's commands come out of its profiler in batches, a while after they ran.
+        await Poll.UntilAsync(
+            () => Task.FromResult(stack.Otlp.Spans.Any(span => span.Service == Gateway && span.TraceId == put!.TraceId && span.Name is "EVAL" or "EVALSHA")),
+            "the history's Redis script in the trace of the PUT",
+            context: () => string.Join(Environment.NewLine, stack.Otlp.Spans.Where(span => span.TraceId == put!.TraceId)));
 
         using var http = new HttpClient();
         var documentsScrape = $"http://127.0.0.1:{stack.DocumentsMetricsPort}/metrics";
@@ -106,6 +111,9 @@ public sealed class TracingTests(TracingTests.Stack stack) : IClassFixture<Traci
             // The JSON log with its scopes, and the delivery's Debug line, which carries the trace id.
             ["Logging__Console__FormatterName"] = "json",
             ["Logging__LogLevel__Roomcast.RealtimeGateway.Delivery.AudienceDelivery"] = "Debug",
+            // With Redis, so its commands (the history's append) are in the trace too.
+            ["Redis__Endpoint"] = TestStackSettings.Current.Redis,
+            ["Redis__ChannelPrefix"] = $"e2e-traced-{Guid.NewGuid():N}",
         };
 
         protected override Dictionary<string, string> DocumentsSettings => new(Traced)

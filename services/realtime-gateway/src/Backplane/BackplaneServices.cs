@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using Roomcast.ServiceDefaults.Configuration;
 using Roomcast.ServiceDefaults.Health;
 using StackExchange.Redis;
@@ -33,6 +34,9 @@ public static class BackplaneServices
             services.GetRequiredService<IConnectionMultiplexer>(),
             services.GetRequiredService<ILogger<BackplaneRedis>>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<BackplaneRedis>());
+        // Spans of the multiplexer's commands, in the trace of the event they serve; exported only when
+        // tracing is (OTEL_EXPORTER_OTLP_ENDPOINT), otherwise never collected.
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddRedisInstrumentation());
         builder.Services.AddSignalRBackplane();
         builder.Services.AddHealthChecks().AddCheck<BackplaneReadinessCheck>("backplane", tags: [HealthTags.Ready]);
     }
