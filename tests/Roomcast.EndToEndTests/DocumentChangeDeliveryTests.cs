@@ -84,7 +84,7 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
     {
         using var daveHttp = stack.DocumentsClient(await stack.LoginAsync(World.Dave));
         using var response = await daveHttp.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = "x" } });
-        await ShouldBeProblemAsync(response, HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
     {
         using var carolHttp = stack.DocumentsClient(await stack.LoginAsync(World.Carol));
         using var response = await carolHttp.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = "x" } });
-        await ShouldBeProblemAsync(response, HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
+        await response.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
     {
         using var anonymous = stack.DocumentsClient(accessToken: null);
         using var response = await anonymous.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = "x" } });
-        await ShouldBeProblemAsync(response, HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/unauthenticated");
+        await response.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/unauthenticated");
     }
 
     [Theory]
@@ -113,7 +113,7 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
         using var bobHttp = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         using var response = await bobHttp.PutAsync($"/api/v1/documents/{World.PlanDocument}", content);
-        await ShouldBeProblemAsync(response, status, type);
+        await response.ShouldBeProblemAsync(status, type);
     }
 
     [Theory]
@@ -123,7 +123,7 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
     {
         using var bobHttp = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
         using var response = await bobHttp.PutAsJsonAsync(path, new { data = new { text = "x" } });
-        await ShouldBeProblemAsync(response, HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
         using var bobHttp = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
         var huge = new string('x', 2 * 1024 * 1024);
         using var response = await bobHttp.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = huge } });
-        await ShouldBeProblemAsync(response, HttpStatusCode.RequestEntityTooLarge, "https://roomcast.dev/problems/payload-too-large");
+        await response.ShouldBeProblemAsync(HttpStatusCode.RequestEntityTooLarge, "https://roomcast.dev/problems/payload-too-large");
     }
 
     [Fact]
@@ -141,8 +141,8 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
         using var http = new HttpClient { BaseAddress = stack.Identity.BaseAddress };
         using var wrongPassword = await http.PostAsJsonAsync("/api/v1/auth/login", new { username = "bob", password = "wrong" });
         using var unknownUser = await http.PostAsJsonAsync("/api/v1/auth/login", new { username = "nobody", password = "wrong" });
-        var first = await ShouldBeProblemAsync(wrongPassword, HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/invalid-credentials");
-        var second = await ShouldBeProblemAsync(unknownUser, HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/invalid-credentials");
+        var first = await wrongPassword.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/invalid-credentials");
+        var second = await unknownUser.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/invalid-credentials");
         second.GetProperty("title").GetString().ShouldBe(first.GetProperty("title").GetString());
     }
 
@@ -163,15 +163,5 @@ public sealed class DocumentChangeDeliveryTests(RoomcastStack stack) : IClassFix
         {
             throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{stack.Logs}", timeout);
         }
-    }
-
-    private static async Task<JsonElement> ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status, string type)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(status, body);
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", body);
-        var problem = JsonSerializer.Deserialize<JsonElement>(body);
-        problem.GetProperty("type").GetString().ShouldBe(type, body);
-        return problem;
     }
 }

@@ -60,6 +60,11 @@ export interface RoomcastClientOptions {
   refreshAhead?: number;
   /** ms to wait before reconnect attempt `attempt` (0 first) after the connection went for `reason`. */
   reconnectDelay?: (attempt: number, reason: CloseReasonCode | null) => number;
+  /**
+   * Where the page hears it is back online (default: `window` in a browser, none in Node): its
+   * `online` event ends a reconnect's backoff at once, so a page that comes back does not wait it out.
+   */
+  network?: EventTarget | null;
   /** Connect without SignalR's negotiate request (no CORS preflight); `connectionId` is then null. */
   skipNegotiation?: boolean;
   /** For tests: the SignalR connection and fetch to use. */
@@ -75,6 +80,11 @@ const reconnectAtOnce = new Set<CloseReasonCode | null>(['slow-connection', 'mis
 const resumeAttempts = 3;
 /** An epoch no history has: a `Resume` from it answers reload with the history's head, the first position. */
 const noEpoch = 'none';
+
+/** The browser's window, whose `online` event says the network is back; none outside a browser. */
+function pageWindow(): EventTarget | null {
+  return typeof window === 'undefined' ? null : window;
+}
 
 export function defaultReconnectDelay(attempt: number, reason: CloseReasonCode | null): number {
   if (attempt === 0 && reconnectAtOnce.has(reason)) {
@@ -93,6 +103,7 @@ export class RoomcastClient {
   private readonly stream: EventStream;
   private readonly transportFactory: TransportFactory;
   private readonly reconnectDelay: (attempt: number, reason: CloseReasonCode | null) => number;
+  private readonly network: EventTarget | null;
   private readonly handlers: EventHandlers = {
     NEW_RECORD: new Set(),
     CHANGED_RECORD: new Set(),
@@ -131,6 +142,7 @@ export class RoomcastClient {
     this.stream.startAt(options.position ?? null);
     this.transportFactory = options.transport ?? signalRTransport;
     this.reconnectDelay = options.reconnectDelay ?? defaultReconnectDelay;
+    this.network = options.network === undefined ? pageWindow() : options.network;
   }
 
   /** Signs in at identity; pass the session to `new RoomcastClient({ session })`. */
@@ -319,7 +331,7 @@ export class RoomcastClient {
     for (let attempt = 0; ; attempt++) {
       const delay = this.reconnectDelay(attempt, reason);
       if (delay > 0) {
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.backOff(delay);
       }
       if (this.isOver()) {
         return;
@@ -354,6 +366,19 @@ export class RoomcastClient {
       await this.catchUp(transport);
       return;
     }
+  }
+
+  /** Waits `delay` ms, or until the network says it is online again. */
+  private backOff(delay: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.network?.removeEventListener('online', done);
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      this.network?.addEventListener('online', done);
+    });
   }
 
   private async tokenForConnect(): Promise<string> {

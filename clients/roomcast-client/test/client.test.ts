@@ -247,6 +247,33 @@ describe('RoomcastClient', () => {
     expect(delays).toEqual([[0, null], [1, 'gateway-unavailable']]);
   });
 
+  it('reconnects at once when the page comes back online instead of waiting out its backoff', async () => {
+    const hub = new FakeHub();
+    const page = new EventTarget();
+    let backoff = 0;
+    const client = new RoomcastClient({
+      hubUrl: 'http://gateway.test/hubs/notifications',
+      identityUrl,
+      session: { accessToken: tokenExpiringAt(farFuture), refreshToken: 'r' },
+      transport: hub.transport,
+      reconnectDelay: () => backoff,
+      network: page,
+    });
+    await client.start();
+    backoff = 60_000;
+
+    hub.last.drop(new Error('WebSocket closed with status code: 1006'));
+    await until(() => client.state === 'reconnecting', 'reconnecting');
+    expect(hub.connections).toHaveLength(1);
+    page.dispatchEvent(new Event('online'));
+    await until(() => client.state === 'resumed', 'resumed');
+
+    expect(hub.connections).toHaveLength(2);
+    page.dispatchEvent(new Event('online'));
+    expect(hub.connections).toHaveLength(2);
+    await client.stop();
+  });
+
   it('rejects a refused join with the gateway reason', async () => {
     const { hub, client } = setup();
     await client.start();

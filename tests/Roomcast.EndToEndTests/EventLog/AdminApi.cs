@@ -35,14 +35,4 @@ internal static class AdminApi
         await Poll.UntilAsync(async () => done(last = await GetOkAsync(http, path)), what, context: () => $"the last answer was {last}");
         return last;
     }
-
-    public static async Task<JsonElement> ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status, string type)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(status, body);
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json", body);
-        var problem = JsonSerializer.Deserialize<JsonElement>(body);
-        problem.GetProperty("type").GetString().ShouldBe(type, body);
-        return problem;
-    }
 }

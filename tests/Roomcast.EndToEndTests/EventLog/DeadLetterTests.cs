@@ -17,20 +17,14 @@ namespace Roomcast.EndToEndTests.EventLog;
 [Collection(EventLogCollection.Name)]
 public sealed class DeadLetterTests(EventLogStack stack) : IAsyncLifetime
 {
-    private const string Exchange = "roomcast.document-changed";
-    private const string MessageUrn = "roomcast:events:document-changed";
     private const string Queue = "realtime-gateway.events";
     private const string DeadLetters = "/api/v1/admin/dead-letters";
     private readonly ClientConnections _connections = new();
-    private BusManagement _bus = null!;
+    private readonly BusManagement _bus = new(stack.VirtualHost);
 
     private DemoWorld World => stack.World;
 
-    public Task InitializeAsync()
-    {
-        _bus = new BusManagement(stack.VirtualHost);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -48,7 +42,7 @@ public sealed class DeadLetterTests(EventLogStack stack) : IAsyncLifetime
 
         // A poison message fails for real (a room outside the grammar) and lands in the error queue with MassTransit's fault headers.
         var poison = Guid.NewGuid();
-        await _bus.PublishAsync(Exchange, MessageUrn, poison, EventFor(poison, "poison", "no-such-room"));
+        await _bus.PublishBobsPlanEditAsync(World, poison, "poison", "no-such-room");
         var listed = await AdminApi.GetUntilAsync(admin, DeadLetters,
             answer => LettersIn(answer).Any(letter => letter.GetProperty("messageId").GetGuid() == poison),
             "the poison message in the gateway's dead letters");
@@ -59,7 +53,7 @@ public sealed class DeadLetterTests(EventLogStack stack) : IAsyncLifetime
 
         // A good event that failed while something was away: put in the error queue as MassTransit would have.
         var missed = Guid.NewGuid();
-        await _bus.PutInQueueAsync($"{Queue}_error", MessageUrn, missed, EventFor(missed, "missed", RoomName.User(World.Carol).ToString()),
+        await _bus.PutInQueueAsync($"{Queue}_error", BusManagement.DocumentChangedUrn, missed, BusManagement.BobsPlanEdit(World, missed, "missed", RoomName.User(World.Carol).ToString()),
             new() { ["MT-Fault-ExceptionType"] = "System.TimeoutException", ["MT-Fault-Message"] = "simulated outage", ["MT-Reason"] = "fault" });
         var shown = await AdminApi.GetOkAsync(admin, $"{DeadLetters}/{missed}");
         shown.GetProperty("reason").GetString().ShouldBe("simulated outage");
@@ -73,7 +67,7 @@ public sealed class DeadLetterTests(EventLogStack stack) : IAsyncLifetime
 
         (await carol.NextAsync()).Payload.GetProperty("eventId").GetGuid().ShouldBe(missed);
         var fence = Guid.NewGuid();
-        await _bus.PublishAsync(Exchange, MessageUrn, fence, EventFor(fence, "fence", RoomName.User(World.Carol).ToString()));
+        await _bus.PublishBobsPlanEditAsync(World, fence, "fence", RoomName.User(World.Carol).ToString());
         (await carol.NextAsync()).Payload.GetProperty("eventId").GetGuid().ShouldBe(fence, "the redriven event reached carol twice");
 
         var purged = await PostOkAsync(admin, $"{DeadLetters}/purge?messageId={poison}");
@@ -88,15 +82,15 @@ public sealed class DeadLetterTests(EventLogStack stack) : IAsyncLifetime
         {
             using var bob = AdminApi.Client(service, await stack.LoginAsync(World.Bob));
             using var list = await bob.GetAsync(DeadLetters);
-            await AdminApi.ShouldBeProblemAsync(list, HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
+            await list.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
             using var purge = await bob.PostAsync($"{DeadLetters}/purge", content: null);
-            await AdminApi.ShouldBeProblemAsync(purge, HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
+            await purge.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
 
             using var admin = AdminApi.Client(service, await stack.LoginAsync(World.Alice));
             var letters = await AdminApi.GetOkAsync(admin, DeadLetters);
             letters.GetProperty("queues").GetArrayLength().ShouldBe(1, letters.ToString());
             using var unknown = await admin.PostAsync($"{DeadLetters}/redrive?queue=no-such-queue", content: null);
-            await AdminApi.ShouldBeProblemAsync(unknown, HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+            await unknown.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
         }
     }
 
@@ -110,20 +104,4 @@ public sealed class DeadLetterTests(EventLogStack stack) : IAsyncLifetime
         response.StatusCode.ShouldBe(HttpStatusCode.OK, $"POST {path}: {body}");
         return JsonSerializer.Deserialize<JsonElement>(body);
     }
-
-    private object EventFor(Guid eventId, string text, string room) => new
-    {
-        eventId,
-        occurredAt = DateTimeOffset.UtcNow,
-        documentId = World.PlanDocument,
-        rootId = World.PlanRoot,
-        data = new { text },
-        version = 1,
-        updatedAt = DateTimeOffset.UtcNow,
-        actorId = World.Bob,
-        originConnectionId = (string?)null,
-        toSelf = true,
-        audience = new[] { room },
-        outboxPosition = 0,
-    };
 }

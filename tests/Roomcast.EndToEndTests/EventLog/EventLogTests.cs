@@ -128,10 +128,10 @@ public sealed class EventLogTests(EventLogStack stack) : IAsyncLifetime
         {
             using var bob = AdminApi.Client(service, bobToken);
             using var forbidden = await bob.GetAsync(path);
-            await AdminApi.ShouldBeProblemAsync(forbidden, HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
+            await forbidden.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
             using var anonymous = AdminApi.Client(service, accessToken: null);
             using var unauthenticated = await anonymous.GetAsync(path);
-            await AdminApi.ShouldBeProblemAsync(unauthenticated, HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/unauthenticated");
+            await unauthenticated.ShouldBeProblemAsync(HttpStatusCode.Unauthorized, "https://roomcast.dev/problems/unauthenticated");
         }
     }
 
@@ -146,7 +146,7 @@ public sealed class EventLogTests(EventLogStack stack) : IAsyncLifetime
     {
         using var admin = AdminApi.Client(stack.Documents.BaseAddress, await stack.LoginAsync(World.Alice));
         using var response = await admin.GetAsync(path);
-        await AdminApi.ShouldBeProblemAsync(response, HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+        await response.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public sealed class EventLogTests(EventLogStack stack) : IAsyncLifetime
         var unknown = Guid.NewGuid();
         using var admin = AdminApi.Client(stack.Documents.BaseAddress, await stack.LoginAsync(World.Alice));
         using var response = await admin.GetAsync($"{DocumentsLog}/{unknown}");
-        await AdminApi.ShouldBeProblemAsync(response, HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
+        await response.ShouldBeProblemAsync(HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
 
         using var gateway = AdminApi.Client(stack.Gateway.BaseAddress, await stack.LoginAsync(World.Alice));
         var trace = await AdminApi.GetOkAsync(gateway, $"{GatewayTrace}/{unknown}");

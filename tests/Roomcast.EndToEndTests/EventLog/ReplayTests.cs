@@ -80,25 +80,25 @@ public sealed class ReplayTests(EventLogStack stack) : IAsyncLifetime
         using var bob = AdminApi.Client(stack.Gateway.BaseAddress, await stack.LoginAsync(World.Bob));
         using (var forbidden = await bob.PostAsJsonAsync(Replays, new { userId = World.Carol, eventIds = new[] { someEvent } }))
         {
-            await AdminApi.ShouldBeProblemAsync(forbidden, HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
+            await forbidden.ShouldBeProblemAsync(HttpStatusCode.Forbidden, "https://roomcast.dev/problems/forbidden");
         }
 
         using var admin = AdminApi.Client(stack.Gateway.BaseAddress, await stack.LoginAsync(World.Alice));
         using (var unknown = await admin.PostAsJsonAsync(Replays, new { connectionId = "no-such-connection", eventIds = new[] { someEvent } }))
         {
-            await AdminApi.ShouldBeProblemAsync(unknown, HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
+            await unknown.ShouldBeProblemAsync(HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
         }
         using (var nobody = await admin.PostAsJsonAsync(Replays, new { userId = Guid.NewGuid(), eventIds = new[] { someEvent } }))
         {
-            await AdminApi.ShouldBeProblemAsync(nobody, HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
+            await nobody.ShouldBeProblemAsync(HttpStatusCode.NotFound, "https://roomcast.dev/problems/not-found");
         }
         using (var both = await admin.PostAsJsonAsync(Replays, new { connectionId = "x", userId = World.Carol, eventIds = new[] { someEvent } }))
         {
-            await AdminApi.ShouldBeProblemAsync(both, HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+            await both.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
         }
         using (var none = await admin.PostAsJsonAsync(Replays, new { userId = World.Carol, eventIds = Array.Empty<Guid>() }))
         {
-            await AdminApi.ShouldBeProblemAsync(none, HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+            await none.ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
         }
     }
 

@@ -14,6 +14,9 @@ namespace Roomcast.EndToEndTests.Gateway;
 /// </summary>
 public sealed class BusManagement : IDisposable
 {
+    /// <summary>The exchange and message URN of documents-api's DocumentChanged event.</summary>
+    public const string DocumentChangedExchange = "roomcast.document-changed";
+    public const string DocumentChangedUrn = "roomcast:events:document-changed";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly HttpClient _http;
     private readonly string _vhost;
@@ -48,6 +51,27 @@ public sealed class BusManagement : IDisposable
         });
         return recordId;
     }
+
+    /// <summary>A DocumentChanged event as documents-api publishes it: bob's edit of the plan to <paramref name="text"/>, addressed to <paramref name="audience"/>.</summary>
+    public static object BobsPlanEdit(DemoWorld world, Guid eventId, string text, params string[] audience) => new
+    {
+        eventId,
+        occurredAt = DateTimeOffset.UtcNow,
+        documentId = world.PlanDocument,
+        rootId = world.PlanRoot,
+        data = new { text },
+        version = 1,
+        updatedAt = DateTimeOffset.UtcNow,
+        actorId = world.Bob,
+        originConnectionId = (string?)null,
+        toSelf = true,
+        audience,
+        outboxPosition = 0,
+    };
+
+    /// <summary>Publishes <see cref="BobsPlanEdit"/> on the bus as documents-api would, with message id <paramref name="eventId"/>.</summary>
+    public Task PublishBobsPlanEditAsync(DemoWorld world, Guid eventId, string text, params string[] audience) =>
+        PublishAsync(DocumentChangedExchange, DocumentChangedUrn, eventId, BobsPlanEdit(world, eventId, text, audience));
 
     /// <summary>Publishes <paramref name="message"/> as MassTransit would, with message id <paramref name="messageId"/>; fails unless a queue took it.</summary>
     public async Task PublishAsync(string exchange, string messageUrn, Guid messageId, object message)

@@ -15,21 +15,15 @@ namespace Roomcast.EndToEndTests.Gateway;
 [Collection(HistoryCollection.Name)]
 public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
 {
-    private const string Exchange = "roomcast.document-changed";
-    private const string MessageUrn = "roomcast:events:document-changed";
     private const string ErrorQueue = "realtime-gateway.events_error";
     private const string SkippedQueue = "realtime-gateway.events_skipped";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly ClientConnections _connections = new();
-    private BusManagement _bus = null!;
+    private readonly BusManagement _bus = new(stack.VirtualHost);
 
     private DemoWorld World => stack.World;
 
-    public Task InitializeAsync()
-    {
-        _bus = new BusManagement(stack.VirtualHost);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -44,9 +38,9 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         var duplicated = Guid.NewGuid();
         var fence = Guid.NewGuid();
 
-        await PublishAsync(duplicated, "once", [RoomName.User(World.Carol).ToString()]);
-        await PublishAsync(duplicated, "once", [RoomName.User(World.Carol).ToString()]);
-        await PublishAsync(fence, "fence", [RoomName.User(World.Carol).ToString()]);
+        await _bus.PublishBobsPlanEditAsync(World, duplicated, "once", RoomName.User(World.Carol).ToString());
+        await _bus.PublishBobsPlanEditAsync(World, duplicated, "once", RoomName.User(World.Carol).ToString());
+        await _bus.PublishBobsPlanEditAsync(World, fence, "fence", RoomName.User(World.Carol).ToString());
 
         var first = await carol.NextAsync();
         first.Payload.GetProperty("eventId").GetGuid().ShouldBe(duplicated);
@@ -64,8 +58,8 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
         var after = Guid.NewGuid();
 
         // A room outside the grammar: the event cannot even be read, however often it is tried.
-        await PublishAsync(poison, "poison", ["no-such-room"]);
-        await PublishAsync(after, "after the poison", [RoomName.User(World.Carol).ToString()]);
+        await _bus.PublishBobsPlanEditAsync(World, poison, "poison", "no-such-room");
+        await _bus.PublishBobsPlanEditAsync(World, after, "after the poison", RoomName.User(World.Carol).ToString());
 
         (await carol.NextAsync()).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
         await Poll.UntilAsync(async () => (await _bus.PeekAsync(ErrorQueue, 50)).Any(body => body.Contains(poison.ToString(), StringComparison.OrdinalIgnoreCase)),
@@ -83,29 +77,13 @@ public sealed class DuplicateDeliveryTests(HistoryStack stack) : IAsyncLifetime
 
         // Several events are in flight at once, each waiting for the ones delivered before it: a message
         // that no consumer takes must still end its turn, or every event behind it would wait forever.
-        await _bus.PublishAsync(Exchange, "roomcast:events:no-such-event", unknown, new { eventId = unknown });
-        await PublishAsync(after, "after the unknown message", [RoomName.User(World.Carol).ToString()]);
+        await _bus.PublishAsync(BusManagement.DocumentChangedExchange, "roomcast:events:no-such-event", unknown, new { eventId = unknown });
+        await _bus.PublishBobsPlanEditAsync(World, after, "after the unknown message", RoomName.User(World.Carol).ToString());
 
         (await carol.NextAsync()).Payload.GetProperty("eventId").GetGuid().ShouldBe(after);
         await Poll.UntilAsync(async () => (await _bus.PeekAsync(SkippedQueue, 50)).Any(body => body.Contains(unknown.ToString(), StringComparison.OrdinalIgnoreCase)),
             $"the unknown message is in {SkippedQueue}", Patience, () => stack.Logs);
     }
-
-    private Task PublishAsync(Guid eventId, string text, string[] audience) => _bus.PublishAsync(Exchange, MessageUrn, eventId, new
-    {
-        eventId,
-        occurredAt = DateTimeOffset.UtcNow,
-        documentId = World.PlanDocument,
-        rootId = World.PlanRoot,
-        data = new { text },
-        version = 1,
-        updatedAt = DateTimeOffset.UtcNow,
-        actorId = World.Bob,
-        originConnectionId = (string?)null,
-        toSelf = true,
-        audience,
-        outboxPosition = 0,
-    });
 
     private async Task<EventInbox> ConnectAsync(Guid user, int gateway, string name)
     {

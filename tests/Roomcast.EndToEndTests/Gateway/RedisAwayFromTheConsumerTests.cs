@@ -56,15 +56,11 @@ public sealed class RedisAwayFromTheConsumerTests(SplitRedisStack stack) : IClas
     private const string ErrorQueue = "realtime-gateway.events_error";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private readonly ClientConnections _connections = new();
-    private BusManagement _bus = null!;
+    private readonly BusManagement _bus = new(stack.VirtualHost);
 
     private DemoWorld World => stack.World;
 
-    public Task InitializeAsync()
-    {
-        _bus = new BusManagement(stack.VirtualHost);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
