@@ -173,7 +173,12 @@ async function open(session: Session | undefined, gateway: number): Promise<void
     if (editing && !documents.has(editing.id)) editing = undefined;
     renderRoots();
     renderDocuments();
-    renderEditor();
+    // Never throw away what the user is typing: a list reload (a permission changed, a reload) keeps
+    // the editor as it is and says when the document moved on meanwhile.
+    const latest = editing && documents.get(editing.id);
+    if (editing?.dirty && latest) {
+      if (latest.version !== editing.baseVersion) showEditorNote(`Someone saved version ${latest.version} while you were editing; saving yours will be refused until you load it.`);
+    } else renderEditor();
   }
 
   function documentChanged(id: string, change: Pick<DocumentRecord, "data" | "updatedAt" | "version">): void {
