@@ -6,6 +6,10 @@
 #
 #   scripts/loadgen.sh a|b|c|smoke [--gateway-count 1|2] [generator options, e.g. --rate 300 --seconds 10]
 #
+# Warm (default): measured after a 60 s warm-up. Cold: `--warmup 0`, measured from the first update
+# the services' update path sees (the report's per-second latencies show how long they take to settle).
+# Each run reports CPU per update of every service, PostgreSQL (with its backends), RabbitMQ and Redis.
+#
 # The human summary goes to stdout, the JSON result to .local/loadgen/<scenario>-<time>.json (or
 # --json FILE); the services' logs to .local/loadgen/logs-<time>/ .
 set -euo pipefail
@@ -88,6 +92,9 @@ start_service documents-api "$documents_port" services/documents-api/src Roomcas
     Documents__WriteRateLimit=2147483647 Documents__WriteBytesLimit=2147483647 \
     Documents__MaxConcurrentRequestsPerUser=32 Documents__UserRequestQueueLimit=64
 pids="$pids,documents-api=${service_pid_of[documents-api]}"
+# The servers too, so CPU per update covers the whole way: PostgreSQL with its backends, RabbitMQ's VM.
+servers="$(source "$stack_dir/stack.state"; echo "postgres=${PG_ID%%:*}+,rabbitmq=${RABBITMQ_BEAM_ID%%:*},redis=${REDIS_ID%%:*}")"
+pids="$pids,$servers"
 
 json_args=(--json "$json_default")
 for arg in "${generator_args[@]}"; do [ "$arg" = "--json" ] && json_args=(); done

@@ -5,7 +5,7 @@ namespace Roomcast.LoadGen;
 /// <summary>What a run delivered against what it should have: counts and latencies.</summary>
 public sealed record DeliverySummary(
     int UpdatesSent, int UpdatesFailed, long Expected, long Delivered, long Missing, long Unexpected, long Duplicated,
-    long DeliveredOfFailedUpdates, IReadOnlyList<double> LatenciesMs, IReadOnlyList<int> LatencyConnections, double FirstSendToLastReceiptSeconds);
+    long DeliveredOfFailedUpdates, IReadOnlyList<double> LatenciesMs, IReadOnlyList<int> LatencyConnections, IReadOnlyList<int> LatencyUpdates, double FirstSendToLastReceiptSeconds);
 
 /// <summary>
 /// Every update sent (its root and send time) and every receipt on every connection, checked against
@@ -82,6 +82,7 @@ public sealed class DeliveryLedger
         long delivered = 0, unexpected = 0, duplicated = 0, ofFailed = 0;
         var latencies = new List<double>();
         var latencyConnections = new List<int>();
+        var latencyUpdates = new List<int>();
         var sent = Volatile.Read(ref _sent);
         var lastReceipt = long.MinValue;
         for (var connection = 0; connection < _receipts.Length; connection++)
@@ -118,11 +119,12 @@ public sealed class DeliveryLedger
                 delivered++;
                 latencies.Add(Stopwatch.GetElapsedTime(_updateSent[update], receivedAt).TotalMilliseconds);
                 latencyConnections.Add(connection);
+                latencyUpdates.Add(update);
             }
         }
         var expected = ExpectedSoFar();
         var failed = Enumerable.Range(0, sent).Count(update => _updateFailed[update]);
         var span = sent == 0 || lastReceipt == long.MinValue ? 0 : Stopwatch.GetElapsedTime(_updateSent[0], lastReceipt).TotalSeconds;
-        return new DeliverySummary(sent, failed, expected, delivered, expected - delivered, unexpected, duplicated, ofFailed, latencies, latencyConnections, span);
+        return new DeliverySummary(sent, failed, expected, delivered, expected - delivered, unexpected, duplicated, ofFailed, latencies, latencyConnections, latencyUpdates, span);
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Roomcast.Bench;
 
 namespace Roomcast.LoadGen;
 
@@ -41,8 +42,11 @@ public sealed record LoadOptions
 
     public int ConnectConcurrency { get; init; } = 64;
 
-    /// <summary>Service processes whose CPU time and peak RSS are reported, by name.</summary>
-    public IReadOnlyDictionary<string, int> ServicePids { get; init; } = new Dictionary<string, int>();
+    /// <summary>
+    /// Processes whose CPU time and peak RSS are reported, by name: the services and the servers they use
+    /// (<c>name=pid</c>; <c>name=pid+</c> adds the process's children, PostgreSQL's backends).
+    /// </summary>
+    public IReadOnlyList<WatchedProcess> ServicePids { get; init; } = [];
 
     public string? JsonFile { get; init; }
 
@@ -136,7 +140,7 @@ public sealed record LoadOptions
             QuietSeconds = Double("quiet", 300),
             WarmupSeconds = values.TryGetValue("warmup", out var warmup) ? NonNegative("warmup", double.Parse(warmup, CultureInfo.InvariantCulture)) : DefaultWarmupSeconds,
             ConnectConcurrency = Int("connect-concurrency", 64),
-            ServicePids = values.TryGetValue("pids", out var pids) ? ParsePids(pids) : new Dictionary<string, int>(),
+            ServicePids = values.TryGetValue("pids", out var pids) ? ParsePids(pids) : [],
             JsonFile = values.GetValueOrDefault("json"),
         };
         if (values.TryGetValue("run-id", out var runId))
@@ -160,8 +164,11 @@ public sealed record LoadOptions
     private static T Positive<T>(string name, T value) where T : System.Numerics.INumber<T> =>
         value > T.Zero ? value : throw new ArgumentException($"--{name} must be positive.");
 
-    private static Dictionary<string, int> ParsePids(string text) =>
+    internal static List<WatchedProcess> ParsePids(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
-            .ToDictionary(pair => pair[0], pair => int.Parse(pair[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+            .Select(pair => pair.Length == 2 && int.TryParse(pair[1].TrimEnd('+'), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
+                ? new WatchedProcess(pair[0], pid, Tree: pair[1].EndsWith('+'))
+                : throw new ArgumentException($"--pids takes name=pid or name=pid+ (with its children), separated by commas; got '{string.Join('=', pair)}'."))
+            .ToList();
 }

@@ -13,7 +13,7 @@ try
 catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException)
 {
     Console.Error.WriteLine($"loadgen: {exception.Message}");
-    Console.Error.WriteLine("usage: Roomcast.LoadGen --scenario a|b|c|smoke --identity URL --documents URL --gateways URL[,URL] [--users N --groups N --roots N --connections-per-user N --broadcast true --rate R --seconds T --drain S --quiet S --warmup S --pids name=pid,... --json FILE --admin NAME --admin-password P]");
+    Console.Error.WriteLine("usage: Roomcast.LoadGen --scenario a|b|c|smoke --identity URL --documents URL --gateways URL[,URL] [--users N --groups N --roots N --connections-per-user N --broadcast true --rate R --seconds T --drain S --quiet S --warmup S --pids name=pid[+],... --json FILE --admin NAME --admin-password P]");
     return 2;
 }
 
@@ -58,8 +58,7 @@ try
     Progress("driving");
 
     // The generator itself is watched too: on a small machine it competes with the services for the cores.
-    var watched = options.ServicePids.Select(service => new WatchedProcess(service.Key, service.Value, Tree: false))
-        .Append(new WatchedProcess("generator", Environment.ProcessId, Tree: false)).ToList();
+    var watched = options.ServicePids.Append(new WatchedProcess(LoadReport.GeneratorName, Environment.ProcessId, Tree: false)).ToList();
     var before = ProcessStats.Snapshot(watched);
     var drive = await UpdateDriver.RunAsync(options, world, documents, ledger, Progress, cancel.Token);
     var after = ProcessStats.Snapshot(watched);
@@ -82,7 +81,8 @@ try
     var services = watched.Select(service =>
     {
         var cpuSeconds = after.ProcessSeconds[service.Name] - before.ProcessSeconds[service.Name];
-        return new ServiceReport(service.Name, service.Pid, cpuSeconds, cpuSeconds / drive.Seconds, ProcessStats.PeakRssMiB(service.Pid) ?? double.NaN);
+        return new ServiceReport(service.Name, service.Pid, cpuSeconds, cpuSeconds / drive.Seconds,
+            drive.Sent == 0 ? double.NaN : cpuSeconds * 1000 / drive.Sent, ProcessStats.PeakRssMiB(service.Pid) ?? double.NaN);
     }).ToList();
     var report = LoadReport.From(options, connectTime.TotalSeconds, drive, ledger.Summarize(), fleet.GatewayOfConnection, services);
     Console.WriteLine(report.ToText());
