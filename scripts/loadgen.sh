@@ -4,7 +4,10 @@
 # admin), documents-api and the gateways on the Redis backplane, runs the generator with their pids,
 # and stops everything whatever happens.
 #
-#   scripts/loadgen.sh a|b|c|smoke [--gateway-count 1|2] [generator options, e.g. --rate 300 --seconds 10]
+#   scripts/loadgen.sh a|b|c|smoke [--gateway-count 1|2] [--ready-to-run] [generator options, e.g. --rate 300 --seconds 10]
+#
+# --ready-to-run runs the services as their images ship them: published ReadyToRun (precompiled), not
+# the build output, whose code is all compiled at run time.
 #
 # Warm (default): measured after a 60 s warm-up. Cold: `--warmup 0`, measured from the first update
 # the services' update path sees (the report's per-second latencies show how long they take to settle).
@@ -22,10 +25,12 @@ source scripts/lib/services.sh
 scenario="${1:?usage: scripts/loadgen.sh a|b|c|smoke [--gateway-count N] [generator options]}"
 shift
 gateway_count=2
+ready_to_run=false
 generator_args=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --gateway-count) gateway_count="$2"; shift 2 ;;
+        --ready-to-run) ready_to_run=true; shift ;;
         *) generator_args+=("$1"); shift ;;
     esac
 done
@@ -54,6 +59,13 @@ stack_dir="$ROOMCAST_STACK_DIR"
 
 echo "[loadgen] building (Release)" >&2
 dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
+if $ready_to_run; then
+    echo "[loadgen] publishing the services ReadyToRun" >&2
+    SERVICE_PUBLISH_ROOT="$REPO_ROOT/.local/loadgen/publish"
+    publish_service services/identity/src Roomcast.Identity
+    publish_service services/documents-api/src Roomcast.DocumentsApi
+    publish_service services/realtime-gateway/src Roomcast.RealtimeGateway
+fi
 
 pg() { echo "Host=$ROOMCAST_PG_HOST;Port=$ROOMCAST_PG_PORT;Username=$ROOMCAST_PG_USER;Password=$ROOMCAST_PG_PASSWORD;Database=$1"; }
 for db in loadgen_identity loadgen_documents; do

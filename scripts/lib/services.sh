@@ -7,13 +7,16 @@ declare -A service_pid_of=()
 
 # start_service NAME PORT PROJECT-DIR ASSEMBLY [VAR=VALUE ...]: starts one service (Release build)
 # and waits until its /health/ready answers; exits when it dies or is not ready in time.
+# With SERVICE_PUBLISH_ROOT set, the service runs from SERVICE_PUBLISH_ROOT/ASSEMBLY/ (see publish_service).
 start_service() {
     local name=$1 port=$2 dir=$3 assembly=$4
     shift 4
+    local dll="$dir/bin/Release/net10.0/$assembly.dll"
+    [ -n "${SERVICE_PUBLISH_ROOT:-}" ] && dll="$SERVICE_PUBLISH_ROOT/$assembly/$assembly.dll"
     if [ -n "${SERVICE_LOG_DIR:-}" ]; then
-        env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dir/bin/Release/net10.0/$assembly.dll" > "$SERVICE_LOG_DIR/$name.log" 2>&1 &
+        env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dll" > "$SERVICE_LOG_DIR/$name.log" 2>&1 &
     else
-        env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dir/bin/Release/net10.0/$assembly.dll" \
+        env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dll" \
             > >(sed -u "s/^/[$name] /") 2>&1 &
     fi
     local pid=$!
@@ -33,6 +36,13 @@ start_service() {
         sleep 0.2
     done
     printf '[%s] %s ready on http://%s:%s (pid %s)\n' "$LOG_PREFIX" "$name" "$BIND" "$port" "$pid" >&2
+}
+
+# publish_service PROJECT-DIR ASSEMBLY: publishes the service as its image does (ReadyToRun, for this
+# machine's runtime) into SERVICE_PUBLISH_ROOT/ASSEMBLY/.
+publish_service() {
+    dotnet publish "$1" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+        --nologo -clp:ErrorsOnly --disable-build-servers -o "$SERVICE_PUBLISH_ROOT/$2" >&2
 }
 
 # stop_services: SIGTERM to every service started, SIGKILL to any still there after 10 s.
