@@ -345,8 +345,6 @@ EOF
     # shutdown; the beam.smp VM is its only child (recorded once ready).
     # ERL_EPMD_PORT gives the stack its own epmd, which we can stop without
     # touching anyone else's node; the dist listener is kept on loopback too.
-    # +sbwt none (and for the dirty schedulers): the VM's schedulers do not spin
-    # waiting for work, which on two shared cores took CPU the services needed.
     setsid "${AS_RABBITMQ[@]}" \
         HOME="$STACK_DIR/rabbitmq-home" \
         RABBITMQ_CONF_ENV_FILE="$r/rabbitmq-env.conf" \
@@ -360,7 +358,7 @@ EOF
         RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
         RABBITMQ_NODE_PORT="$RABBITMQ_PORT" \
         RABBITMQ_DIST_PORT="$RABBITMQ_DIST_PORT" \
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none" \
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
         ERL_EPMD_PORT="$EPMD_PORT" \
         ERL_EPMD_ADDRESS=127.0.0.1 \
         "$RABBITMQ_SCRIPT" </dev/null >>"$STACK_DIR/rabbitmq.out" 2>&1 &

@@ -67,6 +67,9 @@ public sealed partial class OutboxRelay(
         $"SELECT {PendingColumns} FROM outbox WHERE published_at IS NULL AND coalesce(seq, 0) > 0 ORDER BY id LIMIT @batch";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the mark written on shutdown may take: a stop never waits long on a database that does not answer.</summary>
+    private const int FinalMarkTimeoutSeconds = 5;
+
     /// <summary>
     /// Whether rows numbered by a failed round may be waiting: so at start (a previous relay's round
     /// may have failed) and after a failed round; cleared when none are left.
@@ -173,7 +176,7 @@ public sealed partial class OutboxRelay(
         _unmarked = null;
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(RoundMark.Statements, mark.Parameters(options.Value.BatchSize)));
+            await connection.ExecuteAsync(new CommandDefinition(RoundMark.Statements, mark.Parameters(options.Value.BatchSize), commandTimeout: FinalMarkTimeoutSeconds));
         }
         catch (NpgsqlException exception)
         {
@@ -206,7 +209,8 @@ public sealed partial class OutboxRelay(
 
     /// <summary>
     /// Relays one batch; returns whether to run another round at once: after a full batch (more rows
-    /// may wait, their wake-ups cleared) or one that found numbered rows to go first. After any other
+    /// may wait, their wake-ups cleared) or a round of numbered rows (those waiting to be numbered
+    /// come next). After any other
     /// round that published, the relay waits for the next commit, at most <see cref="OutboxOptions.MarkDelay"/>,
     /// and that round's read carries this one's mark.
     /// </summary>
@@ -293,8 +297,9 @@ public sealed partial class OutboxRelay(
             _numberedMayWait = false;
         }
 
-        // A commit during this round signalled again, so the wait ahead ends at once for it.
-        return rows.Count == options.Value.BatchSize;
+        // A commit during this round signalled again, so the wait ahead ends at once for it. A round of
+        // numbered rows read none of the rows waiting to be numbered, whose wake-ups it cleared.
+        return numbered || rows.Count == options.Value.BatchSize;
     }
 
     /// <summary>
