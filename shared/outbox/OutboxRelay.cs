@@ -85,6 +85,9 @@ public sealed partial class OutboxRelay(
     /// </summary>
     private RoundMark? _unmarked;
 
+    /// <summary>Whether a round's mark waits for the next round's read (tests wait for it before they stop the relay).</summary>
+    internal bool HasPendingMark => Volatile.Read(ref _unmarked) is not null;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listening = ListenForCommitsAsync(stoppingToken);
