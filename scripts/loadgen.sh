@@ -105,7 +105,8 @@ start_service documents-api "$documents_port" services/documents-api/src Roomcas
     Documents__MaxConcurrentRequestsPerUser=32 Documents__UserRequestQueueLimit=64
 pids="$pids,documents-api=${service_pid_of[documents-api]}"
 # The servers too, so CPU per update covers the whole way: PostgreSQL with its backends, RabbitMQ's VM.
-servers="$(source "$stack_dir/stack.state"; echo "postgres=${PG_ID%%:*}+,rabbitmq=${RABBITMQ_BEAM_ID%%:*},redis=${REDIS_ID%%:*}")"
+servers="$(source "$stack_dir/stack.state"
+    echo "postgres=${PG_ID%%:*}+,redis=${REDIS_ID%%:*}${RABBITMQ_BEAM_ID:+,rabbitmq=${RABBITMQ_BEAM_ID%%:*}}")"
 pids="$pids,$servers"
 
 json_args=(--json "$json_default")
