@@ -164,7 +164,7 @@ public sealed record LoadOptions
     private static T Positive<T>(string name, T value) where T : System.Numerics.INumber<T> =>
         value > T.Zero ? value : throw new ArgumentException($"--{name} must be positive.");
 
-    internal static List<WatchedProcess> ParsePids(string text) =>
+    private static List<WatchedProcess> ParsePids(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))
             .Select(pair => pair.Length == 2 && int.TryParse(pair[1].TrimEnd('+'), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0
