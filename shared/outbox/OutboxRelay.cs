@@ -67,6 +67,9 @@ public sealed partial class OutboxRelay(
         $"SELECT {PendingColumns} FROM outbox WHERE published_at IS NULL AND coalesce(seq, 0) > 0 ORDER BY id LIMIT @batch";
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the mark written on shutdown may take: a stop never waits long on a database that does not answer.</summary>
+    private const int FinalMarkTimeoutSeconds = 5;
+
     /// <summary>
     /// Whether rows numbered by a failed round may be waiting: so at start (a previous relay's round
     /// may have failed) and after a failed round; cleared when none are left.
@@ -81,6 +84,9 @@ public sealed partial class OutboxRelay(
     /// <see cref="RoundMark"/>); null when nothing is waiting to be written.
     /// </summary>
     private RoundMark? _unmarked;
+
+    /// <summary>Whether a round's mark waits for the next round's read (tests wait for it before they stop the relay).</summary>
+    internal bool HasPendingMark => Volatile.Read(ref _unmarked) is not null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -99,11 +105,13 @@ public sealed partial class OutboxRelay(
             {
                 try
                 {
-                    await signal.WaitAsync(backoff > TimeSpan.Zero ? backoff : options.Value.PollInterval, stoppingToken);
+                    await signal.WaitAsync(
+                        backoff > TimeSpan.Zero ? backoff : _unmarked is not null ? options.Value.MarkDelay : options.Value.PollInterval, stoppingToken);
                     connection ??= await dataSource.OpenConnectionAsync(stoppingToken);
                     if (!holdsLock && await TryTakeRelayLockAsync(connection, stoppingToken))
                     {
                         holdsLock = true;
+                        signal.RelayHoldsLock = true;
                         _numberedMayWait = true; // the previous holder's last round may have failed
                     }
 
@@ -131,6 +139,7 @@ public sealed partial class OutboxRelay(
                         await connection.DisposeAsync();
                         connection = null;
                         holdsLock = false;
+                        signal.RelayHoldsLock = false;
                     }
                 }
             }
@@ -139,6 +148,8 @@ public sealed partial class OutboxRelay(
         {
             if (connection is not null)
             {
+                signal.RelayHoldsLock = false;
+                await WritePendingMarkAsync(connection, holdsLock);
                 await ReleaseAsync(connection, holdsLock);
             }
         }
@@ -153,6 +164,28 @@ public sealed partial class OutboxRelay(
     private static async Task<bool> TryTakeRelayLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
         await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT pg_try_advisory_lock(hashtext(@LockKey))", new { LockKey }, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// On shutdown, the last round's mark is written rather than left to the next holder, which would
+    /// publish its events again (dropped downstream by event id, but noise in every consumer's log).
+    /// </summary>
+    private async Task WritePendingMarkAsync(NpgsqlConnection connection, bool holdsLock)
+    {
+        if (_unmarked is not { } mark || !holdsLock || connection.State != ConnectionState.Open)
+        {
+            return;
+        }
+
+        _unmarked = null;
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(RoundMark.Statements, mark.Parameters(options.Value.BatchSize), commandTimeout: FinalMarkTimeoutSeconds));
+        }
+        catch (NpgsqlException exception)
+        {
+            LogFinalMarkFailed(exception, mark.Ids.Length);
+        }
+    }
 
     /// <summary>Gives the lock up at once on shutdown, so another instance takes over without waiting for this pool to close.</summary>
     private async Task ReleaseAsync(NpgsqlConnection connection, bool holdsLock)
@@ -178,8 +211,11 @@ public sealed partial class OutboxRelay(
     }
 
     /// <summary>
-    /// Relays one batch; returns whether to run another round at once: after a round that published
-    /// (the next one writes its mark) or that found numbered rows to go first.
+    /// Relays one batch; returns whether to run another round at once: after a full batch (more rows
+    /// may wait, their wake-ups cleared) or a round of numbered rows (those waiting to be numbered
+    /// come next). After any other
+    /// round that published, the relay waits for the next commit, at most <see cref="OutboxOptions.MarkDelay"/>,
+    /// and that round's read carries this one's mark.
     /// </summary>
     private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -264,7 +300,9 @@ public sealed partial class OutboxRelay(
             _numberedMayWait = false;
         }
 
-        return true; // the next round writes this one's mark, and relays what was committed meanwhile
+        // A commit during this round signalled again, so the wait ahead ends at once for it. A round of
+        // numbered rows read none of the rows waiting to be numbered, whose wake-ups it cleared.
+        return numbered || rows.Count == options.Value.BatchSize;
     }
 
     /// <summary>
@@ -462,6 +500,9 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(EventId = SharedLogEvents.OutboxUnlistenFailed, Level = LogLevel.Information, Message = "Could not UNLISTEN on the outbox LISTEN connection; the pool closes it instead")]
     private partial void LogUnlistenFailed(Exception exception);
+
+    [LoggerMessage(EventId = SharedLogEvents.OutboxFinalMarkFailed, Level = LogLevel.Warning, Message = "Could not mark the last {Count} published outbox events on shutdown; the next relay publishes them again (dropped downstream by event id)")]
+    private partial void LogFinalMarkFailed(Exception exception, int count);
 
     [LoggerMessage(EventId = SharedLogEvents.OutboxLockReleaseFailed, Level = LogLevel.Warning, Message = "Could not release the outbox relay lock on shutdown; it goes with the connection")]
     private partial void LogReleaseFailed(Exception exception);

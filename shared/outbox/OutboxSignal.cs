@@ -12,6 +12,20 @@ public sealed class OutboxSignal
     /// </summary>
     public string Sender { get; } = Guid.NewGuid().ToString("N");
 
+    private volatile bool _relayHoldsLock;
+
+    /// <summary>
+    /// Whether this instance's relay holds the relay lock: then this instance's commits wake it in
+    /// process and send no NOTIFY (PostgreSQL's queue write, a signal to every listener and a read
+    /// in each, for a wake-up nobody needs). Should the lock move meanwhile, the new holder's poll
+    /// finds those commits.
+    /// </summary>
+    public bool RelayHoldsLock
+    {
+        get => _relayHoldsLock;
+        internal set => _relayHoldsLock = value;
+    }
+
     public void Notify()
     {
         // One pending wake-up is enough: the relay drains everything committed when it runs.

@@ -8,15 +8,16 @@ namespace Roomcast.Outbox;
 /// <summary>
 /// Writes an integration event into the outbox inside the caller's transaction, so the event exists
 /// if and only if the change commits, and asks PostgreSQL to wake every relay on commit (the NOTIFY
-/// carries <see cref="OutboxSignal.Sender"/>, so this instance's relay can tell its own commits).
+/// carries <see cref="OutboxSignal.Sender"/>, so this instance's relay can tell its own commits) unless
+/// this instance's relay holds the lock (<see cref="OutboxSignal.RelayHoldsLock"/>).
 /// The event keeps the current trace's context, which the relay's publish continues.
 /// </summary>
 public sealed class OutboxWriter(OutboxEventTypes eventTypes, OutboxSignal signal)
 {
-    private readonly string _insert = $"""
-        INSERT INTO outbox (event_id, record_id, event_type, payload, trace_parent, created_at)
-        SELECT $1, $2, $3, $4::jsonb, $5, clock_timestamp() FROM (SELECT pg_notify('{OutboxChannel.Name}', '{signal.Sender}')) AS wake_relays
-        """;
+    private const string Insert =
+        "INSERT INTO outbox (event_id, record_id, event_type, payload, trace_parent, created_at) SELECT $1, $2, $3, $4::jsonb, $5, clock_timestamp()";
+
+    private readonly string _insertAndWakeRelays = $"{Insert} FROM (SELECT pg_notify('{OutboxChannel.Name}', '{signal.Sender}')) AS wake_relays";
 
     public async Task AddAsync<TEvent>(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid eventId, Guid recordId, TEvent integrationEvent, CancellationToken cancellationToken)
         where TEvent : class
@@ -25,10 +26,10 @@ public sealed class OutboxWriter(OutboxEventTypes eventTypes, OutboxSignal signa
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The one statement that writes the event and the NOTIFY sent on commit, to batch with others.</summary>
+    /// <summary>The one statement that writes the event (and the NOTIFY sent on commit, when needed), to batch with others.</summary>
     public NpgsqlBatchCommand CommandFor<TEvent>(Guid eventId, Guid recordId, TEvent integrationEvent)
         where TEvent : class =>
-        new(_insert)
+        new(signal.RelayHoldsLock ? Insert : _insertAndWakeRelays)
         {
             Parameters =
             {

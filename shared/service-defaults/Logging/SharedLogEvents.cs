@@ -21,6 +21,7 @@ public static class SharedLogEvents
     public const int OutboxListenLost = 9203;
     public const int OutboxLockReleaseFailed = 9204;
     public const int OutboxUnlistenFailed = 9205;
+    public const int OutboxFinalMarkFailed = 9206;
     public const int OutboxPruned = 9211;
     public const int OutboxPruneFailed = 9212;
     public const int OutboxBacklogProbeFailed = 9221;

@@ -150,6 +150,66 @@ public sealed class OutboxRelayTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALoneEventIsMarkedPublishedWithinTheMarkDelayWithoutAnotherCommit()
+    {
+        // The mark waits for the next round's read; with no next commit, for the mark delay, never the poll.
+        using var host = BuildRelayHost(out var received, pollInterval: TimeSpan.FromMinutes(10), markDelay: TimeSpan.FromMilliseconds(100));
+        await host.StartAsync();
+        try
+        {
+            await CommitAsAnotherInstanceAsync("alone");
+            using var patience = new CancellationTokenSource(Poll.Patience);
+            (await received.ReadAsync(patience.Token)).Name.ShouldBe("alone");
+            await Poll.UntilAsync(async () => await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0,
+                "the lone event marked published");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task ARelayStoppedBeforeItsMarkWasDueWritesItOnTheWayOut()
+    {
+        using var host = BuildRelayHost(out var received, pollInterval: TimeSpan.FromMinutes(10), markDelay: TimeSpan.FromSeconds(10));
+        await host.StartAsync();
+        await CommitAsAnotherInstanceAsync("last");
+        using var patience = new CancellationTokenSource(Poll.Patience);
+        (await received.ReadAsync(patience.Token)).Name.ShouldBe("last");
+        // The consumer can have the event before the relay has its confirm: a stop before then cuts the
+        // round short, and the event goes out again from the next relay. Here the round is over.
+        var relay = host.Services.GetServices<IHostedService>().OfType<OutboxRelay>().Single();
+        await Poll.UntilAsync(() => Task.FromResult(relay.HasPendingMark), "the relay's round over, its mark waiting");
+        (await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE published_at IS NULL")).ShouldBe(1, "the mark was written before it was due: this test proves nothing");
+
+        await host.StopAsync();
+
+        (await ScalarAsync<long>("SELECT count(*) FROM outbox WHERE published_at IS NULL")).ShouldBe(0, "the next relay would publish the event again");
+        (await ScalarAsync<long>("SELECT last_seq FROM outbox_state")).ShouldBe(1);
+    }
+
+    /// <summary>
+    /// Once the started relay listens (and has had its own start-up wake-ups), commits an event the way
+    /// another instance does: its row and its NOTIFY. Nothing else wakes the relay after it.
+    /// </summary>
+    private async Task CommitAsAnotherInstanceAsync(string name)
+    {
+        await Poll.UntilAsync(async () => await ScalarAsync<long>(
+                $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {OutboxChannel.Name}'") == 1,
+            "the relay listening");
+        var eventId = Guid.NewGuid();
+        await ExecuteAsync(
+            $$"""
+            BEGIN;
+            INSERT INTO outbox (event_id, event_type, payload)
+            VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "outboxPosition": 0, "name": "{{name}}"}');
+            SELECT pg_notify('{{OutboxChannel.Name}}', 'another-instance');
+            COMMIT;
+            """);
+    }
+
+    [Fact]
     public async Task ACommitOfAnotherInstanceWakesTheRelayThroughNotify()
     {
         // The relay polls only every 10 minutes here: what it publishes at once, a NOTIFY woke it for.
@@ -240,7 +300,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
         }
     }
 
-    private IHost BuildRelayHost(out ChannelReader<RelayProbe> received, TimeSpan? pollInterval = null)
+    private IHost BuildRelayHost(out ChannelReader<RelayProbe> received, TimeSpan? pollInterval = null, TimeSpan? markDelay = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -251,6 +311,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
             ["RabbitMq:Username"] = _stack.RabbitMqUser,
             ["RabbitMq:Password"] = _stack.RabbitMqPassword,
             ["Outbox:PollInterval"] = (pollInterval ?? TimeSpan.FromSeconds(2)).ToString(),
+            ["Outbox:MarkDelay"] = (markDelay ?? TimeSpan.FromMilliseconds(100)).ToString(),
         });
         var probes = Channel.CreateUnbounded<RelayProbe>();
         received = probes.Reader;

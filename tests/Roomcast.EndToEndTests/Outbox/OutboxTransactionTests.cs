@@ -52,6 +52,48 @@ public sealed class OutboxTransactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhileThisInstancesRelayHoldsTheLockItsCommitsSendNoNotify()
+    {
+        await using var listener = await _dataSource.OpenConnectionAsync();
+        var heard = new List<int>();
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Notification += (_, notification) =>
+        {
+            lock (heard)
+            {
+                heard.Add(heard.Count);
+            }
+            second.TrySetResult();
+        };
+        await using (var listen = new NpgsqlCommand($"LISTEN {OutboxChannel.Name}", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        // PostgreSQL delivers notifications in commit order: had the first commit sent one, it would be
+        // heard before the second's.
+        _signal.RelayHoldsLock = true;
+        await CommitNoteAsync(4);
+        _signal.RelayHoldsLock = false;
+        await CommitNoteAsync(5);
+        using var patience = new CancellationTokenSource(Poll.Patience);
+        while (!second.Task.IsCompleted)
+        {
+            await listener.WaitAsync(patience.Token);
+        }
+
+        heard.Count.ShouldBe(1, "the commit made while this instance's relay held the lock sent a NOTIFY");
+        (await ScalarAsync("SELECT count(*) FROM outbox WHERE event_type = 'NoteAdded'")).ShouldBe(2);
+        (await _signal.WaitAsync(TimeSpan.Zero, CancellationToken.None)).ShouldBeTrue("the relay was not woken in process");
+    }
+
+    private async Task CommitNoteAsync(int id)
+    {
+        await using var transaction = await _transactions.BeginAsync(CancellationToken.None);
+        await transaction.CommitWithAsync(Guid.NewGuid(), eventId => new NoteAdded(eventId, id), Insert(id, $"note {id}"), ReadTextAsync);
+    }
+
+    [Fact]
     public async Task AFailedChangeLeavesNeitherRowNorEvent()
     {
         await using (var transaction = await _transactions.BeginAsync(CancellationToken.None))
