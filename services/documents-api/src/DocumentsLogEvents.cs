@@ -13,6 +13,11 @@ internal static class DocumentsLogEvents
     // Demo: 200–299.
     public const int DemoSeedApplied = 201;
 
+    // Projection: 300–399.
+    public const int CallerChangesListening = 301;
+    public const int CallerChangesListenLost = 302;
+    public const int CallerChangesUnlistenFailed = 303;
+
     // Reconciliation: 800–899.
     public const int MembershipDriftCorrected = 801;
     public const int MembershipDriftGroupDeleted = 802;

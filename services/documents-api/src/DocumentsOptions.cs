@@ -39,6 +39,15 @@ public sealed class DocumentsOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan WriteRateWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long the session check may answer from what it remembers of a caller (their session epoch and
+    /// role) instead of asking the projection; every change of those is heard at its commit and forgets
+    /// it at once (<c>Projection/RememberedCallers</c>), so this only bounds the damage of a notification
+    /// lost in a way no probe saw. Zero asks the projection on every request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan CallerCacheMaxAge { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxConcurrentRequestsPerUser > MaxConcurrentRequests)

@@ -44,6 +44,8 @@ internal static class DocumentsServices
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddSingleton<DemoDataSeeder>();
         builder.Services.AddSingleton<MembershipProjectionStore>();
+        builder.Services.AddSingleton<RememberedCallers>();
+        builder.Services.AddHostedService<CallerChangeListener>();
         builder.Services.AddSingleton<ReconciliationStore>();
         builder.Services.AddSingleton<MembershipDriftMetrics>();
         builder.Services.AddSingleton<MembershipReconciliation>();

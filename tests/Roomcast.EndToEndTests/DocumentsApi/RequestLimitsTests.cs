@@ -32,6 +32,8 @@ public sealed class LimitedDocumentsStack : RoomcastStack
         ["Documents__RequestQueueLimit"] = "4",
         ["Documents__MaxConcurrentRequestsPerUser"] = MaxConcurrentRequestsPerUser.ToString(),
         ["Documents__UserRequestQueueLimit"] = UserRequestQueueLimit.ToString(),
+        // The flood test holds the session check at the database: no remembered caller may answer it.
+        ["Documents__CallerCacheMaxAge"] = "00:00:00",
     };
 }
 

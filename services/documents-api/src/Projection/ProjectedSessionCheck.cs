@@ -8,9 +8,9 @@ namespace Roomcast.DocumentsApi.Projection;
 /// identity's latest word, both as its projection of identity holds them: a request whose token's
 /// <c>session_epoch</c> is below the user's epoch is refused (401, like any invalid token), and the
 /// principal every endpoint sees carries the admin role only if the projection says so.
-/// One round trip per authenticated request (two primary-key lookups). No in-process cache: the
-/// instances share the projection's queue, so only one of them hears each event and the others could
-/// not drop a stale entry.
+/// A caller asked about a moment ago is answered from <see cref="RememberedCallers"/>, which every
+/// instance hears change at the projection's commit (the tables NOTIFY, whichever instance's consumer
+/// wrote them); otherwise one round trip of two primary-key lookups.
 /// </summary>
 /// <remarks>
 /// Runs after the request limits (Program.cs), not while the token is validated: the limits are
@@ -34,8 +34,7 @@ internal static class ProjectedSessionCheck
             return;
         }
 
-        var projection = http.RequestServices.GetRequiredService<MembershipProjectionStore>();
-        var caller = await projection.FindCallerAsync(userId, http.RequestAborted);
+        var caller = await http.RequestServices.GetRequiredService<RememberedCallers>().FindAsync(userId, http.RequestAborted);
         if (http.User.SessionEpochOf() < caller.SessionEpoch)
         {
             // No body: the status code pages write the 401 problem, as for any refused token.
