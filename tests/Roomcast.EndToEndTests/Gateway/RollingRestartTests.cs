@@ -39,7 +39,12 @@ public sealed class RollingRestartStack : RoomcastStack
 public sealed class RollingRestartTests(RollingRestartStack stack) : IClassFixture<RollingRestartStack>
 {
     private const string ErrorQueue = "realtime-gateway.events_error";
-    private static readonly TimeSpan ExitPatience = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The longest a gateway may take to exit by its own settings: the drain (at most the stack's
+    /// <c>Drain__Timeout</c>, 15 s, from SIGTERM), then the host's shutdown (at most its default 30 s),
+    /// and a margin for a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan ExitPatience = TimeSpan.FromSeconds(15 + 30 + 10);
     private readonly Lock _gate = new();
     private readonly List<int> _inService = [0, 1];
     private int _next;

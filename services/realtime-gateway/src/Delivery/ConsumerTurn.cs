@@ -122,11 +122,7 @@ public sealed partial class ConsumerTurn(
     {
         try
         {
-            // The broker acts on the close frame (requeues, hands the turn on) whether or not the client
-            // sees its answer: a client that waits for it can wait forever while the channel's
-            // deliveries fail around it, so the wait is bounded.
-            using var bounded = new CancellationTokenSource(CloseWait);
-            await channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, reason, abort: true, bounded.Token);
+            await CloseWithinAsync(channel, reason, CloseWait);
         }
         catch (Exception exception)
         {
@@ -136,6 +132,19 @@ public sealed partial class ConsumerTurn(
             LogCloseUnconfirmed(exception.GetType().Name, exception.Message);
         }
     }
+
+    /// <summary>
+    /// Closes <paramref name="channel"/>, waiting at most <paramref name="wait"/> for the client to say it
+    /// is closed (<see cref="TimeoutException"/> after it); the close goes on in the background.
+    /// </summary>
+    /// <remarks>
+    /// The broker acts on the close frame (requeues, hands the turn on) whether or not the client sees its
+    /// answer. The client's close waits for that answer and then for every delivery in flight on the
+    /// channel, and on an open channel it does not give that up when its token is cancelled: a drain that
+    /// waited for it could wait as long as the slowest delivery, or forever. So the bound is ours.
+    /// </remarks>
+    internal static Task CloseWithinAsync(RabbitMQ.Client.IChannel channel, string reason, TimeSpan wait) =>
+        channel.CloseAsync(RabbitMQ.Client.Constants.ReplySuccess, reason, abort: true, CancellationToken.None).WaitAsync(wait);
 
     public Task Ready(ReceiveEndpointReady ready)
     {
