@@ -198,16 +198,18 @@ public sealed class OutboxRelayTests : IAsyncLifetime
         await Poll.UntilAsync(async () => await ScalarAsync<long>(
                 $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN {OutboxChannel.Name}'") == 1,
             "the relay listening");
-        var eventId = Guid.NewGuid();
-        await ExecuteAsync(
-            $$"""
-            BEGIN;
-            INSERT INTO outbox (event_id, event_type, payload)
-            VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "outboxPosition": 0, "name": "{{name}}"}');
-            SELECT pg_notify('{{OutboxChannel.Name}}', 'another-instance');
-            COMMIT;
-            """);
+        await CommitWithNotifyAsync(Guid.NewGuid(), name);
     }
+
+    /// <summary>An event's row and the NOTIFY another instance sends with it, in one transaction.</summary>
+    private Task CommitWithNotifyAsync(Guid eventId, string name) => ExecuteAsync(
+        $$"""
+        BEGIN;
+        INSERT INTO outbox (event_id, event_type, payload)
+        VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "outboxPosition": 0, "name": "{{name}}"}');
+        SELECT pg_notify('{{OutboxChannel.Name}}', 'another-instance');
+        COMMIT;
+        """);
 
     [Fact]
     public async Task ACommitOfAnotherInstanceWakesTheRelayThroughNotify()
@@ -229,14 +231,7 @@ public sealed class OutboxRelayTests : IAsyncLifetime
             // explain the first; only a NOTIFY explains the second.
             foreach (var (eventId, name) in new[] { ("00000000-0000-4000-8000-0000000000b1", "from elsewhere 1"), ("00000000-0000-4000-8000-0000000000b2", "from elsewhere 2") })
             {
-                await ExecuteAsync(
-                    $$"""
-                    BEGIN;
-                    INSERT INTO outbox (event_id, event_type, payload)
-                    VALUES ('{{eventId}}', 'RelayProbe', '{"eventId": "{{eventId}}", "outboxPosition": 0, "name": "{{name}}"}');
-                    SELECT pg_notify('{{OutboxChannel.Name}}', 'another-instance');
-                    COMMIT;
-                    """);
+                await CommitWithNotifyAsync(Guid.Parse(eventId), name);
                 (await received.ReadAsync(patience.Token)).Name.ShouldBe(name);
             }
         }
