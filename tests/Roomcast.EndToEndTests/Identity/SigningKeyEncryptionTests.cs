@@ -17,7 +17,7 @@ namespace Roomcast.EndToEndTests.Identity;
 /// an earlier version is sealed on start; a wrong or missing setting stops the service at start.
 /// Each test runs identity alone, on a database of its own, and restarts it.
 /// </summary>
-public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus) : IClassFixture<SigningKeyEncryptionTests.Bus>
+public sealed class SigningKeyEncryptionTests(LoneIdentity bus) : IClassFixture<LoneIdentity>
 {
     private const string OtherKey = "RrniUXmYPeR8eDVZAMXThFwYhSk4MxMC2wB831uE1xA=";
 
@@ -27,26 +27,26 @@ public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus)
         await using var database = await IsolatedDatabase.CreateAsync(bus.Stack, "identity");
         string token;
         IReadOnlyList<string> kids;
-        await using (var first = await StartAsync(database, RoomcastStack.KeyEncryptionKey))
+        await using (var first = await bus.StartAsync(database, RoomcastStack.KeyEncryptionKey))
         {
-            token = await LoginAsync(first, "alice");
+            token = await LoneIdentity.LoginAsync(first, "alice");
             kids = await PublishedKidsAsync(first);
         }
 
         await ShouldHoldNoPrivateKeyAsync(database);
 
-        await using var second = await StartAsync(database, RoomcastStack.KeyEncryptionKey);
+        await using var second = await bus.StartAsync(database, RoomcastStack.KeyEncryptionKey);
         (await PublishedKidsAsync(second)).ShouldBe(kids, "a restart with the same key-encryption key publishes the same keys");
         using var me = await GetMeAsync(second, token);
         me.StatusCode.ShouldBe(HttpStatusCode.OK, $"a token signed before the restart is still valid after it: {await me.Content.ReadAsStringAsync()}");
-        Jwt.Kid(await LoginAsync(second, "bob")).ShouldBe(Jwt.Kid(token), "the same key signs after the restart");
+        Jwt.Kid(await LoneIdentity.LoginAsync(second, "bob")).ShouldBe(Jwt.Kid(token), "the same key signs after the restart");
     }
 
     [Fact]
     public async Task APlainKeyLeftByAnEarlierVersionIsSealedOnStartAndKeepsSigning()
     {
         await using var database = await IsolatedDatabase.CreateAsync(bus.Stack, "identity");
-        await (await StartAsync(database, RoomcastStack.KeyEncryptionKey)).DisposeAsync();
+        await (await bus.StartAsync(database, RoomcastStack.KeyEncryptionKey)).DisposeAsync();
         // What an earlier version wrote: the newest key, as plain PEM.
         using var legacy = RSA.Create(2048);
         var legacyKid = Guid.NewGuid().ToString("N");
@@ -54,11 +54,11 @@ public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus)
             "INSERT INTO signing_keys (kid, private_key_pem, activates_at) VALUES (@kid, @pem, now() - interval '1 second')",
             ("kid", legacyKid), ("pem", legacy.ExportPkcs8PrivateKeyPem()));
 
-        await using var upgraded = await StartAsync(database, RoomcastStack.KeyEncryptionKey);
+        await using var upgraded = await bus.StartAsync(database, RoomcastStack.KeyEncryptionKey);
 
         await ShouldHoldNoPrivateKeyAsync(database);
         (await PublishedKidsAsync(upgraded)).ShouldContain(legacyKid);
-        var token = await LoginAsync(upgraded, "carol");
+        var token = await LoneIdentity.LoginAsync(upgraded, "carol");
         Jwt.Kid(token).ShouldBe(legacyKid, "the upgraded key is the newest active one, so it signs");
         using var me = await GetMeAsync(upgraded, token);
         me.StatusCode.ShouldBe(HttpStatusCode.OK, await me.Content.ReadAsStringAsync());
@@ -71,29 +71,12 @@ public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus)
     public async Task AWrongOrMissingKeyEncryptionKeyStopsTheServiceAtStartNamingTheSetting(string keyEncryptionKey)
     {
         await using var database = await IsolatedDatabase.CreateAsync(bus.Stack, "identity");
-        await (await StartAsync(database, RoomcastStack.KeyEncryptionKey)).DisposeAsync();
+        await (await bus.StartAsync(database, RoomcastStack.KeyEncryptionKey)).DisposeAsync();
 
-        var refused = await Should.ThrowAsync<InvalidOperationException>(async () => await (await StartAsync(database, keyEncryptionKey)).DisposeAsync());
+        var refused = await Should.ThrowAsync<InvalidOperationException>(async () => await (await bus.StartAsync(database, keyEncryptionKey)).DisposeAsync());
 
         refused.Message.ShouldContain("exited", Case.Sensitive, "the service must stop, not run without its keys");
         refused.Message.ShouldContain("Identity__KeyEncryptionKey");
-    }
-
-    /// <summary>identity on <paramref name="database"/>; every start of one test issues as the same issuer, as a restarted service does.</summary>
-    private async Task<ServiceProcess> StartAsync(IsolatedDatabase database, string keyEncryptionKey)
-    {
-        return await ServiceProcess.StartAsync("identity", "Roomcast.Identity", FreePort.Next(), new Dictionary<string, string>
-        {
-            ["Postgres__ConnectionString"] = database.ConnectionString,
-            ["Identity__Issuer"] = $"http://identity.e2e/{database.Name}",
-            ["Identity__KeyEncryptionKey"] = keyEncryptionKey,
-            ["Demo__SeedFile"] = bus.SeedFile,
-            ["RabbitMq__Host"] = bus.Stack.RabbitMqHost,
-            ["RabbitMq__Port"] = bus.Stack.RabbitMqPort.ToString(),
-            ["RabbitMq__VirtualHost"] = bus.VirtualHost.Name,
-            ["RabbitMq__Username"] = bus.Stack.RabbitMqUser,
-            ["RabbitMq__Password"] = bus.Stack.RabbitMqPassword,
-        });
     }
 
     private static async Task ShouldHoldNoPrivateKeyAsync(IsolatedDatabase database)
@@ -152,15 +135,6 @@ public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus)
         await command.ExecuteNonQueryAsync();
     }
 
-    private static async Task<string> LoginAsync(ServiceProcess identity, string username)
-    {
-        using var http = new HttpClient { BaseAddress = identity.BaseAddress };
-        using var response = await http.PostAsJsonAsync(IdentityApi.Login, new { username, password = DemoWorld.Password });
-        var body = await response.Content.ReadAsStringAsync();
-        response.StatusCode.ShouldBe(HttpStatusCode.OK, $"{username} logging in: {body}{Environment.NewLine}{identity.Output}");
-        return JsonDocument.Parse(body).RootElement.GetProperty("accessToken").GetString()!;
-    }
-
     private static async Task<IReadOnlyList<string>> PublishedKidsAsync(ServiceProcess identity)
     {
         using var http = new HttpClient { BaseAddress = identity.BaseAddress };
@@ -173,27 +147,5 @@ public sealed class SigningKeyEncryptionTests(SigningKeyEncryptionTests.Bus bus)
         using var http = new HttpClient { BaseAddress = identity.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await http.GetAsync(IdentityApi.Me);
-    }
-
-    /// <summary>The RabbitMQ virtual host and demo seed the identity processes of this class share.</summary>
-    public sealed class Bus : IAsyncLifetime
-    {
-        public TestStackSettings Stack { get; } = TestStackSettings.Current;
-
-        public IsolatedVirtualHost VirtualHost { get; private set; } = null!;
-
-        public string SeedFile { get; } = new DemoWorld().WriteSeedFile();
-
-        public async Task InitializeAsync() => VirtualHost = await IsolatedVirtualHost.CreateAsync(Stack);
-
-        public async Task DisposeAsync()
-        {
-            if (VirtualHost is not null)
-            {
-                await VirtualHost.DisposeAsync();
-            }
-
-            File.Delete(SeedFile);
-        }
     }
 }

@@ -11,8 +11,15 @@ namespace Roomcast.Identity.Accounts;
 /// <summary>Creating accounts, changing passwords, roles and whether an account is disabled; each change with its integration events.</summary>
 public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<User> hasher, CredentialsVerifier credentials, SessionIssuer sessions)
 {
-    /// <summary>Creates an account; with <paramref name="ifAbsent"/>, an existing id or name is left alone (demo seeding).</summary>
-    public async Task<Outcome<User>> RegisterAsync(Guid actorId, Guid id, string username, string password, bool isAdmin, CancellationToken cancellationToken, bool ifAbsent = false)
+    /// <summary>The stored form of <paramref name="password"/>: salted, and slow on purpose (tens of milliseconds).</summary>
+    public string HashPassword(string password) => hasher.HashPassword(new User(Guid.Empty, "", "", false), password);
+
+    /// <summary>
+    /// Creates an account; with <paramref name="ifAbsent"/>, an existing id or name is left alone (demo
+    /// seeding); with <paramref name="passwordHash"/> (<see cref="HashPassword"/>'s of <paramref name="password"/>),
+    /// the password is not hashed again.
+    /// </summary>
+    public async Task<Outcome<User>> RegisterAsync(Guid actorId, Guid id, string username, string password, bool isAdmin, CancellationToken cancellationToken, bool ifAbsent = false, string? passwordHash = null)
     {
         await using var change = await changes.BeginAsync(actorId == Guid.Empty ? id : actorId, cancellationToken);
         if (ifAbsent && await UserStore.FindAsync(change.Connection, change.Transaction, id, cancellationToken) is { } existing)
@@ -21,7 +28,7 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
             return existing;
         }
         var user = new User(id, username.Trim(), "", isAdmin);
-        user = user with { PasswordHash = hasher.HashPassword(user, password) };
+        user = user with { PasswordHash = passwordHash ?? hasher.HashPassword(user, password) };
         if (!await UserStore.InsertIfAbsentAsync(change.Connection, change.Transaction, user, cancellationToken))
         {
             return ifAbsent ? user : new Outcome<User>.Conflict($"The username '{username}' is taken.", 0);

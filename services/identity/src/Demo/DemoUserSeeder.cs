@@ -27,9 +27,19 @@ public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, Ac
         var seed = await JsonSerializer.DeserializeAsync<DemoSeed>(file, Json, cancellationToken)
             ?? throw new InvalidDataException($"Demo seed file {options.Value.SeedFile} is empty.");
         var created = 0;
+        // One hash per distinct password, not per account: a thousand seeded accounts sharing the demo's
+        // password cost one hash, not a minute before identity is ready. Accounts with the same password
+        // then store the same salted hash, which shows they share it: acceptable for demo accounts whose
+        // passwords stand in the seed file, and why registration does not do it.
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var account in seed.Users)
         {
-            var outcome = await accounts.RegisterAsync(account.Id, account.Id, account.Username, account.Password, account.IsAdmin, cancellationToken, ifAbsent: true);
+            if (!hashes.TryGetValue(account.Password, out var hash))
+            {
+                hashes[account.Password] = hash = accounts.HashPassword(account.Password);
+            }
+
+            var outcome = await accounts.RegisterAsync(account.Id, account.Id, account.Username, account.Password, account.IsAdmin, cancellationToken, ifAbsent: true, passwordHash: hash);
             if (outcome is Outcome<User>.Done { Created: true })
             {
                 created++;
