@@ -81,7 +81,8 @@ public sealed class RememberedCallersTests : IAsyncLifetime
         await using (var connection = await _database.DataSource.OpenConnectionAsync())
         {
             var terminated = await connection.ExecuteScalarAsync<int>(
-                "SELECT count(*)::int FROM pg_stat_activity, pg_terminate_backend(pid) WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'");
+                "SELECT count(*)::int FROM pg_stat_activity, pg_terminate_backend(pid) WHERE datname = current_database() AND pid <> pg_backend_pid() AND query IN (@listen, @probe)",
+                new { listen = $"LISTEN {CallerChangeListener.Channel}", probe = CallerChangeListener.Probe });
             terminated.ShouldBe(1, "the listener's backend");
         }
 
@@ -118,8 +119,27 @@ public sealed class RememberedCallersTests : IAsyncLifetime
         _callers.TryRecall(user, out _).ShouldBeTrue();
 
         _clock.Advance(_options.CallerCacheMaxAge);
+        _callers.ProvenAlive(); // the listener's next probe: only the entry's age is left to refuse it
 
         _callers.TryRecall(user, out _).ShouldBeFalse();
+    }
+
+    [Fact]
+    public void NothingIsServedWhileTheListenHasNotBeenProvenAliveWithinTheLivenessWindow()
+    {
+        // No listener here: the test plays its part, so no probe proves anything behind its back.
+        var user = Guid.NewGuid();
+        _callers.StartRemembering();
+        _callers.Remember(user, new ProjectedCaller(IsAdmin: false, SessionEpoch: 1), _callers.Generation, _clock.GetTimestamp());
+        _callers.TryRecall(user, out _).ShouldBeTrue();
+
+        _clock.Advance(RememberedCallers.LivenessWindow);
+
+        _callers.IsRemembering.ShouldBeFalse("a LISTEN not proven alive for the whole window may have died without a word");
+        _callers.TryRecall(user, out _).ShouldBeFalse();
+        _callers.ProvenAlive();
+        _callers.TryRecall(user, out var caller).ShouldBeTrue("proven alive again, with nothing heard meanwhile");
+        caller.SessionEpoch.ShouldBe(1);
     }
 
     [Fact]
@@ -128,7 +148,7 @@ public sealed class RememberedCallersTests : IAsyncLifetime
         _options.CallerCacheMaxAge = TimeSpan.Zero;
         var user = Guid.NewGuid();
         await _database.Projection.RaiseSessionEpochAsync(user, 1, default);
-        _listener = new CallerChangeListener(_database.DataSource, _callers, Options.Create(_options), NullLogger<CallerChangeListener>.Instance);
+        _listener = new CallerChangeListener(_database.DataSource, _callers, NullLogger<CallerChangeListener>.Instance);
         await _listener.StartAsync(default);
         await (_listener.ExecuteTask ?? Task.CompletedTask); // with the cache off it returns at once
 
@@ -139,7 +159,7 @@ public sealed class RememberedCallersTests : IAsyncLifetime
 
     private async Task StartListeningAsync()
     {
-        _listener = new CallerChangeListener(_database.DataSource, _callers, Options.Create(_options), NullLogger<CallerChangeListener>.Instance);
+        _listener = new CallerChangeListener(_database.DataSource, _callers, NullLogger<CallerChangeListener>.Instance);
         await _listener.StartAsync(default);
         await EventuallyAsync(() => Task.FromResult(_callers.IsRemembering), "the listener to listen");
     }
@@ -151,7 +171,7 @@ public sealed class RememberedCallersTests : IAsyncLifetime
         await using var transaction = await connection.BeginTransactionAsync();
         await connection.ExecuteAsync("ALTER TABLE session_epochs DISABLE TRIGGER session_epochs_caller_changed", transaction: transaction);
         (await connection.ExecuteAsync(sql, new { user }, transaction)).ShouldBe(1);
-        await connection.ExecuteAsync("ALTER TABLE session_epochs ENABLE TRIGGER session_epochs_caller_changed", transaction: transaction);
+        await connection.ExecuteAsync("ALTER TABLE session_epochs ENABLE ALWAYS TRIGGER session_epochs_caller_changed", transaction: transaction);
         await transaction.CommitAsync();
     }
 

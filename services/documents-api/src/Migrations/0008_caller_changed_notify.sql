@@ -2,7 +2,8 @@
 -- NOTIFY roomcast_caller_changed with the user's id at its commit, whichever code or tool wrote it;
 -- a TRUNCATE sends '*'. Every documents-api instance listens and forgets what it remembered of that
 -- caller (Projection/CallerChangeListener), so a remembered caller is never served past the commit
--- that changed it by more than the notification's own delivery.
+-- that changed it by more than the notification's own delivery. The triggers fire ALWAYS, so a
+-- replica-mode session (logical replication's apply, pg_restore --disable-triggers) is heard too.
 CREATE FUNCTION notify_caller_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
@@ -30,3 +31,7 @@ CREATE TRIGGER session_epochs_caller_changed AFTER INSERT OR UPDATE OR DELETE ON
     FOR EACH ROW EXECUTE FUNCTION notify_caller_changed();
 CREATE TRIGGER session_epochs_caller_truncated AFTER TRUNCATE ON session_epochs
     FOR EACH STATEMENT EXECUTE FUNCTION notify_caller_changed();
+ALTER TABLE users ENABLE ALWAYS TRIGGER users_caller_changed;
+ALTER TABLE users ENABLE ALWAYS TRIGGER users_caller_truncated;
+ALTER TABLE session_epochs ENABLE ALWAYS TRIGGER session_epochs_caller_changed;
+ALTER TABLE session_epochs ENABLE ALWAYS TRIGGER session_epochs_caller_truncated;

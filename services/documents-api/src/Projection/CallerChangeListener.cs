@@ -1,6 +1,5 @@
 using System.Data;
 using Dapper;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Roomcast.DocumentsApi.Projection;
@@ -9,22 +8,25 @@ namespace Roomcast.DocumentsApi.Projection;
 /// Holds a LISTEN on <see cref="Channel"/> and tells <see cref="RememberedCallers"/> of every caller
 /// whose projection changed, on every instance (the projection's consumers run on one instance per
 /// event; the database's NOTIFY reaches all). The cache remembers only while this LISTEN is known to be
-/// alive: it is probed with a query after every <see cref="ProbeInterval"/> without a notification, and
+/// alive: it is probed with a query after every <see cref="ProbeInterval"/> without a notification,
+/// each answer (or notification) proves it alive for <see cref="RememberedCallers.LivenessWindow"/>, and
 /// a failed probe or a lost connection stops the remembering until the LISTEN is back.
 /// </summary>
 public sealed partial class CallerChangeListener(
     NpgsqlDataSource dataSource,
     RememberedCallers callers,
-    IOptions<DocumentsOptions> options,
     ILogger<CallerChangeListener> logger) : BackgroundService
 {
     /// <summary>The channel migration 0008's triggers notify on; the payload is the user's id, or <c>*</c>.</summary>
     public const string Channel = "roomcast_caller_changed";
 
+    /// <summary>The probe's text, which also names this connection in <c>pg_stat_activity</c>.</summary>
+    public const string Probe = "SELECT 'roomcast_caller_changed listener alive'";
+
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
-    /// <summary>Quiet time after which the connection is probed; a third of the longest an entry is served.</summary>
-    private TimeSpan ProbeInterval => options.Value.CallerCacheMaxAge / 3;
+    /// <summary>Quiet time after which the connection is probed: well within the liveness window.</summary>
+    private static readonly TimeSpan ProbeInterval = RememberedCallers.LivenessWindow / 3;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -72,7 +74,8 @@ public sealed partial class CallerChangeListener(
                 if (!await connection.WaitAsync(ProbeInterval, stoppingToken))
                 {
                     // Quiet for a while: a connection that died without a word would look the same.
-                    await connection.ExecuteAsync(new CommandDefinition("SELECT 1", commandTimeout: 5, cancellationToken: stoppingToken));
+                    await connection.ExecuteScalarAsync<string>(new CommandDefinition(Probe, commandTimeout: 5, cancellationToken: stoppingToken));
+                    callers.ProvenAlive();
                 }
             }
         }
@@ -85,6 +88,7 @@ public sealed partial class CallerChangeListener(
 
     private void Heard(string payload)
     {
+        callers.ProvenAlive();
         if (Guid.TryParse(payload, out var userId))
         {
             callers.Forget(userId);
