@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Roomcast.Outbox.Telemetry;
+using Roomcast.Postgres;
 using Roomcast.ServiceDefaults.Logging;
 
 namespace Roomcast.Outbox;
@@ -213,9 +214,8 @@ public sealed partial class OutboxRelay(
     /// <summary>
     /// Relays one batch; returns whether to run another round at once: after a full batch (more rows
     /// may wait, their wake-ups cleared) or a round of numbered rows (those waiting to be numbered
-    /// come next). After any other
-    /// round that published, the relay waits for the next commit, at most <see cref="OutboxOptions.MarkDelay"/>,
-    /// and that round's read carries this one's mark.
+    /// come next). After any other round that published, the relay waits for the next commit, at most
+    /// <see cref="OutboxOptions.MarkDelay"/>, and that round's read carries this one's mark.
     /// </summary>
     private async Task<bool> RelayBatchAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -402,69 +402,14 @@ public sealed partial class OutboxRelay(
         metrics.Published(row.EventType);
     }
 
-    private async Task ListenForCommitsAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
+    private Task ListenForCommitsAsync(CancellationToken stoppingToken) =>
+        PostgresListener.RunAsync(dataSource, new PostgresListen(OutboxChannel.Name, options.Value.PollInterval)
         {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                try
-                {
-                    connection.Notification += (_, notification) => signal.NotifiedBy(notification.Payload);
-                    await connection.ExecuteAsync($"LISTEN {OutboxChannel.Name}");
-                    // Commits made while we were not listening are picked up now rather than at the next poll.
-                    signal.Notify();
-                    while (!stoppingToken.IsCancellationRequested)
-                    {
-                        await connection.WaitAsync(stoppingToken);
-                    }
-                }
-                finally
-                {
-                    await StopListeningAsync(connection);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                LogListenFailed(exception);
-                try
-                {
-                    await Task.Delay(options.Value.PollInterval, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Connections go back to the pool without a reset (PostgresSetup), so this one must not go back
-    /// listening; when it cannot be told to stop, the pool closes it instead.
-    /// </summary>
-    private async Task StopListeningAsync(NpgsqlConnection connection)
-    {
-        if (connection.State != ConnectionState.Open)
-        {
-            return; // broken: it does not go back
-        }
-
-        try
-        {
-            await connection.ExecuteAsync("UNLISTEN *");
-        }
-        catch (Exception exception)
-        {
-            LogUnlistenFailed(exception);
-            NpgsqlConnection.ClearPool(connection);
-        }
-    }
+            Heard = signal.NotifiedBy,
+            // Commits made while we were not listening are picked up now rather than at the next poll.
+            Listening = signal.Notify,
+            Lost = LogListenFailed,
+        }, logger, stoppingToken);
 
     private sealed record PendingRow(long Id, long? Position, Guid EventId, Guid? RecordId, string EventType, string Payload, string? TraceParent);
 
@@ -497,9 +442,6 @@ public sealed partial class OutboxRelay(
 
     [LoggerMessage(EventId = SharedLogEvents.OutboxListenLost, Level = LogLevel.Warning, Message = "Lost the outbox LISTEN connection; polling until it is back")]
     private partial void LogListenFailed(Exception exception);
-
-    [LoggerMessage(EventId = SharedLogEvents.OutboxUnlistenFailed, Level = LogLevel.Information, Message = "Could not UNLISTEN on the outbox LISTEN connection; the pool closes it instead")]
-    private partial void LogUnlistenFailed(Exception exception);
 
     [LoggerMessage(EventId = SharedLogEvents.OutboxFinalMarkFailed, Level = LogLevel.Warning, Message = "Could not mark the last {Count} published outbox events on shutdown; the next relay publishes them again (dropped downstream by event id)")]
     private partial void LogFinalMarkFailed(Exception exception, int count);

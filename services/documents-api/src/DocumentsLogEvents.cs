@@ -16,7 +16,6 @@ internal static class DocumentsLogEvents
     // Projection: 300–399.
     public const int CallerChangesListening = 301;
     public const int CallerChangesListenLost = 302;
-    public const int CallerChangesUnlistenFailed = 303;
 
     // Reconciliation: 800–899.
     public const int MembershipDriftCorrected = 801;

@@ -14,13 +14,13 @@ public static class SharedLogEvents
     // PostgreSQL: 9100–9199.
     public const int MigrationApplied = 9101;
     public const int SchemaUpToDate = 9102;
+    public const int ListenUnlistenFailed = 9103;
 
     // Outbox: 9200–9299.
     public const int OutboxPublished = 9201;
     public const int OutboxRelayFailed = 9202;
     public const int OutboxListenLost = 9203;
     public const int OutboxLockReleaseFailed = 9204;
-    public const int OutboxUnlistenFailed = 9205;
     public const int OutboxFinalMarkFailed = 9206;
     public const int OutboxPruned = 9211;
     public const int OutboxPruneFailed = 9212;
