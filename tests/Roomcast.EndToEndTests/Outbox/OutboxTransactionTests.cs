@@ -55,14 +55,11 @@ public sealed class OutboxTransactionTests : IAsyncLifetime
     public async Task WhileThisInstancesRelayHoldsTheLockItsCommitsSendNoNotify()
     {
         await using var listener = await _dataSource.OpenConnectionAsync();
-        var heard = new List<int>();
+        var heard = 0;
         var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        listener.Notification += (_, notification) =>
+        listener.Notification += (_, _) =>
         {
-            lock (heard)
-            {
-                heard.Add(heard.Count);
-            }
+            Interlocked.Increment(ref heard);
             second.TrySetResult();
         };
         await using (var listen = new NpgsqlCommand($"LISTEN {OutboxChannel.Name}", listener))
@@ -82,7 +79,7 @@ public sealed class OutboxTransactionTests : IAsyncLifetime
             await listener.WaitAsync(patience.Token);
         }
 
-        heard.Count.ShouldBe(1, "the commit made while this instance's relay held the lock sent a NOTIFY");
+        Volatile.Read(ref heard).ShouldBe(1, "the commit made while this instance's relay held the lock sent a NOTIFY");
         (await ScalarAsync("SELECT count(*) FROM outbox WHERE event_type = 'NoteAdded'")).ShouldBe(2);
         (await _signal.WaitAsync(TimeSpan.Zero, CancellationToken.None)).ShouldBeTrue("the relay was not woken in process");
     }
