@@ -14,6 +14,18 @@ public static class AccessConsistency
     public const string AfterMembershipHeader = "Roomcast-After-Membership";
 
     /// <summary>
+    /// <c>GET /api/v1/roots/{id}</c> with this header set to <see cref="AsReader"/> is answered by the
+    /// caller's grants and groups alone, as if the caller were not an admin. The gateway asks only about
+    /// connections it holds as non-admins: an admin role it has not heard of yet, or a demotion
+    /// documents-api has not applied yet, then never lets a connection into a root as a reader could
+    /// not enter it (a promotion the gateway hears later lets it join any room).
+    /// </summary>
+    public const string AsReaderHeader = "Roomcast-As-Reader";
+
+    /// <summary>The one value <see cref="AsReaderHeader"/> takes.</summary>
+    public const string AsReader = "true";
+
+    /// <summary>
     /// The version a group's deletion stands for: later than any membership change of the group, so
     /// only a projection that has applied the deletion satisfies it.
     /// </summary>

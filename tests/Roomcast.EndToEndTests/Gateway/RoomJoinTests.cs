@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
+using Roomcast.Contracts.Access;
 using Roomcast.Contracts.Client;
 using Roomcast.EndToEndTests.DocumentsApi;
 using Roomcast.EndToEndTests.Infrastructure;
@@ -188,6 +190,39 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
     }
 
     [Fact]
+    public async Task AReaderWhomDocumentsApiStillHoldsAsAnAdminIsRefusedARootOnlyAnAdminCouldRead()
+    {
+        using var bob = await ApiUser.LoginAsync(stack, World.Bob);
+        var root = await bob.CreateRootIdAsync("admins and bob only");
+        using var daveApi = stack.DocumentsClient(await stack.LoginAsync(World.Dave));
+        var dave = await ConnectAsync(World.Dave, gateway: 0);
+
+        // documents-api's projection holds dave as an admin while the gateway's does not: a demotion the
+        // gateway has applied and documents-api not yet (both hear it on their own queues), or the other way round.
+        await SetProjectedAdminAsync(World.Dave, true);
+        try
+        {
+            await Poll.UntilAsync(async () => (await daveApi.GetAsync($"/api/v1/roots/{root}")).StatusCode == HttpStatusCode.OK,
+                "documents-api to hold dave as an admin", SyncPatience);
+
+            var refused = await Should.ThrowAsync<HubException>(() => dave.InvokeAsync<RoomAck>(ClientMethods.JoinRoom, $"root:{root}"));
+            refused.Message.ShouldContain("no root you can read");
+
+            // What the gateway asks: by grants and groups alone. Nothing but "true" is taken.
+            using var asReader = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/roots/{root}") { Headers = { { AccessConsistency.AsReaderHeader, AccessConsistency.AsReader } } };
+            (await daveApi.SendAsync(asReader)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            using var malformed = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/roots/{root}") { Headers = { { AccessConsistency.AsReaderHeader, "yes" } } };
+            await (await daveApi.SendAsync(malformed)).ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "https://roomcast.dev/problems/invalid-values");
+        }
+        finally
+        {
+            await SetProjectedAdminAsync(World.Dave, false);
+        }
+        await Poll.UntilAsync(async () => (await daveApi.GetAsync($"/api/v1/roots/{root}")).StatusCode == HttpStatusCode.NotFound,
+            "documents-api to hold dave as a reader again", SyncPatience);
+    }
+
+    [Fact]
     public async Task CallsOverTheRateLimitAreRefusedAndNotRun()
     {
         var carol = await ConnectAsync(World.Carol, gateway: 0);
@@ -220,6 +255,17 @@ public sealed class RoomJoinTests(RoomJoinStack stack) : IClassFixture<RoomJoinS
         await Should.ThrowAsync<Exception>(() => carol.InvokeAsync<RoomAck>(ClientMethods.JoinRoom, huge));
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
         carol.State.ShouldBe(HubConnectionState.Disconnected);
+    }
+
+    /// <summary>Writes documents-api's projection of the user's role directly (its triggers tell every instance).</summary>
+    private async Task SetProjectedAdminAsync(Guid user, bool isAdmin)
+    {
+        await using var connection = new NpgsqlConnection(stack.DocumentsDatabase);
+        await connection.OpenAsync();
+        await using var update = new NpgsqlCommand("UPDATE users SET is_admin = @isAdmin WHERE id = @user", connection);
+        update.Parameters.AddWithValue("isAdmin", isAdmin);
+        update.Parameters.AddWithValue("user", user);
+        (await update.ExecuteNonQueryAsync()).ShouldBe(1, "documents-api's projection has no row for the user");
     }
 
     private async Task<HubConnection> ConnectAsync(Guid user, int gateway)

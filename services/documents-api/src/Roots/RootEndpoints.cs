@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Roomcast.Contracts.Access;
 using Roomcast.DocumentsApi.Access;
 using Roomcast.DocumentsApi.Http;
 using Roomcast.DocumentsApi.Projection;
@@ -49,8 +50,9 @@ public static class RootEndpoints
     }
 
     /// <summary>
-    /// A root the caller can read; with <see cref="Roomcast.Contracts.Access.AccessConsistency.AfterMembershipHeader"/>,
-    /// only once the membership projection has applied the changes it names (else 503, see <see cref="MembershipConsistency"/>).
+    /// A root the caller can read; with <see cref="AccessConsistency.AfterMembershipHeader"/>, only once the
+    /// membership projection has applied the changes it names (else 503, see <see cref="MembershipConsistency"/>);
+    /// with <see cref="AccessConsistency.AsReaderHeader"/>, by the caller's grants and groups alone.
     /// </summary>
     private static async Task<Results<Ok<RootRecord>, ProblemHttpResult>> GetAsync(
         Guid id, HttpContext http, ClaimsPrincipal user, RootCommands roots, MembershipProjectionStore projection, CancellationToken cancellationToken)
@@ -59,6 +61,17 @@ public static class RootEndpoints
         if (problem is not null)
         {
             return problem;
+        }
+
+        var asReader = http.Request.Headers[AccessConsistency.AsReaderHeader];
+        if (asReader.Count > 0)
+        {
+            if (asReader.Count > 1 || asReader[0] != AccessConsistency.AsReader)
+            {
+                return Problems.Invalid(AccessConsistency.AsReaderHeader, $"Expected '{AccessConsistency.AsReader}' once, or no header.");
+            }
+
+            caller = caller! with { IsAdmin = false };
         }
 
         if (await MembershipConsistency.NotYetAppliedAsync(http, caller!.UserId, projection, cancellationToken) is { } notYet)

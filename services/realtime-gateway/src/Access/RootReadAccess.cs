@@ -10,9 +10,10 @@ using StackExchange.Redis;
 namespace Roomcast.RealtimeGateway.Access;
 
 /// <summary>
-/// Whether a user may read a root, as documents-api answers it to that user's own token
-/// (<c>GET /api/v1/roots/{id}</c>: 200 readable, 404 not — documents-api never says a root exists to
-/// someone who cannot read it). A "yes" is cached for <see cref="RoomAccessOptions.CacheDuration"/>
+/// Whether a user may read a root as a reader (not as an admin), as documents-api answers it to that user's
+/// own token (<c>GET /api/v1/roots/{id}</c> with <see cref="AccessConsistency.AsReaderHeader"/>: 200 readable,
+/// 404 not — documents-api never says a root exists to someone who cannot read it). Answers therefore
+/// never depend on the role, and a role change leaves them true. A "yes" is cached for <see cref="RoomAccessOptions.CacheDuration"/>
 /// and dropped at once when the root's grants change or the user leaves a group, and all of them when
 /// this instance may have missed such a change (a backplane gap). A "no" is never cached: only what may
 /// take access away is announced to every instance, so nothing would drop a "no" that a new grant or
@@ -137,6 +138,8 @@ public sealed partial class RootReadAccess(
         timeout.CancelAfter(options.Value.Timeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(options.Value.DocumentsApiUrl), $"/api/v1/roots/{rootId:D}"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        // Only connections held here as non-admins ask: the answer must not count a role documents-api holds and this instance does not.
+        request.Headers.Add(AccessConsistency.AsReaderHeader, AccessConsistency.AsReader);
         if (named.Count > 0)
         {
             request.Headers.Add(AccessConsistency.AfterMembershipHeader,
