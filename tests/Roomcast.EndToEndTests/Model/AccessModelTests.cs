@@ -26,6 +26,9 @@ namespace Roomcast.EndToEndTests.Model;
 public sealed class AccessModelTests(TwoGatewayStack stack, ITestOutputHelper output) : IClassFixture<TwoGatewayStack>, IAsyncLifetime
 {
     private const int DefaultSteps = 40;
+
+    /// <summary>As long as a <see cref="ResumingClient"/> itself allows to reconnect and resume.</summary>
+    private static readonly TimeSpan ReconnectPatience = TimeSpan.FromSeconds(30);
     private readonly ClientConnections _connections = new();
     private readonly List<(ResumingClient Client, Guid User, string Name)> _clients = [];
 
@@ -160,11 +163,18 @@ public sealed class AccessModelTests(TwoGatewayStack stack, ITestOutputHelper ou
                 case Operation.ToggleAdmin:
                 {
                     var admin = !model.IsAdmin(reader);
+                    var closedByDemotion = _clients.Where(entry => !admin && entry.User == reader && entry.Client.IsLive).ToList();
                     (await aliceIdentity.PutAsync(IdentityApi.AdminOf(reader), new { isAdmin = admin })).ShouldBe(HttpStatusCode.OK);
                     model.SetAdmin(reader, admin);
                     description = $"alice {(admin ? "promotes" : "demotes")} {World.UsernameOf(reader)}";
                     await ObservedAsync(observers, received => received.Type == RecordTypes.User, description);
                     await DocumentsAgreeAsync(model, reader, description);
+                    // The gateway closes a demoted user's connections; the client hears of it on its own
+                    // time. Heard before the next step, so that step does not use a connection already closed.
+                    foreach (var (client, _, name) in closedByDemotion)
+                    {
+                        await Poll.UntilAsync(() => Task.FromResult(client.CloseErrors.Count > closesSeen[name]), $"{name} to hear its connection closed on the demotion", ReconnectPatience);
+                    }
                     break;
                 }
                 case Operation.JoinRoot:
@@ -231,7 +241,7 @@ public sealed class AccessModelTests(TwoGatewayStack stack, ITestOutputHelper ou
             {
                 if (client.CloseErrors.Count > closesSeen[name])
                 {
-                    await Poll.UntilAsync(() => Task.FromResult(client.IsLive), $"{name} live again after {string.Join(" | ", client.CloseErrors)}");
+                    await Poll.UntilAsync(() => Task.FromResult(client.IsLive), $"{name} live again after {string.Join(" | ", client.CloseErrors)}", ReconnectPatience);
                     closesSeen[name] = client.CloseErrors.Count;
                     completeFrom[name] = step + 1;
                     log.Add($"   {name} reconnected after: {client.CloseErrors[^1]}");
