@@ -69,7 +69,7 @@ public sealed class RedisAwayFromTheConsumerTests(SplitRedisStack stack) : IClas
     }
 
     [Fact]
-    public async Task AnotherInstanceTakesOverTheQueueAndNoCommittedEventIsDeadLettered()
+    public async Task AnotherInstanceTakesOverTheQueueAndNoCommittedEventIsDeadLetteredAndTheCutOffInstanceRejoins()
     {
         var carol = await ConnectAsync(World.Carol, gateway: 1, "carol on the instance that keeps Redis");
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
@@ -96,18 +96,9 @@ public sealed class RedisAwayFromTheConsumerTests(SplitRedisStack stack) : IClas
         await PutAsync(bob, "fence");
         (await ChangeAsync(carol)).Text.ShouldBe("fence", "carol received a change twice");
         (await _bus.PeekAsync(ErrorQueue, 10)).ShouldBeEmpty(stack.Logs);
-    }
 
-    [Fact]
-    public async Task TheCutOffInstanceTakesItsTurnAgainOnceRedisAnswers()
-    {
-        var carol = await ConnectAsync(World.Carol, gateway: 1, "carol on the instance that keeps Redis");
-        using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
-        stack.ConsumerLink.Sever();
-        await PutAsync(bob, "while cut off");
-        (await ChangeAsync(carol)).Text.ShouldBe("while cut off");
-
-        stack.ConsumerLink.Restore();
+        // And the cut-off instance takes its turn again once Redis answers it. One test: only the first cut
+        // reaches the instance that started first while it consumes (the other keeps the turn afterwards).
         await Poll.UntilAsync(() => Task.FromResult(stack.Gateways[0].Output.Contains("Redis answers this instance again; it consumes", StringComparison.Ordinal)),
             "the cut-off instance consuming again once Redis answers it", Patience, () => stack.Logs);
         using var http = new HttpClient { BaseAddress = stack.Gateways[0].BaseAddress };
