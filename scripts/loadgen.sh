@@ -4,10 +4,11 @@
 # admin), documents-api and the gateways on the Redis backplane, runs the generator with their pids,
 # and stops everything whatever happens.
 #
-#   scripts/loadgen.sh a|b|c|smoke [--gateway-count 1|2] [--ready-to-run] [generator options, e.g. --rate 300 --seconds 10]
+#   scripts/loadgen.sh a|b|c|smoke [--gateway-count 1|2] [--ready-to-run|--composite] [generator options, e.g. --rate 300 --seconds 10]
 #
 # --ready-to-run runs the services as their images ship them: published ReadyToRun (precompiled), not
-# the build output, whose code is all compiled at run time.
+# the build output, whose code is all compiled at run time. --composite publishes them self-contained,
+# each compiled with the runtime into one composite ReadyToRun image.
 #
 # Warm (default): measured after a 60 s warm-up. Cold: `--warmup 0`, measured from the first update
 # the services' update path sees (the report's per-second latencies show how long they take to settle).
@@ -22,7 +23,7 @@ cd "$REPO_ROOT"
 source scripts/lib/require-dotnet.sh
 source scripts/lib/services.sh
 
-scenario="${1:?usage: scripts/loadgen.sh a|b|c|smoke [--gateway-count N] [generator options]}"
+scenario="${1:?usage: scripts/loadgen.sh a|b|c|smoke [--gateway-count N] [--ready-to-run|--composite] [generator options]}"
 shift
 gateway_count=2
 ready_to_run=false
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --gateway-count) gateway_count="$2"; shift 2 ;;
         --ready-to-run) ready_to_run=true; shift ;;
+        --composite) ready_to_run=true; PUBLISH_COMPOSITE=true; shift ;;
         *) generator_args+=("$1"); shift ;;
     esac
 done
@@ -61,7 +63,7 @@ echo "[loadgen] building (Release)" >&2
 dotnet build Roomcast.slnx -c Release --nologo -clp:ErrorsOnly --disable-build-servers >&2
 if $ready_to_run; then
     echo "[loadgen] publishing the services ReadyToRun" >&2
-    SERVICE_PUBLISH_ROOT="$REPO_ROOT/.local/loadgen/publish"
+    SERVICE_PUBLISH_ROOT="$REPO_ROOT/.local/loadgen/publish${PUBLISH_COMPOSITE:+-composite}"
     publish_service services/identity/src Roomcast.Identity
     publish_service services/documents-api/src Roomcast.DocumentsApi
     publish_service services/realtime-gateway/src Roomcast.RealtimeGateway

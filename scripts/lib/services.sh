@@ -11,12 +11,16 @@ declare -A service_pid_of=()
 start_service() {
     local name=$1 port=$2 dir=$3 assembly=$4
     shift 4
-    local dll="$dir/bin/Release/net10.0/$assembly.dll"
-    [ -n "${SERVICE_PUBLISH_ROOT:-}" ] && dll="$SERVICE_PUBLISH_ROOT/$assembly/$assembly.dll"
+    local run=(dotnet "$dir/bin/Release/net10.0/$assembly.dll")
+    if [ -n "${SERVICE_PUBLISH_ROOT:-}" ]; then
+        run=(dotnet "$SERVICE_PUBLISH_ROOT/$assembly/$assembly.dll")
+        # A self-contained publish carries its own runtime: its own executable starts it.
+        [ -f "$SERVICE_PUBLISH_ROOT/$assembly/libcoreclr.so" ] && run=("$SERVICE_PUBLISH_ROOT/$assembly/$assembly")
+    fi
     if [ -n "${SERVICE_LOG_DIR:-}" ]; then
-        env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dll" > "$SERVICE_LOG_DIR/$name.log" 2>&1 &
+        env ASPNETCORE_URLS="http://$BIND:$port" "$@" "${run[@]}" > "$SERVICE_LOG_DIR/$name.log" 2>&1 &
     else
-        env ASPNETCORE_URLS="http://$BIND:$port" "$@" dotnet "$dll" \
+        env ASPNETCORE_URLS="http://$BIND:$port" "$@" "${run[@]}" \
             > >(sed -u "s/^/[$name] /") 2>&1 &
     fi
     local pid=$!
@@ -40,8 +44,20 @@ start_service() {
 
 # publish_service PROJECT-DIR ASSEMBLY: publishes the service as its image does (ReadyToRun, for this
 # machine's runtime) into SERVICE_PUBLISH_ROOT/ASSEMBLY/.
+# With PUBLISH_COMPOSITE=true: self-contained, the service and the whole runtime compiled together into
+# one composite ReadyToRun image, so precompiled code inlines across the framework's assemblies.
 publish_service() {
-    dotnet publish "$1" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+    local mode=(--self-contained false) name=separate
+    [ "${PUBLISH_COMPOSITE:-false}" = true ] && mode=(--self-contained true -p:PublishReadyToRunComposite=true) name=composite
+    # Both modes compile into the same intermediate folder, and the compiler's step is skipped when its
+    # outputs look up to date: images of the other mode would be published. Each mode starts it afresh.
+    local r2r="$1/obj/Release/net10.0/linux-x64/R2R"
+    if [ "$(cat "$r2r.mode" 2>/dev/null)" != "$name" ]; then
+        rm -rf "$r2r"
+        mkdir -p "$(dirname "$r2r")"
+        echo "$name" > "$r2r.mode"
+    fi
+    dotnet publish "$1" -c Release -r linux-x64 "${mode[@]}" -p:PublishReadyToRun=true \
         --nologo -clp:ErrorsOnly --disable-build-servers -o "$SERVICE_PUBLISH_ROOT/$2" >&2
 }
 
