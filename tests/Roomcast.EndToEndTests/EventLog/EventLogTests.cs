@@ -33,7 +33,12 @@ public sealed class EventLogTests(EventLogStack stack) : IAsyncLifetime
         var carol = new ClientInbox(carolConnection, "carol");
         using var bob = stack.DocumentsClient(await stack.LoginAsync(World.Bob));
         (await bob.PutAsJsonAsync($"/api/v1/documents/{World.PlanDocument}", new { data = new { text = "logged" } })).EnsureSuccessStatusCode();
+        // A change committed before carol connected (another test's) may still reach her first.
         var received = await carol.NextAsync();
+        while (received.Id != World.PlanDocument || !received.Data.TryGetProperty("text", out var text) || text.GetString() != "logged")
+        {
+            received = await carol.NextAsync();
+        }
 
         using var admin = AdminApi.Client(stack.Documents.BaseAddress, await stack.LoginAsync(World.Alice));
         var page = await AdminApi.GetUntilAsync(admin,
