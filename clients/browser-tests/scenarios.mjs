@@ -48,7 +48,14 @@ class Tab {
 
   /** Types into the open document and saves it; resolves with the version saved. */
   async edit(text) {
-    await this.page.getByTestId("document-text").fill(text);
+    // A list reload (after an event) renders the editor again while nobody has typed into it: a fill
+    // whose keystrokes land while it is replaced is lost. Once the text is in, the editor is dirty and kept.
+    const editor = this.page.getByTestId("document-text");
+    for (let attempt = 1; ; attempt++) {
+      await editor.fill(text);
+      if ((await editor.inputValue()) === text) break;
+      if (attempt === 3) throw new Error(`the editor did not keep "${text}" after ${attempt} fills`);
+    }
     await this.page.getByTestId("save").click();
     const saved = await this.page.waitForFunction(
       () => /^Saved version (\d+)\.$/.exec(document.querySelector("[data-testid=editor-note]")?.textContent ?? "")?.[1],
