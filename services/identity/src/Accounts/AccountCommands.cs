@@ -16,10 +16,10 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
 
     /// <summary>
     /// Creates an account; with <paramref name="ifAbsent"/>, an existing id or name is left alone (demo
-    /// seeding); with <paramref name="passwordHash"/> (<see cref="HashPassword"/>'s of <paramref name="password"/>),
-    /// the password is not hashed again.
+    /// seeding); with <paramref name="hashPassword"/>, the password's stored form comes from it (demo
+    /// seeding reuses one per distinct password), asked only when the account is created.
     /// </summary>
-    public async Task<Outcome<User>> RegisterAsync(Guid actorId, Guid id, string username, string password, bool isAdmin, CancellationToken cancellationToken, bool ifAbsent = false, string? passwordHash = null)
+    public async Task<Outcome<User>> RegisterAsync(Guid actorId, Guid id, string username, string password, bool isAdmin, CancellationToken cancellationToken, bool ifAbsent = false, Func<string, string>? hashPassword = null)
     {
         await using var change = await changes.BeginAsync(actorId == Guid.Empty ? id : actorId, cancellationToken);
         if (ifAbsent && await UserStore.FindAsync(change.Connection, change.Transaction, id, cancellationToken) is { } existing)
@@ -28,7 +28,7 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
             return existing;
         }
         var user = new User(id, username.Trim(), "", isAdmin);
-        user = user with { PasswordHash = passwordHash ?? hasher.HashPassword(user, password) };
+        user = user with { PasswordHash = hashPassword?.Invoke(password) ?? hasher.HashPassword(user, password) };
         if (!await UserStore.InsertIfAbsentAsync(change.Connection, change.Transaction, user, cancellationToken))
         {
             return ifAbsent ? user : new Outcome<User>.Conflict($"The username '{username}' is taken.", 0);

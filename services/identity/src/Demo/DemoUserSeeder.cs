@@ -31,15 +31,13 @@ public sealed partial class DemoUserSeeder(IOptions<DemoSeedOptions> options, Ac
         // password cost one hash, not a minute before identity is ready. Accounts with the same password
         // then store the same salted hash, which shows they share it: acceptable for demo accounts whose
         // passwords stand in the seed file, and why registration does not do it.
+        // Hashed only for an account created now: a restart, which creates none, hashes nothing.
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        string HashOnce(string password) =>
+            hashes.TryGetValue(password, out var hash) ? hash : hashes[password] = accounts.HashPassword(password);
         foreach (var account in seed.Users)
         {
-            if (!hashes.TryGetValue(account.Password, out var hash))
-            {
-                hashes[account.Password] = hash = accounts.HashPassword(account.Password);
-            }
-
-            var outcome = await accounts.RegisterAsync(account.Id, account.Id, account.Username, account.Password, account.IsAdmin, cancellationToken, ifAbsent: true, passwordHash: hash);
+            var outcome = await accounts.RegisterAsync(account.Id, account.Id, account.Username, account.Password, account.IsAdmin, cancellationToken, ifAbsent: true, hashPassword: HashOnce);
             if (outcome is Outcome<User>.Done { Created: true })
             {
                 created++;

@@ -10,14 +10,14 @@ using StackExchange.Redis;
 namespace Roomcast.RealtimeGateway.Access;
 
 /// <summary>
-/// Whether a user may read a root as a reader (not as an admin), as documents-api answers it to that user's
-/// own token (<c>GET /api/v1/roots/{id}</c> with <see cref="AccessConsistency.AsReaderHeader"/>: 200 readable,
-/// 404 not — documents-api never says a root exists to someone who cannot read it). Answers therefore
-/// never depend on the role, and a role change leaves them true. A "yes" is cached for <see cref="RoomAccessOptions.CacheDuration"/>
-/// and dropped at once when the root's grants change or the user leaves a group, and all of them when
-/// this instance may have missed such a change (a backplane gap). A "no" is never cached: only what may
-/// take access away is announced to every instance, so nothing would drop a "no" that a new grant or
-/// membership has made wrong.
+/// Whether a user may read a root as a reader (not as an admin), as documents-api answers it to that
+/// user's own token (<c>GET /api/v1/roots/{id}</c> with <see cref="AccessConsistency.AsReaderHeader"/>:
+/// 200 readable, 404 not — documents-api never says a root exists to someone who cannot read it).
+/// Answers therefore never depend on the role, and a role change leaves them true. A "yes" is cached
+/// for <see cref="RoomAccessOptions.CacheDuration"/> and dropped at once when the root's grants change
+/// or the user leaves a group, and all of them when this instance may have missed such a change (a
+/// backplane gap). A "no" is never cached: only what may take access away is announced to every
+/// instance, so nothing would drop a "no" that a new grant or membership has made wrong.
 /// </summary>
 /// <remarks>
 /// A revocation that lands while a question is out wins: each drop also bumps a revocation generation
