@@ -21,14 +21,17 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
     /// </summary>
     public async Task<Outcome<User>> RegisterAsync(Guid actorId, Guid id, string username, string password, bool isAdmin, CancellationToken cancellationToken, bool ifAbsent = false, Func<string, string>? hashPassword = null)
     {
+        hashPassword ??= HashPassword;
+        // Hashed before the transaction opens: the hash takes tens of milliseconds on purpose, and an open
+        // transaction holds one of the pool's few connections, which a burst of sign-ups would take from
+        // every other request. A seed applied again at every start skips it for the accounts it finds.
+        var hashed = ifAbsent ? null : hashPassword(password);
         await using var change = await changes.BeginAsync(actorId == Guid.Empty ? id : actorId, cancellationToken);
         if (ifAbsent && await UserStore.FindAsync(change.Connection, change.Transaction, id, cancellationToken) is { } existing)
         {
-            // A seed applied again at every start: the hash below costs tens of milliseconds on purpose.
             return existing;
         }
-        var user = new User(id, username.Trim(), "", isAdmin);
-        user = user with { PasswordHash = hashPassword?.Invoke(password) ?? hasher.HashPassword(user, password) };
+        var user = new User(id, username.Trim(), hashed ?? hashPassword(password), isAdmin);
         if (!await UserStore.InsertIfAbsentAsync(change.Connection, change.Transaction, user, cancellationToken))
         {
             return ifAbsent ? user : new Outcome<User>.Conflict($"The username '{username}' is taken.", 0);
