@@ -184,6 +184,32 @@ public sealed class SessionTests(IdentityStack stack)
         (await anonymous.RefreshAsync(session.RefreshToken)).ShouldBe(HttpStatusCode.OK, "a refused change must not end the login");
     }
 
+    [Fact]
+    public async Task OfTwoPasswordChangesAtOnceFromTheSamePasswordOnlyOneWins()
+    {
+        var (username, _) = await NewAccountAsync("racer");
+        var first = await IdentityApi.StartSessionAsync(stack, username);
+        var second = await IdentityApi.StartSessionAsync(stack, username);
+        using var one = ServiceClient.Identity(stack, username, first.AccessToken);
+        using var other = ServiceClient.Identity(stack, username, second.AccessToken);
+        string[] newPasswords = ["the-first-new-password", "the-second-new-password"];
+
+        // Both check the same current password before either writes: the one that writes second must see
+        // that the password it checked is gone, or it would overwrite the winner's password.
+        var answers = await Task.WhenAll(
+            one.PutAsync(IdentityApi.MyPassword, new { currentPassword = DemoWorld.Password, newPassword = newPasswords[0] }),
+            other.PutAsync(IdentityApi.MyPassword, new { currentPassword = DemoWorld.Password, newPassword = newPasswords[1] }));
+
+        var winners = Enumerable.Range(0, 2).Where(index => answers[index].Status == HttpStatusCode.OK).ToList();
+        winners.Count.ShouldBe(1, string.Join(", ", answers.Select(answer => answer.Status)));
+        // The loser is refused as a wrong password, or, if it came after the winner's commit, as a request
+        // from a login the change ended.
+        answers[1 - winners[0]].Status.ShouldBeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.Unauthorized);
+        using var anonymous = ServiceClient.Identity(stack, "anonymous");
+        (await anonymous.LoginAsync(username, newPasswords[1 - winners[0]])).ShouldBeProblem(HttpStatusCode.Unauthorized, "invalid-credentials");
+        (await anonymous.LoginAsync(username, newPasswords[winners[0]])).ShouldBe(HttpStatusCode.OK);
+    }
+
     [Theory]
     [InlineData("""{"currentPassword":"e2e-password","newPassword":"short"}""", "newPassword")]
     [InlineData("""{"currentPassword":"e2e-password"}""", "newPassword")]

@@ -9,7 +9,7 @@ using Roomcast.ServiceDefaults.Http;
 namespace Roomcast.Identity.Accounts;
 
 /// <summary>Creating accounts, changing passwords, roles and whether an account is disabled; each change with its integration events.</summary>
-public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<User> hasher, CredentialsVerifier credentials, SessionIssuer sessions)
+public sealed class AccountCommands(IdentityChanges changes, UserStore users, IPasswordHasher<User> hasher, CredentialsVerifier credentials, SessionIssuer sessions)
 {
     /// <summary>The stored form of <paramref name="password"/>: salted, and slow on purpose (tens of milliseconds).</summary>
     public string HashPassword(string password) => hasher.HashPassword(new User(Guid.Empty, "", "", false), password);
@@ -49,6 +49,20 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
     /// </summary>
     public async Task<Outcome<TokenResponse>> ChangePasswordAsync(Guid userId, string currentPassword, string newPassword, CancellationToken cancellationToken)
     {
+        // Both hashes run before the transaction opens (see RegisterAsync), against the account as read
+        // then; under the lock, the account must still hold the password that was checked.
+        var checkedAgainst = await users.FindAsync(userId, cancellationToken);
+        if (checkedAgainst is null)
+        {
+            return new Outcome<TokenResponse>.NotFound($"user {userId}");
+        }
+
+        if (!credentials.Matches(checkedAgainst, currentPassword))
+        {
+            return new Outcome<TokenResponse>.Forbidden(CredentialsVerifier.WrongCurrentPassword);
+        }
+
+        var newHash = hasher.HashPassword(checkedAgainst, newPassword);
         await using var change = await changes.BeginAsync(userId, cancellationToken);
         var user = await UserStore.FindAsync(change.Connection, change.Transaction, userId, cancellationToken);
         if (user is null)
@@ -56,12 +70,13 @@ public sealed class AccountCommands(IdentityChanges changes, IPasswordHasher<Use
             return new Outcome<TokenResponse>.NotFound($"user {userId}");
         }
 
-        if (!credentials.Matches(user, currentPassword))
+        if (user.PasswordHash != checkedAgainst.PasswordHash)
         {
+            // Changed meanwhile (a concurrent change won): the password given is no longer the current one.
             return new Outcome<TokenResponse>.Forbidden(CredentialsVerifier.WrongCurrentPassword);
         }
 
-        var updated = await UserStore.SetPasswordAsync(change.Connection, change.Transaction, userId, hasher.HashPassword(user, newPassword), cancellationToken);
+        var updated = await UserStore.SetPasswordAsync(change.Connection, change.Transaction, userId, newHash, cancellationToken);
         await change.PublishAsync(userId, eventId => new UserChanged(
             eventId, change.Now, userId, updated.Username, updated.IsAdmin, updated.Version, change.ActorId, IdentityAudiences.ForUser(userId)));
         updated = await SessionEnd.EndAllAsync(change, userId, SessionEndReasons.PasswordChanged, cancellationToken);
