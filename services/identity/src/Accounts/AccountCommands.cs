@@ -62,7 +62,7 @@ public sealed class AccountCommands(IdentityChanges changes, UserStore users, IP
             return new Outcome<TokenResponse>.Forbidden(CredentialsVerifier.WrongCurrentPassword);
         }
 
-        var newHash = hasher.HashPassword(checkedAgainst, newPassword);
+        var newHash = HashPassword(newPassword);
         await using var change = await changes.BeginAsync(userId, cancellationToken);
         var user = await UserStore.FindAsync(change.Connection, change.Transaction, userId, cancellationToken);
         if (user is null)
