@@ -3,18 +3,20 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Roomcast.ServiceDefaults.Auth;
 using Roomcast.ServiceDefaults.Health;
+using Roomcast.ServiceDefaults.Http;
 using Roomcast.ServiceDefaults.Logging;
 using Roomcast.ServiceDefaults.Problems;
 using Roomcast.ServiceDefaults.Telemetry;
 
 namespace Roomcast.ServiceDefaults;
 
-/// <summary>What every Roomcast service does alike: logging, metrics, problem details, health endpoints.</summary>
+/// <summary>What every Roomcast service does alike: logging, Kestrel's socket scheduling, metrics, problem details, health endpoints.</summary>
 public static class ServiceDefaultsExtensions
 {
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
         builder.AddRoomcastLogging();
+        builder.AddSocketScheduling();
         builder.AddRoomcastMetrics();
         builder.Services.AddRoomcastProblemDetails();
         builder.Services.AddHealthChecks();
