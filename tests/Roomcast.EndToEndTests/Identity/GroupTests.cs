@@ -230,9 +230,7 @@ public sealed class GroupTests(IdentityStack stack)
         using var bob = await IdentityApi.DocumentsAsAsync(stack, "bob");
         var root = (await bob.PostAsync("/api/v1/roots", new { name = "For the newcomer", sharedAccess = "None" })).ShouldBe(HttpStatusCode.Created).Id();
 
-        // documents-api refuses a grant to a user its projection does not know yet.
-        var granted = await Poll.UntilAsync(() => bob.PutAsync($"/api/v1/roots/{root}/permissions/users/{newcomer}", new { access = "RO" }),
-            answer => answer.Status != HttpStatusCode.UnprocessableEntity, "documents-api learning of the new account");
+        var granted = await ProjectionLag.GrantOnceKnownAsync(() => bob.PutAsync($"/api/v1/roots/{root}/permissions/users/{newcomer}", new { access = "RO" }), "the new account");
         granted.ShouldBe(HttpStatusCode.Created);
 
         using var documents = await IdentityApi.DocumentsAsAsync(stack, username);
@@ -243,9 +241,7 @@ public sealed class GroupTests(IdentityStack stack)
     private static async Task<Guid> CreateGroupSharedRootAsync(ServiceClient bob, Guid group)
     {
         var root = (await bob.PostAsync("/api/v1/roots", new { name = "Group reading", sharedAccess = "None" })).ShouldBe(HttpStatusCode.Created).Id();
-        // documents-api refuses (422) a grant to a group its projection does not know yet.
-        var granted = await Poll.UntilAsync(() => bob.PutAsync($"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" }),
-            answer => answer.Status != HttpStatusCode.UnprocessableEntity, "documents-api learning of the new group");
+        var granted = await ProjectionLag.GrantOnceKnownAsync(() => bob.PutAsync($"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" }), "the new group");
         var grant = granted.ShouldBe(HttpStatusCode.Created);
         grant.GetProperty("groupId").GetGuid().ShouldBe(group);
         grant.Str("access").ShouldBe("RO");

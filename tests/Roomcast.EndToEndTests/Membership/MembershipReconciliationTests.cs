@@ -267,9 +267,7 @@ public sealed class MembershipReconciliationTests(ReconciliationStack stack) : I
         var group = (await identity.CreateGroupAsync(IdentityApi.FreshName(name.Replace(' ', '-')))).GetProperty("id").GetGuid();
         using var alice = await ApiUser.LoginAsync(stack, World.Alice);
         var root = await alice.CreateRootIdAsync($"{name}: through the group", "None");
-        // documents-api refuses (422) a grant to a group its projection does not know yet.
-        var granted = await Poll.UntilAsync(() => alice.SendAsync(HttpMethod.Put, $"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" }),
-            answer => answer.Status != HttpStatusCode.UnprocessableEntity, "documents-api learning of the new group");
+        var granted = await ProjectionLag.GrantOnceKnownAsync(() => alice.SendAsync(HttpMethod.Put, $"/api/v1/roots/{root}/permissions/groups/{group}", new { access = "RO" }), "the new group");
         granted.ShouldBe(HttpStatusCode.Created);
         return (group, root);
     }
