@@ -27,6 +27,13 @@ internal static class JwtValidationSetup
                 bearer.RefreshInterval = TimeSpan.FromSeconds(1);
                 // Keep claim names as issued (sub, name, role) instead of the legacy SOAP URIs.
                 bearer.MapInboundClaims = false;
+                var validators = bearer.TokenHandlers.ToList();
+                bearer.TokenHandlers.Clear();
+                foreach (var validator in validators)
+                {
+                    bearer.TokenHandlers.Add(new RememberingTokenHandler(validator, jwt.Value.RememberedTokens, jwt.Value.KeyRefreshInterval));
+                }
+
                 bearer.TokenValidationParameters.NameClaimType = RoomcastClaims.Name;
                 bearer.TokenValidationParameters.RoleClaimType = RoomcastClaims.Role;
                 // A WebSocket's HttpContext lives as long as the connection: keeping the raw token and the
