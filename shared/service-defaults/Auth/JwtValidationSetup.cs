@@ -27,6 +27,7 @@ internal static class JwtValidationSetup
                 bearer.RefreshInterval = TimeSpan.FromSeconds(1);
                 // Keep claim names as issued (sub, name, role) instead of the legacy SOAP URIs.
                 bearer.MapInboundClaims = false;
+                // A client sends the same token with every request: its signature is checked once.
                 var validators = bearer.TokenHandlers.ToList();
                 bearer.TokenHandlers.Clear();
                 foreach (var validator in validators)

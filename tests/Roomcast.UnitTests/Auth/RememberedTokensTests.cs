@@ -1,7 +1,9 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -139,8 +141,9 @@ public sealed class RememberedTokensTests
         parameters.ConfigurationManager = Keys(SigningKey);
         parameters.ValidAudience = Audience;
 
-        var validated = await handler.ValidateTokenAsync(Token(), parameters);
-        var remembered = await handler.ValidateTokenAsync(Token(), parameters);
+        var token = Token();
+        var validated = await handler.ValidateTokenAsync(token, parameters);
+        var remembered = await handler.ValidateTokenAsync(token, parameters);
 
         validated.IsValid.ShouldBeTrue();
         remembered.IsValid.ShouldBeTrue();
@@ -151,15 +154,60 @@ public sealed class RememberedTokensTests
     }
 
     [Fact]
-    public void TheGatewayRemembersNoTokens()
+    public async Task TheBearerHandlerChecksARequestsTokenOnceAndRefusesAnExpiredOne()
+    {
+        // The real JwtBearerHandler, as documents-api runs it: it hands the handlers identity's
+        // configuration manager (here a static one holding the key), which the remembering needs.
+        var counting = new CountingHandler();
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Jwt:Authority"] = "http://127.0.0.1:1",
+            ["Jwt:Audience"] = Audience,
+            ["Jwt:RequireHttpsMetadata"] = "false",
+            // Named, not left to the default: the test's directory holds a service's appsettings.json.
+            ["Jwt:RememberedTokens"] = "100",
+        });
+        builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, bearer =>
+        {
+            bearer.TokenHandlers.Clear();
+            bearer.TokenHandlers.Add(counting);
+        });
+        builder.AddRoomcastJwtValidation();
+        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, bearer => bearer.ConfigurationManager = Keys(SigningKey));
+        await using var app = builder.Build();
+        var token = Token();
+
+        async Task<AuthenticateResult> Authenticate(string bearerToken)
+        {
+            // A scope per request, as Kestrel gives one: the handler and its result belong to the request.
+            await using var request = app.Services.CreateAsyncScope();
+            var http = new DefaultHttpContext { RequestServices = request.ServiceProvider };
+            http.Request.Headers.Authorization = $"Bearer {bearerToken}";
+            return await http.AuthenticateAsync(JwtBearerDefaults.AuthenticationScheme);
+        }
+
+        var first = await Authenticate(token);
+        var second = await Authenticate(token);
+
+        first.Succeeded.ShouldBeTrue();
+        second.Succeeded.ShouldBeTrue();
+        second.Principal!.FindFirst("sub")!.Value.ShouldBe("user-1");
+        counting.Calls.ShouldBe(1);
+        (await Authenticate(Token(expires: DateTime.UtcNow.AddMinutes(-10)))).Succeeded.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void DocumentsApiRemembersTokensAndTheGatewayNone()
     {
         // A gateway validates a token once per connection: remembered ones would only cost memory.
-        var settings = new ConfigurationBuilder()
-            .AddJsonFile(Repository.PathOf("services/realtime-gateway/src/appsettings.json"))
-            .Build();
-        settings.GetValue<int?>("Jwt:RememberedTokens").ShouldBe(0);
-        new JwtValidationOptions().RememberedTokens.ShouldBeGreaterThan(0);
+        Settings("services/realtime-gateway/src/appsettings.json").GetValue<int?>("Jwt:RememberedTokens").ShouldBe(0);
+        (Settings("services/documents-api/src/appsettings.json").GetValue<int?>("Jwt:RememberedTokens") ?? new JwtValidationOptions().RememberedTokens)
+            .ShouldBeGreaterThan(0);
     }
+
+    private static IConfiguration Settings(string appsettings) =>
+        new ConfigurationBuilder().AddJsonFile(Repository.PathOf(appsettings)).Build();
 
     private static async Task<JwtBearerOptions> BearerOptionsAsync()
     {
@@ -169,19 +217,21 @@ public sealed class RememberedTokensTests
             ["Jwt:Authority"] = "http://127.0.0.1:1",
             ["Jwt:Audience"] = Audience,
             ["Jwt:RequireHttpsMetadata"] = "false",
+            // Named, not left to the default: the test's directory holds a service's appsettings.json.
+            ["Jwt:RememberedTokens"] = "100",
         });
         builder.AddRoomcastJwtValidation();
         await using var app = builder.Build();
         return app.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
     }
 
-    private static string Token() => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    private static string Token(DateTime? expires = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = Issuer,
         Audience = Audience,
-        IssuedAt = DateTime.UtcNow,
-        NotBefore = DateTime.UtcNow.AddMinutes(-1),
-        Expires = DateTime.UtcNow.AddMinutes(10),
+        IssuedAt = (expires ?? DateTime.UtcNow).AddMinutes(-20),
+        NotBefore = (expires ?? DateTime.UtcNow).AddMinutes(-20),
+        Expires = expires ?? DateTime.UtcNow.AddMinutes(10),
         Subject = new ClaimsIdentity([new Claim("sub", "user-1"), new Claim(RoomcastClaims.Name, "carol")]),
         SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.RsaSha256),
     });
