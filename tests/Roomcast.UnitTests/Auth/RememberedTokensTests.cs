@@ -28,6 +28,14 @@ public sealed class RememberedTokensTests
 {
     private const string Issuer = "http://identity.test";
     private const string Audience = "roomcast";
+    private static readonly Dictionary<string, string?> JwtSettings = new()
+    {
+        ["Jwt:Authority"] = "http://127.0.0.1:1",
+        ["Jwt:Audience"] = Audience,
+        ["Jwt:RequireHttpsMetadata"] = "false",
+        // Named, not left to the default: the test's directory holds a service's appsettings.json.
+        ["Jwt:RememberedTokens"] = "100",
+    };
     private static readonly RsaSecurityKey SigningKey = new(RSA.Create(2048)) { KeyId = "key-1" };
 
     [Fact]
@@ -160,14 +168,7 @@ public sealed class RememberedTokensTests
         // configuration manager (here a static one holding the key), which the remembering needs.
         var counting = new CountingHandler();
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Jwt:Authority"] = "http://127.0.0.1:1",
-            ["Jwt:Audience"] = Audience,
-            ["Jwt:RequireHttpsMetadata"] = "false",
-            // Named, not left to the default: the test's directory holds a service's appsettings.json.
-            ["Jwt:RememberedTokens"] = "100",
-        });
+        builder.Configuration.AddInMemoryCollection(JwtSettings);
         builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, bearer =>
         {
             bearer.TokenHandlers.Clear();
@@ -212,14 +213,7 @@ public sealed class RememberedTokensTests
     private static async Task<JwtBearerOptions> BearerOptionsAsync()
     {
         var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Jwt:Authority"] = "http://127.0.0.1:1",
-            ["Jwt:Audience"] = Audience,
-            ["Jwt:RequireHttpsMetadata"] = "false",
-            // Named, not left to the default: the test's directory holds a service's appsettings.json.
-            ["Jwt:RememberedTokens"] = "100",
-        });
+        builder.Configuration.AddInMemoryCollection(JwtSettings);
         builder.AddRoomcastJwtValidation();
         await using var app = builder.Build();
         return app.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
