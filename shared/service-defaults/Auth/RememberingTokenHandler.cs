@@ -11,13 +11,15 @@ namespace Roomcast.ServiceDefaults.Auth;
 /// documents-api's CPU per update (BENCHMARKS.md, "Remembered tokens").
 /// </summary>
 /// <remarks>
-/// Guarantee: a remembered token is accepted only while a full validation would accept it too. At every
-/// use its lifetime and audience are judged again by that request's parameters, and it must have been
-/// validated under the signing configuration (identity's keys and issuer) that is current: each fetch of
-/// the JWKS makes a new one, so every token is validated in full once more after it, and a key identity
-/// took away stops its tokens as soon as it did before. Only valid results are remembered, until the
-/// token expires or <c>maxAge</c> (the key refresh interval) passes, at most <c>capacity</c> of them.
-/// Without a configuration manager (keys given in the parameters) nothing is remembered.
+/// Guarantee: with the parameters these services validate by (issuer, audience, lifetime and identity's
+/// keys; no replay cache, no key or type validator of their own), a remembered token is accepted only
+/// while a full validation would accept it too. At every use its lifetime and audience are judged again
+/// by that request's parameters, and it must have been validated under the signing configuration
+/// (identity's keys and issuer) that is current: each fetch of the JWKS makes a new one, so every token
+/// is validated in full once more after it, and a key identity took away stops its tokens as soon as it
+/// did before. Only valid results are remembered, until the token expires or <c>maxAge</c> (the key
+/// refresh interval) passes, at most <c>capacity</c> of them. Without a configuration manager (keys
+/// given in the parameters) nothing is remembered.
 /// </remarks>
 public sealed class RememberingTokenHandler(TokenHandler inner, int capacity, TimeSpan maxAge) : TokenHandler
 {
