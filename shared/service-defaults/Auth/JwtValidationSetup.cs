@@ -28,11 +28,9 @@ internal static class JwtValidationSetup
                 // Keep claim names as issued (sub, name, role) instead of the legacy SOAP URIs.
                 bearer.MapInboundClaims = false;
                 // A client sends the same token with every request: its signature is checked once.
-                var validators = bearer.TokenHandlers.ToList();
-                bearer.TokenHandlers.Clear();
-                foreach (var validator in validators)
+                for (var i = 0; i < bearer.TokenHandlers.Count; i++)
                 {
-                    bearer.TokenHandlers.Add(new RememberingTokenHandler(validator, jwt.Value.RememberedTokens, jwt.Value.KeyRefreshInterval));
+                    bearer.TokenHandlers[i] = new RememberingTokenHandler(bearer.TokenHandlers[i], jwt.Value.RememberedTokens, jwt.Value.KeyRefreshInterval);
                 }
 
                 bearer.TokenValidationParameters.NameClaimType = RoomcastClaims.Name;

@@ -23,11 +23,11 @@ namespace Roomcast.ServiceDefaults.Auth;
 /// </remarks>
 public sealed class RememberingTokenHandler(TokenHandler inner, int capacity, TimeSpan maxAge) : TokenHandler
 {
-    private readonly MemoryCache _remembered = new(new MemoryCacheOptions { SizeLimit = Math.Max(1, capacity) });
+    private readonly MemoryCache? _remembered = capacity > 0 ? new(new MemoryCacheOptions { SizeLimit = capacity }) : null;
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        if (capacity <= 0 || validationParameters.ConfigurationManager is not { } signing)
+        if (_remembered is null || validationParameters.ConfigurationManager is not { } signing)
         {
             return await inner.ValidateTokenAsync(token, validationParameters);
         }
