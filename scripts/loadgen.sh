@@ -13,6 +13,9 @@
 # Warm (default): measured after a 60 s warm-up. Cold: `--warmup 0`, measured from the first update
 # the services' update path sees (the report's per-second latencies show how long they take to settle).
 # Each run reports CPU per update of every service, PostgreSQL (with its backends), RabbitMQ and Redis.
+# SERVICE_ENV="VAR=VALUE ..." sets runtime settings for the services only, not for the build (an arm of a
+# comparison, e.g. SERVICE_ENV=DOTNET_TieredPGO=1; DOTNET_JitDisasmSummary=1 lists what the JIT compiled,
+# and at which tier, in each service's log).
 #
 # The human summary goes to stdout, the JSON result to .local/loadgen/<scenario>-<time>.json (or
 # --json FILE); the services' logs to .local/loadgen/logs-<time>/ .

@@ -1,6 +1,7 @@
 # Starting and stopping Roomcast's services as local processes; sourced by scripts that run them.
 # The caller sets BIND, LOG_PREFIX and READY_DEADLINE (seconds) and may set SERVICE_LOG_DIR (output
-# to NAME.log there instead of the terminal).
+# to NAME.log there instead of the terminal) and SERVICE_ENV (space-separated VAR=VALUE pairs for the
+# services' processes only, not the build: a benchmark arm's runtime settings, e.g. DOTNET_TieredPGO=1).
 
 service_pids=()
 declare -A service_pid_of=()
@@ -18,9 +19,9 @@ start_service() {
         [ -f "$SERVICE_PUBLISH_ROOT/$assembly/libcoreclr.so" ] && run=("$SERVICE_PUBLISH_ROOT/$assembly/$assembly")
     fi
     if [ -n "${SERVICE_LOG_DIR:-}" ]; then
-        env ASPNETCORE_URLS="http://$BIND:$port" "$@" "${run[@]}" > "$SERVICE_LOG_DIR/$name.log" 2>&1 &
+        env ASPNETCORE_URLS="http://$BIND:$port" ${SERVICE_ENV:-} "$@" "${run[@]}" > "$SERVICE_LOG_DIR/$name.log" 2>&1 &
     else
-        env ASPNETCORE_URLS="http://$BIND:$port" "$@" "${run[@]}" \
+        env ASPNETCORE_URLS="http://$BIND:$port" ${SERVICE_ENV:-} "$@" "${run[@]}" \
             > >(sed -u "s/^/[$name] /") 2>&1 &
     fi
     local pid=$!
